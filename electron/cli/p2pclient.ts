@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+import path from 'node:path';
+import { stat } from 'node:fs/promises';
+import { DEFAULT_TRACKER_ADDRESS } from '../../shared/protocol/limits.js';
+import type { ListingItem } from '../../shared/protocol/messages.js';
+import { defaultDataDir, instanceDataDir } from '../engine/data-dir.js';
+import { Engine } from '../engine/engine.js';
+import { EngineError } from '../engine/errors.js';
+import { streamLogger } from '../engine/logger.js';
+import { parseHostPort } from '../engine/wire/transport.js';
+import { helpText, parseArgs, parsePort, UsageError } from './args.js';
+import { formatBytes } from './format.js';
+import { ProgressBar } from './progress-bar.js';
+import { runMain, untilSignal } from './run.js';
+
+const OPTIONS = {
+  folder: { type: 'string', value: 'DIR', description: 'folder to share (recursively); downloads land here' },
+  port: { type: 'number', value: 'N', description: 'TCP port to serve other peers on; 0 picks a free one', default: 5000 },
+  tracker: { type: 'string', value: 'HOST:PORT[,…]', description: 'tracker address(es)', default: DEFAULT_TRACKER_ADDRESS },
+  get: { type: 'string', value: 'NAME', description: 'download NAME (a listed path or a content-hash prefix) into DIR, then exit' },
+  seed: { type: 'boolean', description: 'with -get: keep sharing after the download' },
+  list: { type: 'boolean', description: "print the network's files and exit" },
+  json: { type: 'boolean', description: 'with -list: print one JSON array' },
+  search: { type: 'string', value: 'TEXT', description: 'with -list: only names containing TEXT' },
+  timeout: { type: 'number', value: 'SECONDS', description: 'with -get/-list: how long to wait for a tracker', default: 30 },
+  'max-peers': { type: 'number', value: 'N', description: 'peers one download uses at once', default: 4 },
+  'include-hidden': { type: 'boolean', description: 'also share dotfiles and dot-folders' },
+  data: { type: 'string', value: 'DIR', description: 'state folder (hash cache, resume records); default per user, or $P2P_DATA_DIR' },
+  verbose: { type: 'boolean', description: 'log protocol details' },
+  quiet: { type: 'boolean', description: 'log only warnings and errors' },
+  help: { type: 'boolean', description: 'show this help' },
+} as const;
+
+runMain('p2pclient', async () => {
+  const args = parseArgs(process.argv.slice(2), OPTIONS);
+  if (args.help) {
+    process.stdout.write(
+      helpText(
+        'Usage: p2pclient -folder DIR [-port N] [-tracker HOST:PORT] [-get NAME [-seed]]\n       p2pclient [-tracker HOST:PORT] -list [-json]',
+        'Shares a folder with the network and downloads files from other peers.',
+        OPTIONS,
+        `Without -tracker the client uses ${DEFAULT_TRACKER_ADDRESS} (a tracker on this machine).`,
+      ),
+    );
+    return 0;
+  }
+  const trackers = (args.tracker ?? DEFAULT_TRACKER_ADDRESS).split(',').map((t) => t.trim()).filter(Boolean);
+  for (const t of trackers) {
+    try {
+      parseHostPort(t);
+    } catch (err) {
+      throw new UsageError(`-tracker: ${(err as Error).message}`);
+    }
+  }
+  if (trackers.length === 0) throw new UsageError('-tracker needs at least one HOST:PORT');
+  const timeoutMs = Math.max(1, args.timeout ?? 30) * 1000;
+  const maxPeers = args['max-peers'] ?? 4;
+  if (!Number.isInteger(maxPeers) || maxPeers < 1 || maxPeers > 64) throw new UsageError('-max-peers must be from 1 to 64');
+  const logger = streamLogger(process.stderr, args.verbose ? 'debug' : args.quiet ? 'warn' : 'info');
+  const baseDataDir = args.data ? path.resolve(args.data) : defaultDataDir();
+
+  if (args.list) {
+    if (args.get) throw new UsageError('-list and -get do not go together');
+    const engine = new Engine({ dataDir: path.join(baseDataDir, 'query'), port: 0, trackers, queryOnly: true, logger });
+    await engine.start();
+    try {
+      await engine.waitForTracker(timeoutMs);
+      printListing(await engine.listAll(args.search ?? ''), args.json);
+    } finally {
+      await engine.stop();
+    }
+    return 0;
+  }
+
+  if (!args.folder) throw new UsageError('-folder DIR is required (the folder to share)');
+  if (args.json || args.search) throw new UsageError('-json and -search go with -list');
+  if (args.seed && !args.get) throw new UsageError('-seed goes with -get');
+  const folder = path.resolve(args.folder);
+  const port = parsePort(args.port);
+  const engine = new Engine({
+    dataDir: instanceDataDir(baseDataDir, folder),
+    port,
+    trackers,
+    folders: [folder],
+    logger,
+    maxPeersPerDownload: maxPeers,
+    includeHidden: args['include-hidden'],
+  });
+  const signalled = untilSignal();
+  await engine.start();
+  const shared = engine.folders()[0]!;
+  process.stdout.write(`sharing ${shared.files} files (${formatBytes(shared.bytes)}) from ${folder}\n`);
+  process.stdout.write(`listening on port ${engine.port}\n`);
+
+  if (args.get) {
+    const outcome = await Promise.race([download(engine, args.get, folder, timeoutMs).then(() => 'done' as const), signalled]);
+    if (outcome !== 'done') {
+      logger.info(`${outcome}: stopping; verified pieces are kept for resume`);
+      await engine.stop();
+      return 130;
+    }
+    if (!args.seed) {
+      await engine.stop();
+      return 0;
+    }
+    await engine.flushAnnouncements();
+    process.stdout.write('seeding; press Ctrl-C to stop\n');
+  } else {
+    process.stdout.write('serving; press Ctrl-C to stop\n');
+  }
+  const signal = await signalled;
+  logger.info(`${signal}: leaving the network`);
+  await engine.stop();
+  return 0;
+});
+
+async function download(engine: Engine, name: string, folder: string, timeoutMs: number): Promise<void> {
+  try {
+    await engine.waitForTracker(timeoutMs);
+    const item = await engine.resolve(name);
+    const target = path.join(folder, ...item.name.split('/'));
+    if (engine.hasContent(item.hash) && (await stat(target).then((s) => s.size === item.size, () => false))) {
+      const existing = engine.folders().length ? target : '';
+      process.stdout.write(`already have ${item.name} (${item.hash.slice(0, 12)}) at ${existing}\n`);
+      return;
+    }
+    process.stdout.write(`downloading ${item.name} (${formatBytes(item.size)}, ${item.hash.slice(0, 12)}) from ${item.peers} peer${item.peers === 1 ? '' : 's'}\n`);
+    const bar = new ProgressBar(process.stdout);
+    const onProgress = (p: Parameters<ProgressBar['update']>[0]) => {
+      if (p.hash === item.hash) bar.update(p);
+    };
+    engine.on('download', onProgress);
+    try {
+      const finalPath = await engine.fetch(item, folder);
+      bar.finish();
+      process.stdout.write(`done: ${finalPath} verified (${item.hash})\n`);
+    } finally {
+      bar.finish();
+      engine.off('download', onProgress);
+    }
+  } catch (err) {
+    await engine.stop();
+    throw err instanceof EngineError ? err : new EngineError('io_error', String(err));
+  }
+}
+
+function printListing(items: ListingItem[], json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(items.map((i) => ({ name: i.name, size: i.size, hash: i.hash, peers: i.peers })))}\n`);
+    return;
+  }
+  if (items.length === 0) {
+    process.stdout.write('the network shares no files yet\n');
+    return;
+  }
+  process.stdout.write(`${'SIZE'.padStart(10)}  ${'PEERS'.padStart(5)}  ${'HASH'.padEnd(12)}  NAME\n`);
+  for (const i of items) {
+    process.stdout.write(`${formatBytes(i.size).padStart(10)}  ${String(i.peers).padStart(5)}  ${i.hash.slice(0, 12)}  ${i.name}\n`);
+  }
+  process.stdout.write(`${items.length} file${items.length === 1 ? '' : 's'}\n`);
+}

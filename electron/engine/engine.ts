@@ -1,0 +1,331 @@
+import { EventEmitter } from 'node:events';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { MAX_LIST_PAGE } from '../../shared/protocol/limits.js';
+import type { FileAnnouncement, ListingItem, PeerAddress } from '../../shared/protocol/messages.js';
+import type { DownloadProgress, SharedFolderStatus, TrackerStatus } from '../../shared/types.js';
+import { EngineError, errorMessage } from './errors.js';
+import { loadPeerId } from './identity.js';
+import { FolderIndex } from './index/folder-index.js';
+import { silentLogger, type Logger } from './logger.js';
+import { FolderContentSource } from './peer/content-source.js';
+import { Download } from './peer/download.js';
+import { PeerServer } from './peer/peer-server.js';
+import { TrackerClient, type ListParams } from './tracker/tracker-client.js';
+import { tcpTransport, type Transport } from './wire/transport.js';
+
+export interface EngineOptions {
+  /** Where the engine keeps its state: peer id, hash caches, resume records. */
+  dataDir: string;
+  /** Port the peer server listens on; 0 picks a free one. */
+  port: number;
+  host?: string;
+  trackers: string[];
+  folders?: string[];
+  /** Where downloads land; defaults to the first shared folder. */
+  downloadDir?: string;
+  /** Serve nothing and announce nothing (e.g. `-list`). */
+  queryOnly?: boolean;
+  logger?: Logger;
+  transport?: Transport;
+  maxPeersPerDownload?: number;
+  includeHidden?: boolean;
+  /** Tests: watch folders by polling. */
+  usePolling?: boolean;
+  trackerBackoff?: { baseMs: number; maxMs: number };
+  peerRetryDelaysMs?: number[];
+}
+
+export interface EngineEvents {
+  warning: [string];
+  /** Our shared file set changed. */
+  files: [];
+  tracker: [TrackerStatus];
+  download: [DownloadProgress];
+}
+
+export interface ListResult {
+  total: number;
+  items: ListingItem[];
+}
+
+/**
+ * The P2P engine: shared folders, the peer server, tracker connections and
+ * downloads behind one start/stop facade. The CLI, the desktop app and the
+ * headless host all drive this; it never imports Electron.
+ */
+export class Engine extends EventEmitter<EngineEvents> {
+  peerId = '';
+  port = 0;
+  private readonly logger: Logger;
+  private readonly transport: Transport;
+  private readonly folderIndexes = new Map<string, FolderIndex>();
+  private readonly trackerClients: TrackerClient[] = [];
+  private readonly activeDownloads = new Map<string, Download>();
+  private server: PeerServer | undefined;
+  private started = false;
+
+  constructor(private readonly options: EngineOptions) {
+    super();
+    this.logger = options.logger ?? silentLogger;
+    this.transport = options.transport ?? tcpTransport;
+  }
+
+  get uploadedBytes(): number {
+    return this.server?.uploadedBytes ?? 0;
+  }
+
+  get peerServer(): PeerServer | undefined {
+    return this.server;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.peerId = await loadPeerId(this.options.dataDir);
+    // Folders first: a missing folder should fail before we open any port.
+    for (const folder of this.options.folders ?? []) await this.addFolder(folder);
+    if (!this.options.queryOnly) {
+      this.server = new PeerServer({
+        port: this.options.port,
+        host: this.options.host,
+        peerId: this.peerId,
+        source: new FolderContentSource(() => this.folderIndexes.values()),
+        logger: this.logger,
+        transport: this.transport,
+      });
+      this.server.on('warning', (m) => this.emit('warning', m));
+      try {
+        this.port = await this.server.start();
+      } catch (err) {
+        await this.stopFolders();
+        throw err;
+      }
+    }
+    for (const address of this.options.trackers) this.addTracker(address);
+    this.started = true;
+  }
+
+  async stop(): Promise<void> {
+    for (const download of this.activeDownloads.values()) download.pause();
+    await Promise.all(this.trackerClients.map((t) => t.stop()));
+    await this.server?.stop();
+    await this.stopFolders();
+    this.started = false;
+  }
+
+  // ---- folders ----
+
+  async addFolder(folder: string): Promise<SharedFolderStatus> {
+    const root = path.resolve(folder);
+    const existing = this.folderIndexes.get(root);
+    if (existing) return { path: root, ...existing.stats() };
+    const index = new FolderIndex({
+      root,
+      cacheFile: path.join(this.options.dataDir, 'hash-cache', `${createHash('sha256').update(root).digest('hex').slice(0, 16)}.json`),
+      logger: this.logger,
+      includeHidden: this.options.includeHidden ?? false,
+      usePolling: this.options.usePolling ?? false,
+    });
+    index.on('change', () => this.onFilesChanged());
+    index.on('warning', (m) => this.emit('warning', m));
+    await index.start();
+    this.folderIndexes.set(root, index);
+    this.onFilesChanged();
+    return { path: root, ...index.stats() };
+  }
+
+  async removeFolder(folder: string): Promise<void> {
+    const root = path.resolve(folder);
+    const index = this.folderIndexes.get(root);
+    if (!index) return;
+    this.folderIndexes.delete(root);
+    await index.stop();
+    this.onFilesChanged();
+  }
+
+  folders(): SharedFolderStatus[] {
+    return [...this.folderIndexes.entries()].map(([root, index]) => ({ path: root, ...index.stats() }));
+  }
+
+  folderIndex(folder: string): FolderIndex | undefined {
+    return this.folderIndexes.get(path.resolve(folder));
+  }
+
+  /** Everything we share, one entry per path (the first folder wins a clash). */
+  sharedFiles(): FileAnnouncement[] {
+    const byPath = new Map<string, FileAnnouncement>();
+    for (const index of this.folderIndexes.values()) {
+      for (const file of index.announcements()) if (!byPath.has(file.path)) byPath.set(file.path, file);
+    }
+    return [...byPath.values()];
+  }
+
+  hasContent(hash: string): boolean {
+    for (const index of this.folderIndexes.values()) if (index.findByHash(hash)) return true;
+    return false;
+  }
+
+  private onFilesChanged(): void {
+    for (const tracker of this.trackerClients) tracker.filesChanged();
+    this.emit('files');
+  }
+
+  private async stopFolders(): Promise<void> {
+    await Promise.all([...this.folderIndexes.values()].map((i) => i.stop()));
+    this.folderIndexes.clear();
+  }
+
+  // ---- trackers ----
+
+  private addTracker(address: string): void {
+    const client = new TrackerClient({
+      address,
+      peerId: this.peerId,
+      listenPort: this.options.queryOnly ? 0 : this.port,
+      files: () => this.sharedFiles(),
+      logger: this.logger,
+      transport: this.transport,
+      ...(this.options.trackerBackoff ? { backoffBaseMs: this.options.trackerBackoff.baseMs, backoffMaxMs: this.options.trackerBackoff.maxMs } : {}),
+    });
+    client.on('connected', () => {
+      this.logger.info(`connected to tracker ${client.address}`);
+      this.emit('tracker', { address: client.address, connected: true });
+    });
+    client.on('disconnected', () => this.emit('tracker', { address: client.address, connected: false }));
+    client.on('warning', (m) => this.emit('warning', m));
+    this.trackerClients.push(client);
+    client.start();
+  }
+
+  trackers(): TrackerStatus[] {
+    return this.trackerClients.map((t) => ({ address: t.address, connected: t.connected }));
+  }
+
+  /** Waits until at least one tracker is connected. */
+  async waitForTracker(timeoutMs: number): Promise<void> {
+    if (this.trackerClients.length === 0) throw new EngineError('tracker_unreachable', 'no tracker configured');
+    await Promise.any(this.trackerClients.map((t) => t.waitConnected(timeoutMs))).catch(() => {
+      throw new EngineError('tracker_unreachable', `no tracker answered within ${timeoutMs / 1000} s (${this.trackerClients.map((t) => t.address).join(', ')})`);
+    });
+  }
+
+  /** Waits until every connected tracker has our current file set. */
+  async flushAnnouncements(): Promise<void> {
+    await Promise.all(this.trackerClients.map((t) => t.flush()));
+  }
+
+  private connectedTrackers(): TrackerClient[] {
+    const connected = this.trackerClients.filter((t) => t.connected);
+    if (connected.length === 0) {
+      throw new EngineError('tracker_unreachable', `no tracker is reachable (${this.trackerClients.map((t) => t.address).join(', ') || 'none configured'})`);
+    }
+    return connected;
+  }
+
+  /** One page of the network's listing, merged over every reachable tracker. */
+  async list(params: ListParams = {}): Promise<ListResult> {
+    const replies = await Promise.allSettled(this.connectedTrackers().map((t) => t.list(params)));
+    const ok = replies.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    if (ok.length === 0) throw new EngineError('tracker_unreachable', 'no tracker answered the listing request');
+    if (ok.length === 1) return { total: ok[0]!.total, items: ok[0]!.items };
+    const merged = new Map<string, ListingItem>();
+    for (const reply of ok) {
+      for (const item of reply.items) {
+        const key = `${item.name}\0${item.hash}`;
+        const seen = merged.get(key);
+        if (!seen || seen.peers < item.peers) merged.set(key, item);
+      }
+    }
+    return { total: Math.max(...ok.map((r) => r.total)), items: [...merged.values()].slice(0, params.limit ?? 100) };
+  }
+
+  /** Every listing row matching `query`, all pages. */
+  async listAll(query = ''): Promise<ListingItem[]> {
+    const items: ListingItem[] = [];
+    for (let offset = 0; ; offset += MAX_LIST_PAGE) {
+      const page = await this.list({ query, offset, limit: MAX_LIST_PAGE });
+      items.push(...page.items);
+      if (page.items.length < MAX_LIST_PAGE || items.length >= page.total) break;
+    }
+    return items;
+  }
+
+  /** Peers that have `hash`, from every reachable tracker. */
+  async findPeers(hash: string): Promise<PeerAddress[]> {
+    const replies = await Promise.allSettled(this.connectedTrackers().map((t) => t.lookup(hash)));
+    const byId = new Map<string, PeerAddress>();
+    for (const r of replies) if (r.status === 'fulfilled') for (const p of r.value) byId.set(p.peerId, p);
+    return [...byId.values()];
+  }
+
+  /**
+   * Turns what a person typed into one content: an exact listed path, or else
+   * a content-hash prefix. Two contents under one name is an error naming both.
+   */
+  async resolve(nameOrHash: string): Promise<ListingItem> {
+    const matches = await this.listAll(nameOrHash);
+    const distinct = (items: ListingItem[]) => [...new Map(items.map((i) => [i.hash, i])).values()];
+    const exact = distinct(matches.filter((i) => i.name === nameOrHash));
+    const candidates = exact.length > 0 ? exact : /^[0-9a-f]{4,64}$/i.test(nameOrHash)
+      ? distinct(matches.filter((i) => i.hash.startsWith(nameOrHash.toLowerCase())))
+      : [];
+    if (candidates.length === 1) return candidates[0]!;
+    if (candidates.length === 0) {
+      throw new EngineError('no_such_file', `nobody on the network has "${nameOrHash}" (try -list to see what is shared)`);
+    }
+    const lines = candidates.map((c) => `  ${c.hash}  ${c.size} bytes  ${c.name}`).join('\n');
+    throw new EngineError('ambiguous_name', `"${nameOrHash}" matches ${candidates.length} different contents; pick one by hash:\n${lines}`);
+  }
+
+  // ---- downloads ----
+
+  /** Starts (or returns the running) download of one listed content. */
+  download(item: { hash: string; name: string }, destDir?: string): Download {
+    const existing = this.activeDownloads.get(item.hash);
+    if (existing && existing.state !== 'failed' && existing.state !== 'cancelled') return existing;
+    const dest = destDir ?? this.options.downloadDir ?? this.options.folders?.[0];
+    if (!dest) throw new EngineError('io_error', 'no download folder: share a folder or set one');
+    const download = new Download({
+      hash: item.hash,
+      name: item.name,
+      destDir: dest,
+      stateDir: path.join(this.options.dataDir, 'downloads'),
+      self: { peerId: this.peerId, listenPort: this.port },
+      findPeers: (hash) => this.findPeers(hash),
+      transport: this.transport,
+      logger: this.logger,
+      ...(this.options.maxPeersPerDownload ? { maxPeers: this.options.maxPeersPerDownload } : {}),
+      ...(this.options.peerRetryDelaysMs ? { peerRetryDelaysMs: this.options.peerRetryDelaysMs } : {}),
+    });
+    download.on('progress', (p) => this.emit('download', p));
+    download.on('warning', (m) => this.emit('warning', m));
+    this.activeDownloads.set(item.hash, download);
+    return download;
+  }
+
+  /** Runs a download to the end and shares the result. */
+  async fetch(item: { hash: string; name: string }, destDir?: string): Promise<string> {
+    const download = this.download(item, destDir);
+    const finalPath = await download.run();
+    await this.adopt(finalPath, download);
+    return finalPath;
+  }
+
+  private async adopt(finalPath: string, download: Download): Promise<void> {
+    if (!download.info) return;
+    for (const index of this.folderIndexes.values()) {
+      const rel = path.relative(index.root, finalPath);
+      if (!rel.startsWith('..') && !path.isAbsolute(rel)) {
+        try {
+          await index.adopt(finalPath, download.info);
+        } catch (err) {
+          this.logger.debug(`could not adopt ${finalPath}: ${errorMessage(err)}`);
+        }
+      }
+    }
+  }
+
+  downloads(): DownloadProgress[] {
+    return [...this.activeDownloads.values()].map((d) => d.progress());
+  }
+}

@@ -1,0 +1,50 @@
+import type { WireErrorCode } from '../../shared/protocol/errors.js';
+
+/**
+ * Errors the engine reports to people. Each carries a stable `code` that the
+ * CLI and the UI map to a sentence, and a message that says what to do.
+ */
+export type EngineErrorCode =
+  | WireErrorCode
+  | 'folder_unreadable'
+  | 'port_in_use'
+  | 'tracker_unreachable'
+  | 'no_peers'
+  | 'no_such_file'
+  | 'ambiguous_name'
+  | 'unsafe_path'
+  | 'disk_full'
+  | 'destination_exists'
+  | 'hash_mismatch'
+  | 'cancelled'
+  | 'connection_closed'
+  | 'io_error';
+
+export class EngineError extends Error {
+  readonly code: EngineErrorCode;
+  constructor(code: EngineErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EngineError';
+    this.code = code;
+  }
+}
+
+/** Raised by the frame codec and message validation: the remote broke the protocol. */
+export class ProtocolError extends EngineError {
+  declare readonly code: WireErrorCode;
+  constructor(code: WireErrorCode, message: string) {
+    super(code, message);
+    this.name = 'ProtocolError';
+  }
+}
+
+export function errorCode(err: unknown): string | undefined {
+  if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string') {
+    return (err as { code: string }).code;
+  }
+  return undefined;
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,426 @@
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+import type { PeerAddress } from '../../../shared/protocol/messages.js';
+import { unsafePathReason } from '../../../shared/protocol/path.js';
+import type { DownloadProgress, DownloadState } from '../../../shared/types.js';
+import { EngineError, errorCode, errorMessage } from '../errors.js';
+import { contentHashOf, pieceLength, type ContentInfo } from '../index/content-hash.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { shuffle } from '../tracker/tracker-state.js';
+import { tcpTransport, type Transport } from '../wire/transport.js';
+import { PeerSource } from './peer-source.js';
+import { PieceStore, loadResumeState } from './piece-store.js';
+import { RateMeter } from './rate-meter.js';
+
+/** Sources one download uses at once. */
+export const DEFAULT_MAX_PEERS = 4;
+/** Piece requests outstanding per source: enough to keep a fast link busy. */
+const PIPELINE_DEPTH = 8;
+const REQUEST_TIMEOUT_MS = 30_000;
+/** How often to ask the trackers again when no usable peer is left. */
+const PEER_RETRY_DELAYS_MS = [500, 1000, 2000, 4000];
+const PROGRESS_INTERVAL_MS = 100;
+
+export interface DownloadOptions {
+  hash: string;
+  /** Relative path it is saved under, inside destDir. */
+  name: string;
+  destDir: string;
+  /** Where the resume record lives (engine data dir). */
+  stateDir: string;
+  self: { peerId: string; listenPort: number };
+  /** Who has this content right now (asks the trackers). */
+  findPeers: (hash: string) => Promise<PeerAddress[]>;
+  transport?: Transport;
+  logger?: Logger;
+  maxPeers?: number;
+  requestTimeoutMs?: number;
+  peerRetryDelaysMs?: number[];
+}
+
+export interface DownloadEvents {
+  progress: [DownloadProgress];
+  warning: [string];
+}
+
+/**
+ * Fetches one content from whoever has it: random peer order (as the original
+ * spec does), up to `maxPeers` at once, every piece verified before it is
+ * written, a lying peer banned, and the file renamed into place only when whole.
+ */
+export class Download extends EventEmitter<DownloadEvents> {
+  readonly hash: string;
+  readonly name: string;
+  readonly finalPath: string;
+  state: DownloadState = 'queued';
+  size: number | undefined;
+  error: { code: string; message: string } | undefined;
+  /** Verified bytes per remote peer id, for the UI and tests. */
+  readonly bytesByPeer = new Map<string, number>();
+  /** Peers that sent bad data for this content; never asked again. */
+  readonly banned = new Set<string>();
+  info: ContentInfo | undefined;
+
+  private readonly logger: Logger;
+  private readonly transport: Transport;
+  private readonly maxPeers: number;
+  private readonly meter = new RateMeter();
+  private store: PieceStore | undefined;
+  private readonly sources = new Set<PeerSource>();
+  private candidates: PeerAddress[] = [];
+  private connecting = 0;
+  private retryIndex = 0;
+  private refreshing = false;
+  private pool: number[] = [];
+  private readonly requestedBy = new Map<number, Set<PeerSource>>();
+  private abort: AbortController | undefined;
+  private settle: { resolve(): void; reject(err: Error): void } | undefined;
+  private lastProgressAt = 0;
+  private progressTimer: NodeJS.Timeout | undefined;
+  private writes = 0;
+
+  constructor(private readonly options: DownloadOptions) {
+    super();
+    const unsafe = unsafePathReason(options.name);
+    if (unsafe) throw new EngineError('unsafe_path', `refusing to save "${options.name}": ${unsafe}`);
+    this.hash = options.hash;
+    this.name = options.name;
+    this.finalPath = path.join(options.destDir, ...options.name.split('/'));
+    this.logger = options.logger ?? silentLogger;
+    this.transport = options.transport ?? tcpTransport;
+    this.maxPeers = options.maxPeers ?? DEFAULT_MAX_PEERS;
+  }
+
+  get bytesDone(): number {
+    return this.store?.bytesDone ?? 0;
+  }
+
+  get peers(): number {
+    return this.sources.size;
+  }
+
+  progress(): DownloadProgress {
+    const size = this.size ?? 0;
+    const rate = this.state === 'downloading' ? this.meter.rate() : 0;
+    const done = this.state === 'done' ? size : this.bytesDone;
+    return {
+      hash: this.hash,
+      name: this.name,
+      path: this.finalPath,
+      state: this.state,
+      size,
+      bytesDone: done,
+      peers: this.sources.size,
+      downloadRate: Math.round(rate),
+      etaSeconds: rate > 0 && size > done ? Math.ceil((size - done) / rate) : null,
+      ...(this.error ? { error: this.error } : {}),
+    };
+  }
+
+  /** Runs to completion; resolves with the final path. Rejects with an EngineError (kept partial on disk). */
+  async run(): Promise<string> {
+    if (this.state === 'done') return this.finalPath;
+    this.abort = new AbortController();
+    this.error = undefined;
+    this.retryIndex = 0;
+    this.setState('connecting');
+    try {
+      const statePath = path.join(this.options.stateDir, `${this.hash}.json`);
+      let previous = await loadResumeState(statePath, this.hash);
+      if (previous && contentHashOf(previous.size, previous.pieceSize, Buffer.from(previous.pieceHashes, 'base64')) !== this.hash) {
+        previous = undefined; // damaged record: fetch the hashes again
+      }
+      const meta: { size: number; pieceSize: number; pieceHashes: Buffer } = previous
+        ? { size: previous.size, pieceSize: previous.pieceSize, pieceHashes: Buffer.from(previous.pieceHashes, 'base64') }
+        : await this.fetchMeta();
+      this.size = meta.size;
+      this.info = { hash: this.hash, ...meta };
+      this.store = await PieceStore.open({ hash: this.hash, name: this.name, finalPath: this.finalPath, statePath, ...meta }, previous);
+      if (this.store.resumedPieces > 0) this.logger.info(`${this.name}: resuming with ${this.store.resumedPieces} verified pieces`);
+      if (!this.store.complete) {
+        this.setState('downloading');
+        await this.transfer();
+      }
+      this.setState('verifying');
+      const finalPath = await this.store.finalize();
+      this.setState('done');
+      return finalPath;
+    } catch (err) {
+      const failure = err instanceof EngineError ? err : new EngineError('io_error', errorMessage(err), { cause: err });
+      if (this.abort.signal.aborted) {
+        this.setState(this.state === 'failed' ? 'failed' : (this.abort.signal.reason as DownloadState) ?? 'paused');
+      } else {
+        this.error = { code: failure.code, message: failure.message };
+        this.setState('failed');
+      }
+      throw failure;
+    } finally {
+      this.closeSources();
+      await this.store?.close();
+      clearTimeout(this.progressTimer);
+    }
+  }
+
+  /** Stops transferring; verified pieces stay on disk for `run()` to resume. */
+  pause(): void {
+    this.stop('paused');
+  }
+
+  /** Stops and deletes the partial file. */
+  async cancel(): Promise<void> {
+    this.stop('cancelled');
+    await this.store?.discard();
+  }
+
+  private stop(reason: 'paused' | 'cancelled'): void {
+    if (!this.abort || this.abort.signal.aborted || this.state === 'done' || this.state === 'failed') {
+      if (reason === 'cancelled' || this.state === 'queued') this.setState(reason);
+      return;
+    }
+    this.abort.abort(reason);
+    this.settle?.reject(new EngineError('cancelled', `download ${reason}`));
+  }
+
+  private checkAborted(): void {
+    if (this.abort?.signal.aborted) throw new EngineError('cancelled', `download ${String(this.abort.signal.reason)}`);
+  }
+
+  /** Tries peers in random order until one gives piece hashes that match the content hash. */
+  private async fetchMeta(): Promise<{ size: number; pieceSize: number; pieceHashes: Buffer }> {
+    for (;;) {
+      this.checkAborted();
+      const address = await this.nextCandidate();
+      let source: PeerSource | undefined;
+      try {
+        source = await PeerSource.connect(address, this.options.self, this.transport, this.requestTimeoutMs);
+        const meta = await source.fetchMeta(this.hash);
+        this.sources.add(source);
+        this.watchSource(source);
+        return meta;
+      } catch (err) {
+        source?.close();
+        if (errorCode(err) === 'hash_mismatch') this.ban(address, errorMessage(err));
+        else this.logger.debug(`${this.name}: peer ${address.host}:${address.port} failed: ${errorMessage(err)}`);
+      }
+    }
+  }
+
+  private get requestTimeoutMs(): number {
+    return this.options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  }
+
+  /** Next peer to try, asking the trackers again (with backoff) when the list runs dry. */
+  private async nextCandidate(): Promise<PeerAddress> {
+    for (;;) {
+      const next = this.candidates.shift();
+      if (next) return next;
+      await this.refreshCandidates(true);
+    }
+  }
+
+  private async refreshCandidates(throwWhenEmpty: boolean): Promise<void> {
+    const delays = this.options.peerRetryDelaysMs ?? PEER_RETRY_DELAYS_MS;
+    if (this.retryIndex > 0) {
+      if (this.retryIndex > delays.length) {
+        if (throwWhenEmpty) throw new EngineError('no_peers', `no reachable peer has ${this.name} any more; the ${this.bytesDone} verified bytes are kept for a later resume`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, delays[this.retryIndex - 1]).unref());
+      this.checkAborted();
+    }
+    this.retryIndex++;
+    let found: PeerAddress[] = [];
+    try {
+      found = await this.options.findPeers(this.hash);
+    } catch (err) {
+      this.logger.debug(`${this.name}: peer lookup failed: ${errorMessage(err)}`);
+    }
+    const connected = new Set([...this.sources].map((s) => s.address.peerId));
+    this.candidates = shuffle(
+      found.filter((p) => p.peerId !== this.options.self.peerId && !this.banned.has(p.peerId) && !connected.has(p.peerId)),
+    );
+  }
+
+  private transfer(): Promise<void> {
+    const store = this.store!;
+    this.pool = [];
+    for (let i = store.pieceCount - 1; i >= 0; i--) if (!store.has(i)) this.pool.push(i);
+    return new Promise<void>((resolve, reject) => {
+      this.settle = { resolve, reject };
+      this.checkAborted();
+      for (const source of this.sources) this.feed(source);
+      this.fillSources();
+    }).finally(() => {
+      this.settle = undefined;
+    });
+  }
+
+  /** Opens connections to more peers, up to maxPeers. */
+  private fillSources(): void {
+    if (!this.settle) return;
+    while (this.sources.size + this.connecting < this.maxPeers && this.candidates.length > 0) {
+      const address = this.candidates.shift()!;
+      this.connecting++;
+      PeerSource.connect(address, this.options.self, this.transport, this.requestTimeoutMs).then(
+        (source) => {
+          this.connecting--;
+          if (!this.settle) return source.close();
+          this.sources.add(source);
+          this.watchSource(source);
+          this.feed(source);
+          this.emitProgress();
+        },
+        (err: unknown) => {
+          this.connecting--;
+          this.logger.debug(`${this.name}: cannot use peer ${address.host}:${address.port}: ${errorMessage(err)}`);
+          this.fillSources();
+        },
+      );
+    }
+    if (this.sources.size === 0 && this.connecting === 0 && !this.refreshing) {
+      this.refreshing = true;
+      this.refreshCandidates(true).then(
+        () => {
+          this.refreshing = false;
+          this.fillSources();
+        },
+        (err: Error) => {
+          this.refreshing = false;
+          this.settle?.reject(err);
+        },
+      );
+    }
+  }
+
+  private watchSource(source: PeerSource): void {
+    source.conn.once('close', (reason) => {
+      if (this.sources.has(source)) this.dropSource(source, reason ? errorMessage(reason) : 'closed');
+    });
+  }
+
+  private feed(source: PeerSource): void {
+    const store = this.store;
+    if (!store || !this.settle) return;
+    while (source.inflight.size < PIPELINE_DEPTH && !source.closed) {
+      const index = this.pick(source);
+      if (index === undefined) return;
+      this.request(source, index);
+    }
+  }
+
+  /** Next piece for `source`: an unrequested one, or in endgame a piece another peer is still sending. */
+  private pick(source: PeerSource): number | undefined {
+    const store = this.store!;
+    while (this.pool.length > 0) {
+      const index = this.pool.pop()!;
+      if (!store.has(index) && !this.requestedBy.get(index)?.size) return index;
+    }
+    for (const [index, holders] of this.requestedBy) {
+      if (!holders.has(source) && !store.has(index) && holders.size < 2) return index;
+    }
+    return undefined;
+  }
+
+  private request(source: PeerSource, index: number): void {
+    source.inflight.add(index);
+    let holders = this.requestedBy.get(index);
+    if (!holders) this.requestedBy.set(index, (holders = new Set()));
+    holders.add(source);
+    source.requestPiece(this.hash, index, this.requestTimeoutMs).then(
+      (data) => this.onPiece(source, index, data),
+      (err: unknown) => this.onRequestFailed(source, index, err),
+    );
+  }
+
+  private release(source: PeerSource, index: number): void {
+    source.inflight.delete(index);
+    const holders = this.requestedBy.get(index);
+    holders?.delete(source);
+    if (holders && holders.size === 0) this.requestedBy.delete(index);
+  }
+
+  private onPiece(source: PeerSource, index: number, data: Buffer): void {
+    const store = this.store;
+    this.release(source, index);
+    if (!store || !this.settle) return;
+    if (store.has(index)) return this.feed(source);
+    if (!store.verify(index, data)) {
+      this.ban(source.address, `peer ${source.label} sent a corrupt piece ${index} of ${this.name}`);
+      this.dropSource(source, 'sent corrupt data');
+      return;
+    }
+    this.retryIndex = 0;
+    source.bytes += data.length;
+    this.bytesByPeer.set(source.address.peerId, (this.bytesByPeer.get(source.address.peerId) ?? 0) + data.length);
+    this.meter.add(data.length);
+    this.writes++;
+    store.write(index, data).then(
+      () => {
+        this.writes--;
+        this.emitProgress();
+        if (store.complete && this.writes === 0) this.settle?.resolve();
+      },
+      (err: Error) => {
+        this.writes--;
+        this.settle?.reject(err);
+      },
+    );
+    // Another peer may be sending the same piece in endgame: it will be ignored on arrival.
+    this.feed(source);
+  }
+
+  private onRequestFailed(source: PeerSource, index: number, err: unknown): void {
+    this.release(source, index);
+    if (!this.store?.has(index) && !this.requestedBy.get(index)?.size) this.pool.push(index);
+    if (!this.settle) return;
+    this.dropSource(source, errorMessage(err));
+  }
+
+  private dropSource(source: PeerSource, reason: string): void {
+    if (!this.sources.delete(source)) return;
+    this.logger.debug(`${this.name}: dropping peer ${source.label}: ${reason}`);
+    for (const index of [...source.inflight]) {
+      this.release(source, index);
+      if (!this.store?.has(index) && !this.requestedBy.get(index)?.size) this.pool.push(index);
+    }
+    source.close();
+    this.emitProgress();
+    for (const other of this.sources) this.feed(other);
+    this.fillSources();
+  }
+
+  private ban(address: PeerAddress, why: string): void {
+    this.banned.add(address.peerId);
+    const message = `${why}; banned it for this file`;
+    this.logger.warn(message);
+    this.emit('warning', message);
+  }
+
+  private closeSources(): void {
+    for (const source of this.sources) source.close();
+    this.sources.clear();
+    this.requestedBy.clear();
+  }
+
+  private setState(state: DownloadState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.emitProgress(true);
+  }
+
+  /** At most every PROGRESS_INTERVAL_MS, plus every state change. */
+  private emitProgress(force = false): void {
+    const now = Date.now();
+    if (force || now - this.lastProgressAt >= PROGRESS_INTERVAL_MS) {
+      clearTimeout(this.progressTimer);
+      this.progressTimer = undefined;
+      this.lastProgressAt = now;
+      this.emit('progress', this.progress());
+    } else if (!this.progressTimer) {
+      this.progressTimer = setTimeout(() => this.emitProgress(true), PROGRESS_INTERVAL_MS - (now - this.lastProgressAt));
+      this.progressTimer.unref();
+    }
+  }
+}
+
+export { pieceLength };

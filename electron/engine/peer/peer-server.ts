@@ -1,0 +1,230 @@
+import { EventEmitter } from 'node:events';
+import type net from 'node:net';
+import { MAX_HASHES_PER_REPLY, PIECE_SIZE } from '../../../shared/protocol/limits.js';
+import { peerRequest, type PeerRequest } from '../../../shared/protocol/messages.js';
+import { EngineError, ProtocolError, errorCode, errorMessage } from '../errors.js';
+import { HASH_BYTES, pieceCount } from '../index/content-hash.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { FramedConnection } from '../wire/connection.js';
+import { acceptHandshake } from '../wire/handshake.js';
+import { closeServer, listen, tcpTransport, type Transport } from '../wire/transport.js';
+import type { ContentSource, ServedContent } from './content-source.js';
+
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+const IDLE_TIMEOUT_MS = 60_000;
+const MAX_CONNECTIONS = 256;
+/** Piece requests one connection may have queued; more get `busy`. */
+const MAX_QUEUED_REQUESTS = 64;
+/** Contents one connection may hold open at once. */
+const MAX_OPEN_CONTENTS = 16;
+
+export interface PeerServerOptions {
+  port: number;
+  host?: string | undefined;
+  peerId: string;
+  source: ContentSource;
+  logger?: Logger;
+  transport?: Transport;
+  maxConnections?: number;
+}
+
+export interface PeerServerEvents {
+  warning: [string];
+  /** Bytes of piece data sent to a remote peer. */
+  upload: [{ peerId: string; hash: string; bytes: number }];
+}
+
+/** Serves pieces of announced content to other peers. */
+export class PeerServer extends EventEmitter<PeerServerEvents> {
+  port = 0;
+  uploadedBytes = 0;
+  private readonly server: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  private readonly logger: Logger;
+
+  constructor(private readonly options: PeerServerOptions) {
+    super();
+    this.logger = options.logger ?? silentLogger;
+    this.server = (options.transport ?? tcpTransport).createServer((socket) => this.onSocket(socket));
+  }
+
+  async start(): Promise<number> {
+    this.port = await listen(this.server, this.options.port, this.options.host, 'The peer');
+    return this.port;
+  }
+
+  async stop(): Promise<void> {
+    const closing = closeServer(this.server);
+    for (const socket of this.sockets) socket.destroy();
+    await closing;
+  }
+
+  get connectionCount(): number {
+    return this.sockets.size;
+  }
+
+  private onSocket(socket: net.Socket): void {
+    if (this.sockets.size >= (this.options.maxConnections ?? MAX_CONNECTIONS)) {
+      socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    acceptHandshake(
+      socket,
+      peerRequest,
+      {
+        idleTimeoutMs: IDLE_TIMEOUT_MS,
+        callTimeoutMs: IDLE_TIMEOUT_MS,
+        handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
+        peerId: this.options.peerId,
+        agent: 'p2pclient',
+      },
+      (hello, conn) => {
+        new ServingSession(conn, hello.peerId, this.options.source, this);
+        return {};
+      },
+    ).catch((err: unknown) => {
+      if (err instanceof ProtocolError) this.warn(`${socket.remoteAddress ?? '?'}: ${err.message}`);
+    });
+  }
+
+  /** @internal */
+  warn(message: string): void {
+    this.logger.warn(message);
+    this.emit('warning', message);
+  }
+}
+
+/** One remote peer's requests, answered in order with backpressure. */
+class ServingSession {
+  private readonly open = new Map<string, Promise<ServedContent | undefined>>();
+  private readonly queue: Array<{ id: number; hash: string; index: number }> = [];
+  private serving = false;
+
+  constructor(
+    private readonly conn: FramedConnection<PeerRequest>,
+    private readonly remotePeerId: string,
+    private readonly source: ContentSource,
+    private readonly server: PeerServer,
+  ) {
+    conn.on('message', (message) => this.onMessage(message));
+    conn.on('close', (reason) => {
+      if (reason instanceof ProtocolError) server.warn(`peer ${conn.remoteAddress}: ${reason.message}`);
+      this.queue.length = 0;
+      for (const pending of this.open.values()) void pending.then((c) => c?.close()).catch(() => {});
+      this.open.clear();
+    });
+  }
+
+  private onMessage(message: PeerRequest): void {
+    switch (message.type) {
+      case 'get-meta':
+        void this.content(message.hash).then((content) => {
+          if (!content) return this.notFound(message.id);
+          this.conn.send({ type: 'meta', id: message.id, hash: message.hash, size: content.size, pieceSize: PIECE_SIZE });
+        }, (err: unknown) => this.fail(message.id, err));
+        return;
+      case 'get-hashes':
+        void this.content(message.hash).then((content) => {
+          if (!content) return this.notFound(message.id);
+          const count = pieceCount(content.size, content.pieceSize);
+          if (message.from >= count && count > 0) {
+            this.conn.send({ type: 'error', id: message.id, code: 'bad_message', message: 'piece index out of range' });
+            return;
+          }
+          const end = Math.min(count, message.from + Math.min(message.count, MAX_HASHES_PER_REPLY));
+          const slice = content.pieceHashes.subarray(message.from * HASH_BYTES, end * HASH_BYTES);
+          this.conn.send({ type: 'hashes', id: message.id, hash: message.hash, from: message.from, hashes: slice.toString('base64') });
+        }, (err: unknown) => this.fail(message.id, err));
+        return;
+      case 'request':
+        if (this.queue.length >= MAX_QUEUED_REQUESTS) {
+          this.conn.send({ type: 'error', id: message.id, code: 'busy', message: `at most ${MAX_QUEUED_REQUESTS} queued requests` });
+          return;
+        }
+        this.queue.push({ id: message.id, hash: message.hash, index: message.index });
+        void this.pump();
+        return;
+      case 'cancel': {
+        const at = this.queue.findIndex((r) => r.id === message.id);
+        if (at >= 0) this.queue.splice(at, 1);
+        return;
+      }
+      case 'ping':
+        this.conn.send({ type: 'pong', id: message.id });
+        return;
+      case 'bye':
+        this.conn.close();
+        return;
+      case 'error':
+        this.server.warn(`peer ${this.conn.remoteAddress} reported: ${message.code} ${message.message}`);
+        this.conn.close();
+        return;
+    }
+  }
+
+  private content(hash: string): Promise<ServedContent | undefined> {
+    let pending = this.open.get(hash);
+    if (!pending) {
+      if (this.open.size >= MAX_OPEN_CONTENTS) {
+        const [oldestHash, oldest] = this.open.entries().next().value!;
+        this.open.delete(oldestHash);
+        void oldest.then((c) => c?.close()).catch(() => {});
+      }
+      pending = this.source.open(hash);
+      this.open.set(hash, pending);
+      // Forget misses so content shared later can be found.
+      void pending.then((c) => {
+        if (!c && this.open.get(hash) === pending) this.open.delete(hash);
+      }, () => this.open.delete(hash));
+    }
+    return pending;
+  }
+
+  private async pump(): Promise<void> {
+    if (this.serving) return;
+    this.serving = true;
+    try {
+      while (this.queue.length > 0 && !this.conn.closed) {
+        const request = this.queue.shift()!;
+        const content = await this.content(request.hash).catch(() => undefined);
+        if (!content) {
+          this.notFound(request.id);
+          continue;
+        }
+        if (!content.hasPiece(request.index)) {
+          this.conn.send({ type: 'error', id: request.id, code: 'not_found', message: `no piece ${request.index}` });
+          continue;
+        }
+        let data: Buffer;
+        try {
+          data = await content.readPiece(request.index);
+        } catch (err) {
+          // The file changed or vanished under us: drop the cached handle so the next request re-opens.
+          this.open.delete(request.hash);
+          void content.close().catch(() => {});
+          this.fail(request.id, err);
+          continue;
+        }
+        if (this.conn.closed) break;
+        const flowing = this.conn.sendPiece(request.id, data);
+        this.server.uploadedBytes += data.length;
+        this.server.emit('upload', { peerId: this.remotePeerId, hash: request.hash, bytes: data.length });
+        if (!flowing) await this.conn.drained();
+      }
+    } finally {
+      this.serving = false;
+    }
+  }
+
+  private notFound(id: number): void {
+    this.conn.send({ type: 'error', id, code: 'not_found', message: 'no such content here' });
+  }
+
+  private fail(id: number, err: unknown): void {
+    const code = errorCode(err) === 'not_found' ? 'not_found' : 'internal';
+    if (code === 'internal') this.server.warn(`serving failed: ${errorMessage(err)}`);
+    this.conn.send({ type: 'error', id, code, message: err instanceof EngineError ? err.message : 'read failed' });
+  }
+}

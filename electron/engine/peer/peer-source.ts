@@ -1,0 +1,85 @@
+import { MAX_HASHES_PER_REPLY, PIECE_SIZE } from '../../../shared/protocol/limits.js';
+import { peerReply, type MetaMessage, type PeerAddress, type PeerReply } from '../../../shared/protocol/messages.js';
+import { EngineError } from '../errors.js';
+import { HASH_BYTES, contentHashOf, pieceCount } from '../index/content-hash.js';
+import type { FramedConnection } from '../wire/connection.js';
+import { clientHandshake } from '../wire/handshake.js';
+import type { Transport } from '../wire/transport.js';
+
+const CONNECT_TIMEOUT_MS = 5000;
+
+/** A connection to one remote peer that has (or claims to have) the content we want. */
+export class PeerSource {
+  /** Piece indexes requested from this peer and not answered yet. */
+  readonly inflight = new Set<number>();
+  /** Verified bytes received from this peer. */
+  bytes = 0;
+
+  private constructor(
+    readonly address: PeerAddress,
+    readonly conn: FramedConnection<PeerReply>,
+  ) {}
+
+  get label(): string {
+    return `${this.address.peerId.slice(0, 8)}@${this.address.host}:${this.address.port}`;
+  }
+
+  get closed(): boolean {
+    return this.conn.closed;
+  }
+
+  static async connect(
+    address: PeerAddress,
+    self: { peerId: string; listenPort: number },
+    transport: Transport,
+    callTimeoutMs: number,
+  ): Promise<PeerSource> {
+    const socket = await transport.connect(address.host, address.port, CONNECT_TIMEOUT_MS);
+    const { conn, welcome } = await clientHandshake(socket, { peerId: self.peerId, listenPort: self.listenPort, agent: 'p2pclient' }, peerReply, {
+      idleTimeoutMs: 0,
+      callTimeoutMs,
+    });
+    // The tracker listed this address for a given peer; someone else answering is not that peer.
+    if (welcome.peerId !== address.peerId) {
+      conn.close();
+      throw new EngineError('bad_message', `peer at ${address.host}:${address.port} is ${welcome.peerId.slice(0, 8)}, not ${address.peerId.slice(0, 8)}`);
+    }
+    conn.on('message', () => {}); // stray messages (remote errors) are handled by close
+    return new PeerSource(address, conn);
+  }
+
+  /**
+   * Fetches size and piece hashes and checks them against the content hash.
+   * A mismatch means the peer lied: the caller bans it.
+   */
+  async fetchMeta(hash: string): Promise<{ size: number; pieceSize: number; pieceHashes: Buffer }> {
+    const meta = await this.conn.call<MetaMessage>({ type: 'get-meta', hash });
+    const count = pieceCount(meta.size, PIECE_SIZE);
+    const pieceHashes = Buffer.allocUnsafe(count * HASH_BYTES);
+    for (let from = 0; from < count; from += MAX_HASHES_PER_REPLY) {
+      const want = Math.min(MAX_HASHES_PER_REPLY, count - from);
+      const reply = await this.conn.call<{ hashes: string; from: number }>({ type: 'get-hashes', hash, from, count: want });
+      const page = Buffer.from(reply.hashes, 'base64');
+      if (reply.from !== from || page.length !== want * HASH_BYTES) {
+        throw new EngineError('hash_mismatch', `peer ${this.label} sent a malformed piece-hash list`);
+      }
+      page.copy(pieceHashes, from * HASH_BYTES);
+    }
+    if (contentHashOf(meta.size, PIECE_SIZE, pieceHashes) !== hash) {
+      throw new EngineError('hash_mismatch', `peer ${this.label} sent piece hashes that do not match the content hash`);
+    }
+    return { size: meta.size, pieceSize: PIECE_SIZE, pieceHashes };
+  }
+
+  requestPiece(hash: string, index: number, timeoutMs: number): Promise<Buffer> {
+    return this.conn.callPiece({ type: 'request', hash, index }, timeoutMs);
+  }
+
+  close(): void {
+    if (!this.conn.closed) {
+      this.conn.send({ type: 'bye' });
+      this.conn.socket.end();
+      this.conn.close();
+    }
+  }
+}

@@ -1,0 +1,295 @@
+import { EventEmitter } from 'node:events';
+import { MAX_FILES_PER_ANNOUNCE } from '../../../shared/protocol/limits.js';
+import {
+  trackerReply,
+  type FileAnnouncement,
+  type ListSortKey,
+  type ListingMessage,
+  type PeersMessage,
+  type TrackerReply,
+  type WelcomeMessage,
+} from '../../../shared/protocol/messages.js';
+import { EngineError, errorMessage } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { FramedConnection } from '../wire/connection.js';
+import { clientHandshake } from '../wire/handshake.js';
+import { parseHostPort, tcpTransport, type Transport } from '../wire/transport.js';
+import { Backoff } from './retry-timer.js';
+
+const CONNECT_TIMEOUT_MS = 5000;
+const CALL_TIMEOUT_MS = 10_000;
+/** Coalesce bursts of folder changes into one announce. */
+const ANNOUNCE_DEBOUNCE_MS = 100;
+
+export interface TrackerClientOptions {
+  address: string;
+  peerId: string;
+  /** Our serving port; 0 when we only query. */
+  listenPort: number;
+  /** Current truth of what we share; read on every (re)announce. */
+  files: () => Iterable<FileAnnouncement>;
+  logger?: Logger;
+  transport?: Transport;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+}
+
+export interface TrackerClientEvents {
+  connected: [WelcomeMessage];
+  disconnected: [Error | undefined];
+  /** Something went wrong that a person may want to know, e.g. unreachable. */
+  warning: [string];
+}
+
+export interface ListParams {
+  query?: string;
+  offset?: number;
+  limit?: number;
+  sort?: ListSortKey;
+  descending?: boolean;
+}
+
+/**
+ * One tracker connection kept alive for the engine's lifetime: connects,
+ * announces everything once, then only sends changes, heartbeats, and
+ * reconnects with backoff when the tracker goes away.
+ */
+export class TrackerClient extends EventEmitter<TrackerClientEvents> {
+  readonly host: string;
+  readonly port: number;
+  private conn: FramedConnection<TrackerReply> | undefined;
+  private welcome: WelcomeMessage | undefined;
+  private stopped = true;
+  private readonly backoff: Backoff;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private announceTimer: NodeJS.Timeout | undefined;
+  private announced = new Map<string, FileAnnouncement>();
+  private syncing: Promise<void> = Promise.resolve();
+  private readonly logger: Logger;
+  private readonly transport: Transport;
+  private failuresReported = 0;
+
+  constructor(private readonly options: TrackerClientOptions) {
+    super();
+    const { host, port } = parseHostPort(options.address);
+    this.host = host;
+    this.port = port;
+    this.logger = options.logger ?? silentLogger;
+    this.transport = options.transport ?? tcpTransport;
+    this.backoff = new Backoff(options.backoffBaseMs, options.backoffMaxMs);
+  }
+
+  get address(): string {
+    return `${this.host}:${this.port}`;
+  }
+
+  get connected(): boolean {
+    return this.conn !== undefined && !this.conn.closed;
+  }
+
+  /** The address the tracker sees us at (our IP plus the port we announced). */
+  get observedAddress(): WelcomeMessage['address'] {
+    return this.welcome?.address;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    void this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.heartbeatTimer);
+    clearTimeout(this.announceTimer);
+    const conn = this.conn;
+    this.conn = undefined;
+    if (conn && !conn.closed) {
+      // Tell the tracker we are leaving so we vanish from the listing at once.
+      conn.send({ type: 'bye' });
+      await conn.drained();
+      conn.socket.end();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 500);
+        conn.socket.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      conn.close();
+    }
+  }
+
+  /** Resolves once connected, or rejects after `timeoutMs`. */
+  waitConnected(timeoutMs: number): Promise<void> {
+    if (this.connected) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off('connected', onConnected);
+        reject(new EngineError('tracker_unreachable', `tracker ${this.address} did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      timer.unref();
+      const onConnected = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.once('connected', onConnected);
+    });
+  }
+
+  /** The shared files changed: send the difference soon. */
+  filesChanged(): void {
+    if (!this.connected || this.announceTimer) return;
+    this.announceTimer = setTimeout(() => {
+      this.announceTimer = undefined;
+      this.queueSync(false);
+    }, ANNOUNCE_DEBOUNCE_MS);
+    this.announceTimer.unref();
+  }
+
+  /** Resolves once everything queued so far has been announced. */
+  flush(): Promise<void> {
+    if (this.announceTimer) {
+      clearTimeout(this.announceTimer);
+      this.announceTimer = undefined;
+      this.queueSync(false);
+    }
+    return this.syncing;
+  }
+
+  async list(params: ListParams = {}): Promise<ListingMessage> {
+    return this.requireConn().call<ListingMessage>(
+      {
+        type: 'list',
+        query: params.query ?? '',
+        offset: params.offset ?? 0,
+        limit: params.limit ?? 100,
+        ...(params.sort ? { sort: params.sort } : {}),
+        ...(params.descending ? { descending: true } : {}),
+      },
+      CALL_TIMEOUT_MS,
+    );
+  }
+
+  /** Peers holding `hash`; an empty list when the tracker knows no one. */
+  async lookup(hash: string): Promise<PeersMessage['peers']> {
+    try {
+      const reply = await this.requireConn().call<PeersMessage>({ type: 'lookup', hash }, CALL_TIMEOUT_MS);
+      return reply.peers;
+    } catch (err) {
+      if (err instanceof EngineError && err.code === 'not_found') return [];
+      throw err;
+    }
+  }
+
+  private requireConn(): FramedConnection<TrackerReply> {
+    if (!this.conn || this.conn.closed) {
+      throw new EngineError('tracker_unreachable', `not connected to tracker ${this.address}`);
+    }
+    return this.conn;
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const socket = await this.transport.connect(this.host, this.port, CONNECT_TIMEOUT_MS);
+      if (this.stopped) {
+        socket.destroy();
+        return;
+      }
+      const { conn, welcome } = await clientHandshake(
+        socket,
+        { peerId: this.options.peerId, listenPort: this.options.listenPort, agent: 'p2pclient' },
+        trackerReply,
+        { idleTimeoutMs: 0, callTimeoutMs: CALL_TIMEOUT_MS },
+      );
+      if (this.stopped) {
+        conn.close();
+        return;
+      }
+      this.conn = conn;
+      this.welcome = welcome;
+      this.backoff.reset();
+      if (this.failuresReported > 0) this.logger.info(`tracker ${this.address} is reachable again`);
+      this.failuresReported = 0;
+      conn.on('message', (message) => {
+        if (message.type === 'error') this.logger.warn(`tracker ${this.address}: ${message.code}: ${message.message}`);
+      });
+      conn.once('close', (reason) => this.onClosed(conn, reason));
+      this.startHeartbeat(conn, welcome.heartbeatMs ?? 4000);
+      this.announced = new Map();
+      this.queueSync(true);
+      this.emit('connected', welcome);
+    } catch (err) {
+      this.scheduleReconnect(err);
+    }
+  }
+
+  private onClosed(conn: FramedConnection<TrackerReply>, reason: Error | undefined): void {
+    if (this.conn !== conn) return;
+    this.conn = undefined;
+    clearInterval(this.heartbeatTimer);
+    this.emit('disconnected', reason);
+    if (!this.stopped) this.scheduleReconnect(reason ?? new Error('connection closed'));
+  }
+
+  private scheduleReconnect(err: unknown): void {
+    if (this.stopped) return;
+    const delay = this.backoff.next();
+    const message = `tracker ${this.address} unreachable (${errorMessage(err)}); retrying in ${(delay / 1000).toFixed(1)} s`;
+    // Say it loudly the first time, then quietly: a long outage should not flood the log.
+    if (this.failuresReported++ === 0) {
+      this.logger.warn(message);
+      this.emit('warning', message);
+    } else this.logger.debug(message);
+    this.retryTimer = setTimeout(() => void this.connect(), delay);
+    this.retryTimer.unref();
+  }
+
+  private startHeartbeat(conn: FramedConnection<TrackerReply>, intervalMs: number): void {
+    clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = setInterval(() => {
+      conn.call({ type: 'ping' }, intervalMs * 2).catch((err: unknown) => {
+        conn.close(err instanceof Error ? err : new Error(String(err)));
+      });
+    }, intervalMs);
+    this.heartbeatTimer.unref();
+  }
+
+  private queueSync(reset: boolean): void {
+    const conn = this.conn;
+    if (!conn) return;
+    this.syncing = this.syncing
+      .then(() => this.sync(conn, reset))
+      .catch((err: unknown) => {
+        if (!conn.closed) this.logger.warn(`announce to ${this.address} failed: ${errorMessage(err)}`);
+      });
+  }
+
+  /** Sends the difference between what the tracker has and what we share, in batches. */
+  private async sync(conn: FramedConnection<TrackerReply>, reset: boolean): Promise<void> {
+    if (conn.closed || this.options.listenPort === 0) return;
+    const desired = new Map<string, FileAnnouncement>();
+    for (const file of this.options.files()) desired.set(file.path, file);
+    const add: FileAnnouncement[] = [];
+    const remove: string[] = [];
+    for (const [path, file] of desired) {
+      const known = this.announced.get(path);
+      if (!known || known.hash !== file.hash || known.size !== file.size) add.push(file);
+    }
+    for (const path of this.announced.keys()) if (!desired.has(path)) remove.push(path);
+    if (!reset && add.length === 0 && remove.length === 0) return;
+    let first = true;
+    do {
+      const addBatch = add.splice(0, MAX_FILES_PER_ANNOUNCE);
+      const removeBatch = remove.splice(0, MAX_FILES_PER_ANNOUNCE);
+      await conn.call({ type: 'announce', reset: reset && first, add: addBatch, remove: removeBatch });
+      if (reset && first) this.announced = new Map();
+      for (const file of addBatch) this.announced.set(file.path, file);
+      for (const path of removeBatch) this.announced.delete(path);
+      first = false;
+    } while (add.length > 0 || remove.length > 0);
+  }
+}

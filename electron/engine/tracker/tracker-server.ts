@@ -1,0 +1,155 @@
+import { EventEmitter } from 'node:events';
+import type net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { trackerRequest, type TrackerRequest } from '../../../shared/protocol/messages.js';
+import { ProtocolError, errorMessage } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { acceptHandshake } from '../wire/handshake.js';
+import type { FramedConnection } from '../wire/connection.js';
+import { closeServer, listen, tcpTransport, type Transport } from '../wire/transport.js';
+import { TrackerState, type PeerRecord } from './tracker-state.js';
+
+/** Peers send a ping at least this often; the tracker tells them in `welcome`. */
+export const DEFAULT_HEARTBEAT_MS = 4000;
+/** A peer silent this long is dropped from the listing. */
+export const DEFAULT_PEER_TIMEOUT_MS = 12_000;
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+const MAX_CONNECTIONS = 10_000;
+
+export interface TrackerServerOptions {
+  port: number;
+  host?: string | undefined;
+  heartbeatMs?: number;
+  peerTimeoutMs?: number;
+  maxConnections?: number;
+  logger?: Logger;
+  transport?: Transport;
+}
+
+export interface TrackerServerEvents {
+  /** A remote broke the protocol; its connection was closed. */
+  warning: [string];
+  join: [PeerRecord];
+  leave: [PeerRecord];
+}
+
+/** The tracker: accepts peer connections and answers announce, list and lookup. */
+export class TrackerServer extends EventEmitter<TrackerServerEvents> {
+  readonly state = new TrackerState();
+  readonly peerId = randomBytes(16).toString('hex');
+  port = 0;
+  private readonly server: net.Server;
+  private readonly connections = new Set<net.Socket>();
+  private readonly logger: Logger;
+  private readonly heartbeatMs: number;
+  private readonly peerTimeoutMs: number;
+  private readonly maxConnections: number;
+
+  constructor(private readonly options: TrackerServerOptions) {
+    super();
+    this.logger = options.logger ?? silentLogger;
+    this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    this.peerTimeoutMs = options.peerTimeoutMs ?? DEFAULT_PEER_TIMEOUT_MS;
+    this.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
+    this.server = (options.transport ?? tcpTransport).createServer((socket) => this.onSocket(socket));
+  }
+
+  async start(): Promise<number> {
+    this.port = await listen(this.server, this.options.port, this.options.host, 'The tracker');
+    return this.port;
+  }
+
+  async stop(): Promise<void> {
+    const closing = closeServer(this.server);
+    for (const socket of this.connections) socket.destroy();
+    await closing;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  private onSocket(socket: net.Socket): void {
+    if (this.connections.size >= this.maxConnections) {
+      socket.destroy();
+      return;
+    }
+    this.connections.add(socket);
+    socket.once('close', () => this.connections.delete(socket));
+    let peer: PeerRecord | undefined;
+    acceptHandshake(
+      socket,
+      trackerRequest,
+      {
+        idleTimeoutMs: this.peerTimeoutMs,
+        callTimeoutMs: this.peerTimeoutMs,
+        handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
+        peerId: this.peerId,
+        agent: 'p2ptracker',
+      },
+      (hello, conn) => {
+        if (hello.listenPort > 0) {
+          peer = this.state.addPeer(hello.peerId, conn.remoteAddress, hello.listenPort);
+          this.logger.info(`peer ${hello.peerId.slice(0, 8)} joined from ${conn.remoteAddress}:${hello.listenPort}`);
+          this.emit('join', peer);
+        }
+        conn.on('message', (message) => this.onMessage(conn, peer, message));
+        conn.on('close', (reason) => {
+          if (reason instanceof ProtocolError) this.warn(`${conn.remoteAddress}: ${reason.message}`);
+          if (peer && this.state.hasPeer(peer)) {
+            this.state.removePeer(peer);
+            this.logger.info(`peer ${peer.peerId.slice(0, 8)} left (${reason ? reason.message : 'bye'})`);
+            this.emit('leave', peer);
+          }
+        });
+        return { address: { host: conn.remoteAddress, port: hello.listenPort }, heartbeatMs: this.heartbeatMs };
+      },
+    ).catch((err: unknown) => {
+      if (err instanceof ProtocolError) this.warn(`${socket.remoteAddress ?? '?'}: ${err.message}`);
+    });
+  }
+
+  private onMessage(conn: FramedConnection<TrackerRequest>, peer: PeerRecord | undefined, message: TrackerRequest): void {
+    switch (message.type) {
+      case 'ping':
+        conn.send({ type: 'pong', id: message.id });
+        return;
+      case 'announce':
+        if (!peer) {
+          conn.close(new ProtocolError('bad_message', 'announce needs a listen port in hello'));
+          return;
+        }
+        try {
+          this.state.announce(peer, message);
+        } catch (err) {
+          conn.send({ type: 'error', id: message.id, code: 'too_many', message: errorMessage(err) });
+          return;
+        }
+        conn.send({ type: 'ok', id: message.id });
+        return;
+      case 'list': {
+        const { total, items } = this.state.list(message);
+        conn.send({ type: 'listing', id: message.id, total, offset: message.offset, items });
+        return;
+      }
+      case 'lookup': {
+        const found = this.state.lookup(message.hash, peer);
+        if (!found) conn.send({ type: 'error', id: message.id, code: 'not_found', message: 'no peer has this content' });
+        else conn.send({ type: 'peers', id: message.id, hash: message.hash, size: found.size, peers: found.peers });
+        return;
+      }
+      case 'bye':
+        conn.close();
+        return;
+      case 'error':
+        this.warn(`${conn.remoteAddress} reported: ${message.code} ${message.message}`);
+        conn.close();
+        return;
+    }
+  }
+
+  private warn(message: string): void {
+    this.logger.warn(message);
+    this.emit('warning', message);
+  }
+}

@@ -1,0 +1,234 @@
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import type { ZodType } from 'zod';
+import { MAX_FRAME_BYTES, MAX_REQUEST_ID } from '../../../shared/protocol/limits.js';
+import type { WireMessage } from '../../../shared/protocol/messages.js';
+import { EngineError, ProtocolError, errorMessage } from '../errors.js';
+import { FRAME_CONTROL, FrameDecoder, encodeControl, encodePieceHeader } from './frame-codec.js';
+
+/** Message types that answer a request carrying the same `id`. */
+const REPLY_TYPES = new Set(['welcome', 'ok', 'pong', 'listing', 'peers', 'meta', 'hashes', 'error']);
+/** Calls awaiting a reply on one connection; beyond this `call` refuses. */
+const MAX_PENDING_CALLS = 4096;
+
+export interface ConnectionOptions {
+  /** Close when nothing arrives for this long. 0 disables. */
+  idleTimeoutMs: number;
+  /** Default time a `call` waits for its reply. */
+  callTimeoutMs: number;
+  maxFrameBytes?: number;
+}
+
+interface PendingCall {
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+type Incoming = { type: string; id?: number };
+type Outgoing = WireMessage;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export interface FramedConnectionEvents<In> {
+  message: [In];
+  close: [Error | undefined];
+}
+
+/**
+ * One framed, validated, request/response connection over a byte stream.
+ * It owns the socket: any protocol violation closes it with a reason, and the
+ * error never escapes as an exception. The stream is any Duplex socket, so a
+ * TLS socket slots in without changes here.
+ */
+export class FramedConnection<In extends Incoming = Incoming> extends EventEmitter<FramedConnectionEvents<In>> {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  closed = false;
+  closeReason: Error | undefined;
+  bytesIn = 0;
+  bytesOut = 0;
+
+  private readonly decoder: FrameDecoder;
+  private readonly pending = new Map<number, PendingCall>();
+  private readonly pendingPieces = new Map<number, PendingCall>();
+  private nextId = 1;
+  private schema: ZodType<unknown>;
+
+  constructor(
+    readonly socket: Socket,
+    schema: ZodType<In>,
+    private readonly options: ConnectionOptions,
+  ) {
+    super();
+    this.schema = schema;
+    this.remoteAddress = normalizeAddress(socket.remoteAddress ?? '');
+    this.remotePort = socket.remotePort ?? 0;
+    this.decoder = new FrameDecoder(options.maxFrameBytes ?? MAX_FRAME_BYTES);
+    socket.setNoDelay(true);
+    if (options.idleTimeoutMs > 0) {
+      socket.setTimeout(options.idleTimeoutMs, () => this.close(new EngineError('timeout', 'connection idle too long')));
+    }
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.close(err));
+    socket.on('close', () => this.close(this.closeReason ?? new EngineError('connection_closed', 'connection closed by the remote')));
+    socket.on('end', () => socket.end());
+  }
+
+  /** Switch the schema for incoming messages (after the handshake). */
+  setSchema<Next extends Incoming>(schema: ZodType<Next>): FramedConnection<Next> {
+    this.schema = schema;
+    return this as unknown as FramedConnection<Next>;
+  }
+
+  setIdleTimeout(ms: number): void {
+    this.socket.setTimeout(ms);
+  }
+
+  send(message: Outgoing): boolean {
+    if (this.closed) return false;
+    const frame = encodeControl(message);
+    this.bytesOut += frame.length;
+    return this.socket.write(frame);
+  }
+
+  /** Sends piece data for request `id`; returns false when the socket wants a drain. */
+  sendPiece(id: number, data: Buffer): boolean {
+    if (this.closed) return false;
+    const header = encodePieceHeader(id, data.length);
+    this.bytesOut += header.length + data.length;
+    this.socket.cork();
+    this.socket.write(header);
+    const ok = this.socket.write(data);
+    this.socket.uncork();
+    return ok;
+  }
+
+  /** Resolves when the socket's write buffer has drained (or the connection closed). */
+  drained(): Promise<void> {
+    if (this.closed || !this.socket.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.on('close', done);
+    });
+  }
+
+  /** Sends a request and resolves with the reply of the same id; an `error` reply rejects. */
+  call<R>(message: DistributiveOmit<Outgoing, 'id'>, timeoutMs = this.options.callTimeoutMs): Promise<R> {
+    return this.register<R>(this.pending, message, timeoutMs);
+  }
+
+  /** Like `call`, for requests answered by a piece data frame. */
+  callPiece(message: DistributiveOmit<Outgoing, 'id'>, timeoutMs = this.options.callTimeoutMs): Promise<Buffer> {
+    return this.register<Buffer>(this.pendingPieces, message, timeoutMs);
+  }
+
+  get pendingCalls(): number {
+    return this.pending.size + this.pendingPieces.size;
+  }
+
+  close(reason?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = reason;
+    const failure = reason ?? new EngineError('connection_closed', 'connection closed');
+    for (const table of [this.pending, this.pendingPieces]) {
+      for (const call of table.values()) {
+        clearTimeout(call.timer);
+        call.reject(failure);
+      }
+      table.clear();
+    }
+    if (reason instanceof ProtocolError) {
+      // Tell the remote why before hanging up; best effort.
+      try {
+        this.socket.end(encodeControl({ type: 'error', code: reason.code, message: reason.message }));
+      } catch {
+        this.socket.destroy();
+      }
+      setTimeout(() => this.socket.destroy(), 1000).unref();
+    } else {
+      this.socket.destroy();
+    }
+    this.emit('close', reason);
+  }
+
+  private register<R>(table: Map<number, PendingCall>, message: DistributiveOmit<Outgoing, 'id'>, timeoutMs: number): Promise<R> {
+    if (this.closed) return Promise.reject(this.closeReason ?? new EngineError('connection_closed', 'connection closed'));
+    if (this.pendingCalls >= MAX_PENDING_CALLS) return Promise.reject(new EngineError('too_many', 'too many requests in flight'));
+    const id = this.nextId;
+    this.nextId = this.nextId >= MAX_REQUEST_ID ? 1 : this.nextId + 1;
+    return new Promise<R>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        table.delete(id);
+        reject(new EngineError('timeout', `no reply to ${message.type} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      timer.unref();
+      table.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      this.send({ ...message, id } as Outgoing);
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.bytesIn += chunk.length;
+    let frames;
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (err) {
+      this.close(err instanceof ProtocolError ? err : new ProtocolError('bad_frame', errorMessage(err)));
+      return;
+    }
+    for (const frame of frames) {
+      if (this.closed) return;
+      if (frame.kind === FRAME_CONTROL) this.onMessage(frame.message);
+      else this.settle(this.pendingPieces, frame.id, frame.data);
+    }
+  }
+
+  private onMessage(raw: unknown): void {
+    const parsed = this.schema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+      const type = typeof (raw as { type?: unknown }).type === 'string' ? (raw as { type: string }).type : '?';
+      this.close(new ProtocolError('bad_message', `invalid "${type.slice(0, 32)}" message${where}: ${issue?.message ?? 'rejected'}`));
+      return;
+    }
+    const message = parsed.data as In;
+    if (REPLY_TYPES.has(message.type) && message.id !== undefined) {
+      const call = this.pending.get(message.id) ?? this.pendingPieces.get(message.id);
+      if (call) {
+        if (message.type === 'error') {
+          const err = message as unknown as { code: ProtocolError['code']; message: string };
+          this.pending.delete(message.id);
+          this.pendingPieces.delete(message.id);
+          clearTimeout(call.timer);
+          call.reject(new EngineError(err.code, `remote: ${err.message}`));
+        } else {
+          this.settle(this.pending, message.id, message);
+        }
+        return;
+      }
+      if (message.type !== 'error') return; // a late reply to a call that timed out
+    }
+    this.emit('message', message);
+  }
+
+  private settle(table: Map<number, PendingCall>, id: number, value: unknown): void {
+    const call = table.get(id);
+    if (!call) return; // cancelled or timed out
+    table.delete(id);
+    clearTimeout(call.timer);
+    call.resolve(value);
+  }
+}
+
+/** `::ffff:1.2.3.4` → `1.2.3.4`, so one host has one spelling. */
+export function normalizeAddress(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}

@@ -1,0 +1,94 @@
+import net from 'node:net';
+import { EngineError } from '../errors.js';
+
+/**
+ * How bytes reach another node. Everything above this speaks frames over a
+ * socket and does not care whether the socket is plain TCP or TLS; the secure
+ * transport implements the same interface.
+ */
+export interface Transport {
+  connect(host: string, port: number, timeoutMs: number): Promise<net.Socket>;
+  createServer(onSocket: (socket: net.Socket) => void): net.Server;
+}
+
+export const tcpTransport: Transport = {
+  connect(host, port, timeoutMs) {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host, port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new EngineError('timeout', `connecting to ${host}:${port} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      timer.unref();
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(socket);
+      });
+      socket.once('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new EngineError('connection_closed', `cannot connect to ${host}:${port}: ${err.code ?? err.message}`, { cause: err }));
+      });
+    });
+  },
+  createServer(onSocket) {
+    return net.createServer({ noDelay: true }, onSocket);
+  },
+};
+
+/** Listens and resolves with the bound port; a busy port becomes a clear `port_in_use` error. */
+export function listen(server: net.Server, port: number, host: string | undefined, what: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      if (err.code === 'EADDRINUSE') {
+        reject(new EngineError('port_in_use', `${what} cannot listen on port ${port}: it is already in use. Pick another with -port, or 0 for any free port.`));
+      } else if (err.code === 'EACCES') {
+        reject(new EngineError('port_in_use', `${what} is not allowed to listen on port ${port} (ports below 1024 need privileges).`));
+      } else {
+        reject(new EngineError('io_error', `${what} cannot listen on ${host ?? '*'}:${port}: ${err.message}`, { cause: err }));
+      }
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen({ port, host, exclusive: true });
+  });
+}
+
+export function closeServer(server: net.Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+  });
+}
+
+/** Parses `HOST:PORT` (or `[v6]:PORT`). Throws a readable error. */
+export function parseHostPort(value: string, defaultPort?: number): { host: string; port: number } {
+  const trimmed = value.trim();
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(trimmed);
+  let host: string;
+  let portText: string | undefined;
+  if (v6) {
+    host = v6[1]!;
+    portText = v6[2];
+  } else {
+    const colon = trimmed.lastIndexOf(':');
+    if (colon >= 0 && trimmed.indexOf(':') === colon) {
+      host = trimmed.slice(0, colon);
+      portText = trimmed.slice(colon + 1);
+    } else {
+      host = trimmed;
+    }
+  }
+  if (!host || /[\s/]/.test(host)) throw new EngineError('bad_message', `"${value}" is not a HOST:PORT address`);
+  const port = portText === undefined ? defaultPort : Number(portText);
+  if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new EngineError('bad_message', `"${value}" has no valid port (1-65535)`);
+  }
+  return { host, port };
+}

@@ -1,0 +1,14 @@
+/** Stable error codes carried in `error` frames and in local error objects. */
+export const WIRE_ERROR_CODES = [
+  'bad_frame',
+  'bad_message',
+  'unsupported_version',
+  'not_found',
+  'too_large',
+  'too_many',
+  'busy',
+  'timeout',
+  'internal',
+] as const;
+
+export type WireErrorCode = (typeof WIRE_ERROR_CODES)[number];

@@ -1,0 +1,32 @@
+/** Records both the engine and its front ends (CLI, UI) see. Pure types, no runtime. */
+
+export type DownloadState = 'queued' | 'connecting' | 'downloading' | 'verifying' | 'done' | 'failed' | 'paused' | 'cancelled';
+
+export interface DownloadProgress {
+  hash: string;
+  /** Relative path it is saved under. */
+  name: string;
+  /** Absolute path of the finished file. */
+  path: string;
+  state: DownloadState;
+  size: number;
+  bytesDone: number;
+  peers: number;
+  /** Bytes per second, averaged over a few seconds. */
+  downloadRate: number;
+  etaSeconds: number | null;
+  error?: { code: string; message: string };
+}
+
+export interface SharedFolderStatus {
+  path: string;
+  files: number;
+  bytes: number;
+  hashingQueued: number;
+  ready: boolean;
+}
+
+export interface TrackerStatus {
+  address: string;
+  connected: boolean;
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 30_000,
+    // Network and process tests share two cores: keep parallelism modest so timing stays honest.
+    maxWorkers: 2,
+    pool: 'forks',
+  },
+});
