@@ -30,7 +30,8 @@ export function parseArgs<S extends OptionSpecs>(argv: readonly string[], specs:
     const match = /^--?([a-zA-Z][\w-]*)(?:=(.*))?$/.exec(arg);
     if (!match) throw new UsageError(`unexpected argument "${arg}"`);
     const name = match[1]!;
-    const spec = specs[name];
+    // Own keys only: `-constructor` must not find Object.prototype.
+    const spec = Object.hasOwn(specs, name) ? specs[name] : undefined;
     if (!spec) throw new UsageError(`unknown option -${name}`);
     if (spec.type === 'boolean') {
       if (match[2] !== undefined) {

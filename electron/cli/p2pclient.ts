@@ -24,6 +24,8 @@ const OPTIONS = {
   search: { type: 'string', value: 'TEXT', description: 'with -list: only names containing TEXT' },
   timeout: { type: 'number', value: 'SECONDS', description: 'with -get/-list: how long to wait for a tracker', default: 30 },
   'max-peers': { type: 'number', value: 'N', description: 'peers one download uses at once', default: 4 },
+  'limit-up': { type: 'number', value: 'KiB/s', description: 'upload rate limit, 0 for none', default: 0 },
+  'limit-down': { type: 'number', value: 'KiB/s', description: 'download rate limit, 0 for none', default: 0 },
   'include-hidden': { type: 'boolean', description: 'also share dotfiles and dot-folders' },
   data: { type: 'string', value: 'DIR', description: 'state folder (hash cache, resume records); default per user, or $P2P_DATA_DIR' },
   verbose: { type: 'boolean', description: 'log protocol details' },
@@ -56,12 +58,19 @@ runMain('p2pclient', async () => {
   const timeoutMs = Math.max(1, args.timeout ?? 30) * 1000;
   const maxPeers = args['max-peers'] ?? 4;
   if (!Number.isInteger(maxPeers) || maxPeers < 1 || maxPeers > 64) throw new UsageError('-max-peers must be from 1 to 64');
+  const limitUp = args['limit-up'] ?? 0;
+  const limitDown = args['limit-down'] ?? 0;
+  for (const [name, v] of [['limit-up', limitUp], ['limit-down', limitDown]] as const) {
+    if (!(v >= 0 && v <= 10_000_000)) throw new UsageError(`-${name} must be a rate in KiB/s from 0 (unlimited) up`);
+  }
   const logger = streamLogger(process.stderr, args.verbose ? 'debug' : args.quiet ? 'warn' : 'info');
   const baseDataDir = args.data ? path.resolve(args.data) : defaultDataDir();
 
   if (args.list) {
     if (args.get) throw new UsageError('-list and -get do not go together');
-    const engine = new Engine({ dataDir: path.join(baseDataDir, 'query'), port: 0, trackers, queryOnly: true, logger });
+    // Listing is a one-shot query: only problems are worth printing.
+    const quiet = streamLogger(process.stderr, args.verbose ? 'debug' : 'warn');
+    const engine = new Engine({ dataDir: path.join(baseDataDir, 'query'), port: 0, trackers, queryOnly: true, logger: quiet });
     await engine.start();
     try {
       await engine.waitForTracker(timeoutMs);
@@ -85,6 +94,8 @@ runMain('p2pclient', async () => {
     logger,
     maxPeersPerDownload: maxPeers,
     includeHidden: args['include-hidden'],
+    uploadLimit: Math.round(limitUp * 1024),
+    downloadLimit: Math.round(limitDown * 1024),
   });
   const signalled = untilSignal();
   await engine.start();

@@ -11,6 +11,7 @@ import { silentLogger, type Logger } from './logger.js';
 import { FolderContentSource } from './peer/content-source.js';
 import { Download } from './peer/download.js';
 import { PeerServer } from './peer/peer-server.js';
+import { RateLimiter } from './peer/rate-limiter.js';
 import { TrackerClient, type ListParams } from './tracker/tracker-client.js';
 import { tcpTransport, type Transport } from './wire/transport.js';
 
@@ -34,6 +35,9 @@ export interface EngineOptions {
   usePolling?: boolean;
   trackerBackoff?: { baseMs: number; maxMs: number };
   peerRetryDelaysMs?: number[];
+  /** Global rate limits in bytes per second; 0 or absent means unlimited. */
+  uploadLimit?: number;
+  downloadLimit?: number;
 }
 
 export interface EngineEvents {
@@ -64,9 +68,13 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly activeDownloads = new Map<string, Download>();
   private server: PeerServer | undefined;
   private started = false;
+  private readonly uploadLimiter: RateLimiter;
+  private readonly downloadLimiter: RateLimiter;
 
   constructor(private readonly options: EngineOptions) {
     super();
+    this.uploadLimiter = new RateLimiter(options.uploadLimit ?? 0);
+    this.downloadLimiter = new RateLimiter(options.downloadLimit ?? 0);
     this.logger = options.logger ?? silentLogger;
     this.transport = options.transport ?? tcpTransport;
   }
@@ -77,6 +85,12 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   get peerServer(): PeerServer | undefined {
     return this.server;
+  }
+
+  /** Changes the global limits (bytes per second, 0 = unlimited) for transfers in progress too. */
+  setRateLimits(limits: { upload?: number; download?: number }): void {
+    if (limits.upload !== undefined) this.uploadLimiter.setLimit(limits.upload);
+    if (limits.download !== undefined) this.downloadLimiter.setLimit(limits.download);
   }
 
   async start(): Promise<void> {
@@ -92,6 +106,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         source: new FolderContentSource(() => this.folderIndexes.values()),
         logger: this.logger,
         transport: this.transport,
+        uploadLimiter: this.uploadLimiter,
       });
       this.server.on('warning', (m) => this.emit('warning', m));
       try {
@@ -280,7 +295,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   // ---- downloads ----
 
   /** Starts (or returns the running) download of one listed content. */
-  download(item: { hash: string; name: string }, destDir?: string): Download {
+  download(item: { hash: string; name: string; size?: number }, destDir?: string): Download {
     const existing = this.activeDownloads.get(item.hash);
     if (existing && existing.state !== 'failed' && existing.state !== 'cancelled') return existing;
     const dest = destDir ?? this.options.downloadDir ?? this.options.folders?.[0];
@@ -288,12 +303,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     const download = new Download({
       hash: item.hash,
       name: item.name,
+      ...(item.size !== undefined ? { sizeHint: item.size } : {}),
       destDir: dest,
       stateDir: path.join(this.options.dataDir, 'downloads'),
       self: { peerId: this.peerId, listenPort: this.port },
       findPeers: (hash) => this.findPeers(hash),
       transport: this.transport,
       logger: this.logger,
+      limiter: this.downloadLimiter,
       ...(this.options.maxPeersPerDownload ? { maxPeers: this.options.maxPeersPerDownload } : {}),
       ...(this.options.peerRetryDelaysMs ? { peerRetryDelaysMs: this.options.peerRetryDelaysMs } : {}),
     });
@@ -304,7 +321,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   /** Runs a download to the end and shares the result. */
-  async fetch(item: { hash: string; name: string }, destDir?: string): Promise<string> {
+  async fetch(item: { hash: string; name: string; size?: number }, destDir?: string): Promise<string> {
     const download = this.download(item, destDir);
     const finalPath = await download.run();
     await this.adopt(finalPath, download);

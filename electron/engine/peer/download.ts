@@ -10,6 +10,7 @@ import { shuffle } from '../tracker/tracker-state.js';
 import { tcpTransport, type Transport } from '../wire/transport.js';
 import { PeerSource } from './peer-source.js';
 import { PieceStore, loadResumeState } from './piece-store.js';
+import { RateLimiter } from './rate-limiter.js';
 import { RateMeter } from './rate-meter.js';
 
 /** Sources one download uses at once. */
@@ -25,6 +26,8 @@ export interface DownloadOptions {
   hash: string;
   /** Relative path it is saved under, inside destDir. */
   name: string;
+  /** Size as listed, shown until the verified size is known. */
+  sizeHint?: number;
   destDir: string;
   /** Where the resume record lives (engine data dir). */
   stateDir: string;
@@ -36,6 +39,8 @@ export interface DownloadOptions {
   maxPeers?: number;
   requestTimeoutMs?: number;
   peerRetryDelaysMs?: number[];
+  /** Global download limit shared by every download. */
+  limiter?: RateLimiter;
 }
 
 export interface DownloadEvents {
@@ -89,6 +94,7 @@ export class Download extends EventEmitter<DownloadEvents> {
     this.logger = options.logger ?? silentLogger;
     this.transport = options.transport ?? tcpTransport;
     this.maxPeers = options.maxPeers ?? DEFAULT_MAX_PEERS;
+    this.size = options.sizeHint;
   }
 
   get bytesDone(): number {
@@ -318,6 +324,11 @@ export class Download extends EventEmitter<DownloadEvents> {
     for (const [index, holders] of this.requestedBy) {
       if (!holders.has(source) && !store.has(index) && holders.size < 2) return index;
     }
+    if (this.requestedBy.size === 0 && !store.complete) {
+      // Nothing queued and nothing in flight, yet pieces are missing: re-derive the pool rather than stall.
+      for (let i = store.pieceCount - 1; i >= 0; i--) if (!store.has(i)) this.pool.push(i);
+      return this.pool.pop();
+    }
     return undefined;
   }
 
@@ -326,7 +337,12 @@ export class Download extends EventEmitter<DownloadEvents> {
     let holders = this.requestedBy.get(index);
     if (!holders) this.requestedBy.set(index, (holders = new Set()));
     holders.add(source);
-    source.requestPiece(this.hash, index, this.requestTimeoutMs).then(
+    const limiter = this.options.limiter;
+    const length = pieceLength(index, this.size ?? 0, this.info?.pieceSize);
+    // The download limit is spent when asking, so at most a pipeline's worth is ever in flight over it.
+    const granted = limiter && limiter.limit > 0 ? limiter.take(length) : undefined;
+    const ask = () => (source.closed || !this.settle ? Promise.reject(new EngineError('cancelled', 'source gone')) : source.requestPiece(this.hash, index, this.requestTimeoutMs));
+    (granted ? granted.then(ask) : ask()).then(
       (data) => this.onPiece(source, index, data),
       (err: unknown) => this.onRequestFailed(source, index, err),
     );
@@ -345,6 +361,7 @@ export class Download extends EventEmitter<DownloadEvents> {
     if (!store || !this.settle) return;
     if (store.has(index)) return this.feed(source);
     if (!store.verify(index, data)) {
+      if (!this.requestedBy.get(index)?.size) this.pool.push(index);
       this.ban(source.address, `peer ${source.label} sent a corrupt piece ${index} of ${this.name}`);
       this.dropSource(source, 'sent corrupt data');
       return;

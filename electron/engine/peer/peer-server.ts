@@ -9,6 +9,7 @@ import type { FramedConnection } from '../wire/connection.js';
 import { acceptHandshake } from '../wire/handshake.js';
 import { closeServer, listen, tcpTransport, type Transport } from '../wire/transport.js';
 import type { ContentSource, ServedContent } from './content-source.js';
+import { RateLimiter } from './rate-limiter.js';
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 const IDLE_TIMEOUT_MS = 60_000;
@@ -26,6 +27,8 @@ export interface PeerServerOptions {
   logger?: Logger;
   transport?: Transport;
   maxConnections?: number;
+  /** Global upload limit shared by every connection. */
+  uploadLimiter?: RateLimiter;
 }
 
 export interface PeerServerEvents {
@@ -41,10 +44,13 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
   private readonly logger: Logger;
+  /** @internal */
+  readonly limiter: RateLimiter;
 
   constructor(private readonly options: PeerServerOptions) {
     super();
     this.logger = options.logger ?? silentLogger;
+    this.limiter = options.uploadLimiter ?? new RateLimiter(0);
     this.server = (options.transport ?? tcpTransport).createServer((socket) => this.onSocket(socket));
   }
 
@@ -207,6 +213,7 @@ class ServingSession {
           this.fail(request.id, err);
           continue;
         }
+        await this.server.limiter.take(data.length);
         if (this.conn.closed) break;
         const flowing = this.conn.sendPiece(request.id, data);
         this.server.uploadedBytes += data.length;

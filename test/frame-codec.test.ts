@@ -1,0 +1,293 @@
+import { describe, it, expect } from 'vitest';
+import {
+  FRAME_CONTROL,
+  FRAME_PIECE,
+  FrameDecoder,
+  encodeControl,
+  encodePieceHeader,
+  type Frame,
+} from '../electron/engine/wire/frame-codec.js';
+import { ProtocolError } from '../electron/engine/errors.js';
+import { MAX_CONTROL_BYTES, MAX_FRAME_BYTES } from '../shared/protocol/limits.js';
+import type { WireMessage } from '../shared/protocol/messages.js';
+
+/** Builds a frame by hand: u32be body length, kind byte, payload. */
+function rawFrame(kind: number, payload: Buffer | string): Buffer {
+  const body = Buffer.concat([Buffer.from([kind]), typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload]);
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(body.length, 0);
+  return Buffer.concat([header, body]);
+}
+
+function lengthHeader(length: number): Buffer {
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(length, 0);
+  return header;
+}
+
+function pieceFrame(id: number, data: Buffer): Buffer {
+  return Buffer.concat([encodePieceHeader(id, data.length), data]);
+}
+
+/** Runs `fn` and returns the ProtocolError it throws; fails the test if it throws something else or nothing. */
+function protocolErrorOf(fn: () => unknown): ProtocolError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ProtocolError);
+    return err as ProtocolError;
+  }
+  throw new Error('expected a ProtocolError, but nothing was thrown');
+}
+
+function decodeOne(bytes: Buffer): Frame {
+  const decoder = new FrameDecoder();
+  const frames = decoder.push(bytes);
+  expect(frames).toHaveLength(1);
+  expect(decoder.pendingBytes).toBe(0);
+  return frames[0]!;
+}
+
+/** Normalises frames so piece data (a Buffer view) compares by content. */
+function plain(frames: Frame[]): unknown[] {
+  return frames.map((f) => (f.kind === FRAME_PIECE ? { kind: f.kind, id: f.id, data: [...f.data] } : f));
+}
+
+const ping: WireMessage = { type: 'ping', id: 7 };
+const bye: WireMessage = { type: 'bye' };
+const errorMsg: WireMessage = { type: 'error', id: 3, code: 'not_found', message: 'nö — 見つかりません' };
+
+describe('encodeControl / decode round trip', () => {
+  it('decodes a control frame to the same message', () => {
+    const frame = decodeOne(encodeControl(ping));
+    expect(frame).toEqual({ kind: FRAME_CONTROL, message: ping });
+  });
+
+  it('keeps non-ASCII text intact', () => {
+    const frame = decodeOne(encodeControl(errorMsg));
+    expect(frame).toEqual({ kind: FRAME_CONTROL, message: errorMsg });
+  });
+
+  it('writes the body length (kind byte + JSON) in the 4-byte big-endian header', () => {
+    const encoded = encodeControl(bye);
+    const json = Buffer.from(JSON.stringify(bye), 'utf8');
+    expect(encoded.readUInt32BE(0)).toBe(json.length + 1);
+    expect(encoded[4]).toBe(FRAME_CONTROL);
+    expect(encoded.subarray(5).equals(json)).toBe(true);
+    expect(encoded.length).toBe(4 + 1 + json.length);
+  });
+
+  it('refuses to encode a control message larger than MAX_CONTROL_BYTES', () => {
+    const big = { type: 'error', code: 'internal', message: 'x'.repeat(MAX_CONTROL_BYTES) } as unknown as WireMessage;
+    expect(() => encodeControl(big)).toThrow(RangeError);
+  });
+});
+
+describe('encodePieceHeader / decode round trip', () => {
+  it('decodes a piece frame to the same id and bytes', () => {
+    const data = Buffer.from([0, 1, 2, 3, 250, 251, 252, 253, 254, 255]);
+    const frame = decodeOne(pieceFrame(42, data));
+    expect(frame.kind).toBe(FRAME_PIECE);
+    if (frame.kind !== FRAME_PIECE) return;
+    expect(frame.id).toBe(42);
+    expect(frame.data.equals(data)).toBe(true);
+  });
+
+  it('round-trips the largest request id and an empty piece', () => {
+    const frame = decodeOne(pieceFrame(0xffffffff, Buffer.alloc(0)));
+    expect(frame).toMatchObject({ kind: FRAME_PIECE, id: 0xffffffff });
+    if (frame.kind === FRAME_PIECE) expect(frame.data.length).toBe(0);
+  });
+
+  it('header is 9 bytes: length, kind, u32be id', () => {
+    const header = encodePieceHeader(0x01020304, 100);
+    expect(header.length).toBe(9);
+    expect(header.readUInt32BE(0)).toBe(1 + 4 + 100);
+    expect(header[4]).toBe(FRAME_PIECE);
+    expect(header.readUInt32BE(5)).toBe(0x01020304);
+  });
+
+  it('accepts a piece that exactly fills MAX_FRAME_BYTES and refuses one byte more', () => {
+    expect(() => encodePieceHeader(1, MAX_FRAME_BYTES - 5)).not.toThrow();
+    expect(() => encodePieceHeader(1, MAX_FRAME_BYTES - 4)).toThrow(RangeError);
+  });
+
+  it('decodes a maximum-size piece frame', () => {
+    const data = Buffer.alloc(MAX_FRAME_BYTES - 5, 0xab);
+    const frame = decodeOne(pieceFrame(9, data));
+    expect(frame.kind).toBe(FRAME_PIECE);
+    if (frame.kind === FRAME_PIECE) {
+      expect(frame.data.length).toBe(MAX_FRAME_BYTES - 5);
+      expect(frame.data.every((b) => b === 0xab)).toBe(true);
+    }
+  });
+});
+
+describe('FrameDecoder chunking', () => {
+  const stream = Buffer.concat([
+    encodeControl(ping),
+    pieceFrame(1, Buffer.from('hello piece')),
+    encodeControl(errorMsg),
+    pieceFrame(2, Buffer.alloc(0)),
+    encodeControl(bye),
+  ]);
+  const expected: unknown[] = [
+    { kind: FRAME_CONTROL, message: ping },
+    { kind: FRAME_PIECE, id: 1, data: [...Buffer.from('hello piece')] },
+    { kind: FRAME_CONTROL, message: errorMsg },
+    { kind: FRAME_PIECE, id: 2, data: [] },
+    { kind: FRAME_CONTROL, message: bye },
+  ];
+
+  it('decodes many frames arriving in one chunk', () => {
+    const decoder = new FrameDecoder();
+    expect(plain(decoder.push(stream))).toEqual(expected);
+    expect(decoder.pendingBytes).toBe(0);
+  });
+
+  it('decodes the same frames fed one byte at a time', () => {
+    const decoder = new FrameDecoder();
+    const frames: Frame[] = [];
+    for (let i = 0; i < stream.length; i++) {
+      // Copy the byte so the decoder cannot rely on neighbouring memory of the original buffer.
+      frames.push(...decoder.push(Buffer.from([stream[i]!])));
+    }
+    expect(plain(frames)).toEqual(expected);
+    expect(decoder.pendingBytes).toBe(0);
+  });
+
+  it('decodes the same frames when the stream is split in two at every byte boundary', () => {
+    for (let cut = 0; cut <= stream.length; cut++) {
+      const decoder = new FrameDecoder();
+      const frames = [
+        ...decoder.push(Buffer.from(stream.subarray(0, cut))),
+        ...decoder.push(Buffer.from(stream.subarray(cut))),
+      ];
+      expect(plain(frames), `cut at ${cut}`).toEqual(expected);
+      expect(decoder.pendingBytes).toBe(0);
+    }
+  });
+
+  it('returns nothing for a partial frame and completes it on the next chunk', () => {
+    const frame = encodeControl(ping);
+    const decoder = new FrameDecoder();
+    expect(decoder.push(frame.subarray(0, 3))).toEqual([]);
+    expect(decoder.push(frame.subarray(3, frame.length - 1))).toEqual([]);
+    expect(decoder.push(frame.subarray(frame.length - 1))).toEqual([{ kind: FRAME_CONTROL, message: ping }]);
+  });
+
+  it('ignores empty chunks', () => {
+    const decoder = new FrameDecoder();
+    expect(decoder.push(Buffer.alloc(0))).toEqual([]);
+    expect(decoder.pendingBytes).toBe(0);
+    const frame = encodeControl(ping);
+    decoder.push(frame.subarray(0, 6));
+    expect(decoder.push(Buffer.alloc(0))).toEqual([]);
+    expect(decoder.push(frame.subarray(6))).toEqual([{ kind: FRAME_CONTROL, message: ping }]);
+  });
+
+  it('decoded piece data is not corrupted by later pushes into the decoder', () => {
+    const decoder = new FrameDecoder();
+    const a = Buffer.from('first-piece-data');
+    const [first] = decoder.push(pieceFrame(1, a));
+    decoder.push(pieceFrame(2, Buffer.from('second-piece-data')));
+    expect(first?.kind).toBe(FRAME_PIECE);
+    if (first?.kind === FRAME_PIECE) expect(first.data.equals(a)).toBe(true);
+  });
+});
+
+describe('FrameDecoder pendingBytes', () => {
+  it('counts bytes held for an incomplete frame and drops to 0 when it completes', () => {
+    const frame = pieceFrame(5, Buffer.alloc(1000, 1));
+    const decoder = new FrameDecoder();
+    decoder.push(frame.subarray(0, 2));
+    expect(decoder.pendingBytes).toBe(2);
+    decoder.push(frame.subarray(2, 500));
+    // The 4-byte header has been consumed; the rest waits for the body to complete.
+    expect(decoder.pendingBytes).toBe(496);
+    decoder.push(frame.subarray(500));
+    expect(decoder.pendingBytes).toBe(0);
+  });
+
+  it('stays below one frame (header + body) while a long stream trickles in', () => {
+    const frames = Array.from({ length: 20 }, (_, i) => pieceFrame(i, Buffer.alloc(100 + i * 7, i)));
+    const largest = Math.max(...frames.map((f) => f.length));
+    const stream = Buffer.concat(frames);
+    const decoder = new FrameDecoder();
+    let decoded = 0;
+    let peak = 0;
+    for (let i = 0; i < stream.length; i += 13) {
+      decoded += decoder.push(stream.subarray(i, i + 13)).length;
+      peak = Math.max(peak, decoder.pendingBytes);
+    }
+    expect(decoded).toBe(20);
+    expect(peak).toBeLessThan(largest);
+    expect(decoder.pendingBytes).toBe(0);
+  });
+});
+
+describe('FrameDecoder rejects bad input', () => {
+  it('rejects a zero-length frame', () => {
+    const err = protocolErrorOf(() => new FrameDecoder().push(lengthHeader(0)));
+    expect(err.code).toBe('bad_frame');
+  });
+
+  it('rejects an oversize length header before any body arrives', () => {
+    const decoder = new FrameDecoder();
+    const err = protocolErrorOf(() => decoder.push(lengthHeader(MAX_FRAME_BYTES + 1)));
+    expect(err.code).toBe('too_large');
+  });
+
+  it('rejects an oversize length header even when it arrives byte by byte', () => {
+    const decoder = new FrameDecoder();
+    const header = lengthHeader(0xffffffff);
+    for (let i = 0; i < 3; i++) expect(decoder.push(header.subarray(i, i + 1))).toEqual([]);
+    expect(protocolErrorOf(() => decoder.push(header.subarray(3))).code).toBe('too_large');
+  });
+
+  it('accepts a length of exactly MAX_FRAME_BYTES and waits for the body', () => {
+    const decoder = new FrameDecoder();
+    expect(decoder.push(lengthHeader(MAX_FRAME_BYTES))).toEqual([]);
+    expect(decoder.pendingBytes).toBe(0);
+  });
+
+  it('honours a smaller limit passed to the constructor', () => {
+    const decoder = new FrameDecoder(64);
+    expect(decoder.push(pieceFrame(1, Buffer.alloc(64 - 5)))).toHaveLength(1);
+    expect(protocolErrorOf(() => decoder.push(pieceFrame(1, Buffer.alloc(64 - 4)))).code).toBe('too_large');
+  });
+
+  it('rejects an unknown frame kind', () => {
+    for (const kind of [2, 7, 255]) {
+      const err = protocolErrorOf(() => new FrameDecoder().push(rawFrame(kind, 'whatever')));
+      expect(err.code).toBe('bad_frame');
+    }
+  });
+
+  it('rejects a control frame that is not valid JSON', () => {
+    for (const text of ['{', '{"type":', 'not json', '', "{'a':1}"]) {
+      const err = protocolErrorOf(() => new FrameDecoder().push(rawFrame(FRAME_CONTROL, text)));
+      expect(err.code, JSON.stringify(text)).toBe('bad_message');
+    }
+  });
+
+  it('rejects a control frame whose JSON is not an object', () => {
+    for (const text of ['[]', '[{"type":"bye"}]', '42', 'null', '"bye"', 'true']) {
+      const err = protocolErrorOf(() => new FrameDecoder().push(rawFrame(FRAME_CONTROL, text)));
+      expect(err.code, text).toBe('bad_message');
+    }
+  });
+
+  it('rejects a control frame larger than MAX_CONTROL_BYTES even within MAX_FRAME_BYTES', () => {
+    const json = `{"type":"bye","pad":"${'x'.repeat(MAX_CONTROL_BYTES)}"}`;
+    const err = protocolErrorOf(() => new FrameDecoder().push(rawFrame(FRAME_CONTROL, json)));
+    expect(err.code).toBe('too_large');
+  });
+
+  it('rejects a piece frame shorter than its 4-byte id', () => {
+    for (let idBytes = 0; idBytes < 4; idBytes++) {
+      const err = protocolErrorOf(() => new FrameDecoder().push(rawFrame(FRAME_PIECE, Buffer.alloc(idBytes))));
+      expect(err.code, `${idBytes} id bytes`).toBe('bad_frame');
+    }
+  });
+});
