@@ -507,9 +507,9 @@ describe('p2pclient / p2ptracker as processes', () => {
     const tracker = await startTracker(['-port', String(trackerPort)]);
     expect(tracker.port).toBe(trackerPort);
     const t0 = Date.now();
-    await waitForLine(proc, new RegExp(`connected to tracker 127\\.0\\.0\\.1:${trackerPort}$`), 12_000, 'stderr');
+    await waitForLine(proc, new RegExp(`connected to tracker 127\\.0\\.0\\.1:${trackerPort}$`), 10_000, 'stderr');
     const reconnectMs = Date.now() - t0;
-    expect(reconnectMs).toBeLessThan(12_000);
+    expect(reconnectMs).toBeLessThan(10_000);
     await waitForListing(trackerPort, hasNames(['early.txt']), 5000);
     expect(proc.alive).toBe(true);
   }, 40_000);

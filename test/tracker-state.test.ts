@@ -36,8 +36,8 @@ function names(items: ListingItem[]): string[] {
 describe('TrackerState peers', () => {
   it('counts peers and hands out distinct sessions', () => {
     const state = new TrackerState();
-    const a = state.addPeer(peerId(1), '10.0.0.1', 4000);
-    const b = state.addPeer(peerId(2), '10.0.0.2', 4000);
+    const a = state.addPeer(peerId(1), '10.0.0.1', 4000).peer;
+    const b = state.addPeer(peerId(2), '10.0.0.2', 4000).peer;
     expect(state.peerCount).toBe(2);
     expect(a.session).not.toBe(b.session);
     expect(state.hasPeer(a)).toBe(true);
@@ -46,17 +46,17 @@ describe('TrackerState peers', () => {
 
   it('keeps two peers on the same host with different ports', () => {
     const state = new TrackerState();
-    const a = state.addPeer(peerId(1), '10.0.0.1', 4000);
-    const b = state.addPeer(peerId(2), '10.0.0.1', 4001);
+    const a = state.addPeer(peerId(1), '10.0.0.1', 4000).peer;
+    const b = state.addPeer(peerId(2), '10.0.0.1', 4001).peer;
     expect(state.peerCount).toBe(2);
     expect(state.hasPeer(a) && state.hasPeer(b)).toBe(true);
   });
 
   it('a peer re-added with the same peerId replaces the old session and its files', () => {
     const state = new TrackerState();
-    const old = state.addPeer(peerId(1), '10.0.0.1', 4000);
+    const old = state.addPeer(peerId(1), '10.0.0.1', 4000).peer;
     add(state, old, file('old.txt', 10, H1));
-    const fresh = state.addPeer(peerId(1), '10.0.0.9', 5000);
+    const fresh = state.addPeer(peerId(1), '10.0.0.9', 5000).peer;
     expect(state.peerCount).toBe(1);
     expect(state.hasPeer(old)).toBe(false);
     expect(state.hasPeer(fresh)).toBe(true);
@@ -67,9 +67,9 @@ describe('TrackerState peers', () => {
 
   it('a peer re-added on the same host:port replaces the old session', () => {
     const state = new TrackerState();
-    const old = state.addPeer(peerId(1), '10.0.0.1', 4000);
+    const old = state.addPeer(peerId(1), '10.0.0.1', 4000).peer;
     add(state, old, file('old.txt', 10, H1));
-    const fresh = state.addPeer(peerId(2), '10.0.0.1', 4000);
+    const fresh = state.addPeer(peerId(2), '10.0.0.1', 4000).peer;
     expect(state.peerCount).toBe(1);
     expect(state.hasPeer(old)).toBe(false);
     expect(state.hasPeer(fresh)).toBe(true);
@@ -78,8 +78,8 @@ describe('TrackerState peers', () => {
 
   it('ignores announcements from a replaced session', () => {
     const state = new TrackerState();
-    const old = state.addPeer(peerId(1), '10.0.0.1', 4000);
-    state.addPeer(peerId(1), '10.0.0.1', 4000);
+    const old = state.addPeer(peerId(1), '10.0.0.1', 4000).peer;
+    state.addPeer(peerId(1), '10.0.0.1', 4000).peer;
     add(state, old, file('ghost.txt', 1, H1));
     expect(listAll(state).total).toBe(0);
     expect(state.contentCount).toBe(0);
@@ -87,8 +87,8 @@ describe('TrackerState peers', () => {
 
   it('removing a peer removes its rows and decrements shared counts', () => {
     const state = new TrackerState();
-    const a = state.addPeer(peerId(1), 'a', 1);
-    const b = state.addPeer(peerId(2), 'b', 1);
+    const a = state.addPeer(peerId(1), 'a', 1).peer;
+    const b = state.addPeer(peerId(2), 'b', 1).peer;
     add(state, a, file('shared.bin', 100, H1), file('only-a.txt', 5, H2));
     add(state, b, file('shared.bin', 100, H1));
     expect(listAll(state).items).toEqual([
@@ -112,8 +112,8 @@ describe('TrackerState peers', () => {
 
   it('removing a peer twice is harmless', () => {
     const state = new TrackerState();
-    const a = state.addPeer(peerId(1), 'a', 1);
-    const b = state.addPeer(peerId(2), 'b', 1);
+    const a = state.addPeer(peerId(1), 'a', 1).peer;
+    const b = state.addPeer(peerId(2), 'b', 1).peer;
     add(state, b, file('x', 1, H1));
     state.removePeer(a);
     state.removePeer(a);
@@ -125,9 +125,9 @@ describe('TrackerState peers', () => {
 describe('TrackerState announce', () => {
   it('one row per (name, hash); peers counts distinct holders of the content', () => {
     const state = new TrackerState();
-    const a = state.addPeer(peerId(1), 'a', 1);
-    const b = state.addPeer(peerId(2), 'b', 1);
-    const c = state.addPeer(peerId(3), 'c', 1);
+    const a = state.addPeer(peerId(1), 'a', 1).peer;
+    const b = state.addPeer(peerId(2), 'b', 1).peer;
+    const c = state.addPeer(peerId(3), 'c', 1).peer;
     add(state, a, file('movie.mkv', 700, H1));
     add(state, b, file('movie.mkv', 700, H1));
     add(state, c, file('movie.mkv', 900, H2)); // same name, other content
@@ -143,8 +143,8 @@ describe('TrackerState announce', () => {
 
   it('the same content under two names gives two rows sharing one holder count', () => {
     const state = new TrackerState();
-    const a = state.addPeer(peerId(1), 'a', 1);
-    const b = state.addPeer(peerId(2), 'b', 1);
+    const a = state.addPeer(peerId(1), 'a', 1).peer;
+    const b = state.addPeer(peerId(2), 'b', 1).peer;
     add(state, a, file('report.pdf', 50, H1));
     add(state, b, file('archive/report-copy.pdf', 50, H1));
     expect(listAll(state).items).toEqual([
@@ -158,7 +158,7 @@ describe('TrackerState announce', () => {
 
   it('one peer holding the same content under two names counts once', () => {
     const state = new TrackerState();
-    const a = state.addPeer(peerId(1), 'a', 1);
+    const a = state.addPeer(peerId(1), 'a', 1).peer;
     add(state, a, file('one.txt', 3, H1), file('two.txt', 3, H1));
     expect(listAll(state).items.map((i) => [i.name, i.peers])).toEqual([
       ['one.txt', 1],
@@ -172,7 +172,7 @@ describe('TrackerState announce', () => {
 
   it('re-announcing a path with new content replaces the old row', () => {
     const state = new TrackerState();
-    const a = state.addPeer(peerId(1), 'a', 1);
+    const a = state.addPeer(peerId(1), 'a', 1).peer;
     add(state, a, file('notes.txt', 3, H1));
     add(state, a, file('notes.txt', 4, H2));
     expect(listAll(state).items).toEqual([{ name: 'notes.txt', size: 4, hash: H2, peers: 1 }]);
@@ -182,7 +182,7 @@ describe('TrackerState announce', () => {
 
   it('re-announcing an unchanged file changes nothing', () => {
     const state = new TrackerState();
-    const a = state.addPeer(peerId(1), 'a', 1);
+    const a = state.addPeer(peerId(1), 'a', 1).peer;
     add(state, a, file('same.txt', 3, H1));
     add(state, a, file('same.txt', 3, H1));
     expect(listAll(state).items).toEqual([{ name: 'same.txt', size: 3, hash: H1, peers: 1 }]);
@@ -191,8 +191,8 @@ describe('TrackerState announce', () => {
 
   it('a reset announce replaces everything the peer had', () => {
     const state = new TrackerState();
-    const a = state.addPeer(peerId(1), 'a', 1);
-    const b = state.addPeer(peerId(2), 'b', 1);
+    const a = state.addPeer(peerId(1), 'a', 1).peer;
+    const b = state.addPeer(peerId(2), 'b', 1).peer;
     add(state, a, file('a1', 1, H1), file('a2', 2, H2));
     add(state, b, file('b1', 1, H1));
     state.announce(a, { reset: true, add: [file('a3', 3, H3)], remove: [] });
@@ -206,7 +206,7 @@ describe('TrackerState announce', () => {
 
   it('a reset announce with nothing to add clears the peer', () => {
     const state = new TrackerState();
-    const a = state.addPeer(peerId(1), 'a', 1);
+    const a = state.addPeer(peerId(1), 'a', 1).peer;
     add(state, a, file('a1', 1, H1));
     state.announce(a, { reset: true, add: [], remove: [] });
     expect(listAll(state).total).toBe(0);
@@ -216,7 +216,7 @@ describe('TrackerState announce', () => {
 
   it('removes named paths and ignores paths it never had', () => {
     const state = new TrackerState();
-    const a = state.addPeer(peerId(1), 'a', 1);
+    const a = state.addPeer(peerId(1), 'a', 1).peer;
     add(state, a, file('keep', 1, H1), file('drop', 2, H2));
     state.announce(a, { reset: false, add: [], remove: ['drop', 'never-there'] });
     expect(names(listAll(state).items)).toEqual(['keep']);
@@ -225,8 +225,8 @@ describe('TrackerState announce', () => {
 
   it("removing a path from one peer does not touch another peer's copy", () => {
     const state = new TrackerState();
-    const a = state.addPeer(peerId(1), 'a', 1);
-    const b = state.addPeer(peerId(2), 'b', 1);
+    const a = state.addPeer(peerId(1), 'a', 1).peer;
+    const b = state.addPeer(peerId(2), 'b', 1).peer;
     add(state, a, file('x', 1, H1));
     add(state, b, file('x', 1, H1));
     state.announce(a, { reset: false, add: [], remove: ['x'] });
@@ -238,9 +238,9 @@ describe('TrackerState announce', () => {
 describe('TrackerState list', () => {
   function sample(): TrackerState {
     const state = new TrackerState();
-    const a = state.addPeer(peerId(1), 'a', 1);
-    const b = state.addPeer(peerId(2), 'b', 1);
-    const c = state.addPeer(peerId(3), 'c', 1);
+    const a = state.addPeer(peerId(1), 'a', 1).peer;
+    const b = state.addPeer(peerId(2), 'b', 1).peer;
+    const c = state.addPeer(peerId(3), 'c', 1).peer;
     add(state, a, file('Zebra.png', 300, hash('4')), file('apple.txt', 10, hash('5')), file('Docs/Manual.PDF', 2000, HAB));
     add(state, b, file('apple.txt', 10, hash('5')), file('mango.txt', 10, hash('6')));
     add(state, c, file('apple.txt', 10, hash('5')), file('Docs/Manual.PDF', 2000, HAB), file('kiwi', 0, hash('7')));
@@ -345,7 +345,7 @@ describe('TrackerState list', () => {
   it('reflects changes made after an earlier listing', () => {
     const state = sample();
     expect(listAll(state).total).toBe(5);
-    const d = state.addPeer(peerId(4), 'd', 1);
+    const d = state.addPeer(peerId(4), 'd', 1).peer;
     add(state, d, file('banana', 1, hash('8')), file('kiwi', 0, hash('7')));
     const { total, items } = listAll(state);
     expect(total).toBe(6);
@@ -359,9 +359,9 @@ describe('TrackerState list', () => {
 describe('TrackerState lookup', () => {
   it('returns the size and every other holder, excluding the asking peer', () => {
     const state = new TrackerState();
-    const a = state.addPeer(peerId(1), '10.0.0.1', 4001);
-    const b = state.addPeer(peerId(2), '10.0.0.2', 4002);
-    const c = state.addPeer(peerId(3), '10.0.0.3', 4003);
+    const a = state.addPeer(peerId(1), '10.0.0.1', 4001).peer;
+    const b = state.addPeer(peerId(2), '10.0.0.2', 4002).peer;
+    const c = state.addPeer(peerId(3), '10.0.0.3', 4003).peer;
     add(state, a, file('f', 1234, H1));
     add(state, b, file('g', 1234, H1));
     add(state, c, file('other', 1, H2));
@@ -377,14 +377,14 @@ describe('TrackerState lookup', () => {
 
   it('returns an empty list when only the asking peer holds the content', () => {
     const state = new TrackerState();
-    const a = state.addPeer(peerId(1), 'a', 1);
+    const a = state.addPeer(peerId(1), 'a', 1).peer;
     add(state, a, file('f', 5, H1));
     expect(state.lookup(H1, a)).toEqual({ size: 5, peers: [] });
   });
 
   it('returns undefined for unknown content', () => {
     const state = new TrackerState();
-    const a = state.addPeer(peerId(1), 'a', 1);
+    const a = state.addPeer(peerId(1), 'a', 1).peer;
     add(state, a, file('f', 5, H1));
     expect(state.lookup(H2)).toBeUndefined();
     expect(new TrackerState().lookup(H1)).toBeUndefined();
@@ -392,7 +392,7 @@ describe('TrackerState lookup', () => {
 
   it(`caps the answer at MAX_LOOKUP_PEERS (${MAX_LOOKUP_PEERS}) distinct holders`, () => {
     const state = new TrackerState();
-    const peers = Array.from({ length: 250 }, (_, i) => state.addPeer(peerId(i + 1), `10.0.${i >> 8}.${i & 255}`, 5000));
+    const peers = Array.from({ length: 250 }, (_, i) => state.addPeer(peerId(i + 1), `10.0.${i >> 8}.${i & 255}`, 5000).peer);
     for (const p of peers) add(state, p, file('popular.iso', 999, H1));
     expect(listAll(state).items).toEqual([{ name: 'popular.iso', size: 999, hash: H1, peers: 250 }]);
 
@@ -409,7 +409,7 @@ describe('TrackerState lookup', () => {
 
   it('spreads capped answers over all holders rather than always the same ones', () => {
     const state = new TrackerState();
-    const peers = Array.from({ length: 250 }, (_, i) => state.addPeer(peerId(i + 1), `h${i}`, 5000));
+    const peers = Array.from({ length: 250 }, (_, i) => state.addPeer(peerId(i + 1), `h${i}`, 5000).peer);
     for (const p of peers) add(state, p, file('popular.iso', 999, H1));
     const seen = new Set<string>();
     // Each answer leaves out 50 of 250; the chance a given peer is missed 30 times in a row is 0.2^30.

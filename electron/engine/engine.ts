@@ -257,10 +257,12 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Every listing row matching `query`, all pages. */
   async listAll(query = ''): Promise<ListingItem[]> {
     const items: ListingItem[] = [];
-    for (let offset = 0; ; offset += MAX_LIST_PAGE) {
+    // Pages may hold fewer than `limit` rows (long names fill the byte budget first): advance by what came back.
+    for (let offset = 0; ; ) {
       const page = await this.list({ query, offset, limit: MAX_LIST_PAGE });
       items.push(...page.items);
-      if (page.items.length < MAX_LIST_PAGE || items.length >= page.total) break;
+      offset += page.items.length;
+      if (page.items.length === 0 || offset >= page.total) break;
     }
     return items;
   }

@@ -23,6 +23,13 @@ export const MAX_HASHES_PER_REPLY = 16384;
 export const MAX_PATH_BYTES = 4096;
 export const MAX_SEGMENT_BYTES = 255;
 
+/**
+ * Byte budget for the variable part of a listing reply or an announce batch.
+ * Counts alone can't bound a message (paths may be 4 KiB each), so senders
+ * also stop filling a message at this many bytes of JSON, well under
+ * MAX_CONTROL_BYTES.
+ */
+export const MESSAGE_BUDGET_BYTES = 768 * 1024;
 /** Files per announce message; a bigger share is sent in several batches. */
 export const MAX_FILES_PER_ANNOUNCE = 2000;
 /** Files one peer may have announced to a tracker at once. */

@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { access, lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
+import { MAX_FILE_SIZE } from '../../../shared/protocol/limits.js';
 import { unsafePathReason } from '../../../shared/protocol/path.js';
 import type { FileAnnouncement } from '../../../shared/protocol/messages.js';
 import { EngineError, errorMessage } from '../errors.js';
@@ -242,6 +243,11 @@ export class FolderIndex extends EventEmitter<FolderIndexEvents> {
     }
     if (!before.isFile()) {
       if (before.isSymbolicLink()) this.logger.debug(`not sharing symlink ${rel}`);
+      this.removeRel(rel);
+      return;
+    }
+    if (before.size > MAX_FILE_SIZE) {
+      this.warn(`not sharing "${rel}": larger than the protocol's ${MAX_FILE_SIZE}-byte limit`);
       this.removeRel(rel);
       return;
     }

@@ -21,6 +21,7 @@ const REQUEST_TIMEOUT_MS = 30_000;
 /** How often to ask the trackers again when no usable peer is left. */
 const PEER_RETRY_DELAYS_MS = [500, 1000, 2000, 4000];
 const PROGRESS_INTERVAL_MS = 100;
+const BUSY_RETRY_MS = 200;
 
 export interface DownloadOptions {
   hash: string;
@@ -199,7 +200,7 @@ export class Download extends EventEmitter<DownloadEvents> {
       let source: PeerSource | undefined;
       try {
         source = await PeerSource.connect(address, this.options.self, this.transport, this.requestTimeoutMs);
-        const meta = await source.fetchMeta(this.hash);
+        const meta = await source.fetchMeta(this.hash, this.options.sizeHint);
         this.sources.add(source);
         this.watchSource(source);
         return meta;
@@ -390,6 +391,11 @@ export class Download extends EventEmitter<DownloadEvents> {
     this.release(source, index);
     if (!this.store?.has(index) && !this.requestedBy.get(index)?.size) this.pool.push(index);
     if (!this.settle) return;
+    if (errorCode(err) === 'busy' && !source.closed) {
+      // Back-pressure, not misbehaviour: ask again shortly.
+      setTimeout(() => this.feed(source), BUSY_RETRY_MS).unref();
+      return;
+    }
     this.dropSource(source, errorMessage(err));
   }
 

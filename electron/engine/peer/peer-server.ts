@@ -136,7 +136,7 @@ class ServingSession {
           if (!content) return this.notFound(message.id);
           const count = pieceCount(content.size, content.pieceSize);
           if (message.from >= count && count > 0) {
-            this.conn.send({ type: 'error', id: message.id, code: 'bad_message', message: 'piece index out of range' });
+            this.conn.send({ type: 'error', id: message.id, code: 'not_found', message: 'piece index out of range' });
             return;
           }
           const end = Math.min(count, message.from + Math.min(message.count, MAX_HASHES_PER_REPLY));

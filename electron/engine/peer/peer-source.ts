@@ -52,8 +52,12 @@ export class PeerSource {
    * Fetches size and piece hashes and checks them against the content hash.
    * A mismatch means the peer lied: the caller bans it.
    */
-  async fetchMeta(hash: string): Promise<{ size: number; pieceSize: number; pieceHashes: Buffer }> {
+  async fetchMeta(hash: string, expectedSize?: number): Promise<{ size: number; pieceSize: number; pieceHashes: Buffer }> {
     const meta = await this.conn.call<MetaMessage>({ type: 'get-meta', hash });
+    // The listing told us the size; a peer claiming another would only make us allocate and fetch for nothing.
+    if (expectedSize !== undefined && meta.size !== expectedSize) {
+      throw new EngineError('hash_mismatch', `peer ${this.label} claims ${meta.size} bytes, the listing says ${expectedSize}`);
+    }
     const count = pieceCount(meta.size, PIECE_SIZE);
     const pieceHashes = Buffer.allocUnsafe(count * HASH_BYTES);
     for (let from = 0; from < count; from += MAX_HASHES_PER_REPLY) {

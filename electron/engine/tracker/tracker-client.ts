@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { MAX_FILES_PER_ANNOUNCE } from '../../../shared/protocol/limits.js';
+import { MAX_FILES_PER_ANNOUNCE, MESSAGE_BUDGET_BYTES } from '../../../shared/protocol/limits.js';
 import {
   trackerReply,
   type FileAnnouncement,
@@ -283,8 +283,8 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     if (!reset && add.length === 0 && remove.length === 0) return;
     let first = true;
     do {
-      const addBatch = add.splice(0, MAX_FILES_PER_ANNOUNCE);
-      const removeBatch = remove.splice(0, MAX_FILES_PER_ANNOUNCE);
+      const addBatch = takeBatch(add, (f) => f.path.length * 3 + 110);
+      const removeBatch = takeBatch(remove, (p) => p.length * 3 + 4);
       await conn.call({ type: 'announce', reset: reset && first, add: addBatch, remove: removeBatch });
       if (reset && first) this.announced = new Map();
       for (const file of addBatch) this.announced.set(file.path, file);
@@ -292,4 +292,16 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
       first = false;
     } while (add.length > 0 || remove.length > 0);
   }
+}
+
+/** Removes and returns the next batch: at most MAX_FILES_PER_ANNOUNCE items and about half the byte budget. */
+function takeBatch<T>(items: T[], cost: (item: T) => number): T[] {
+  let bytes = 0;
+  let n = 0;
+  while (n < items.length && n < MAX_FILES_PER_ANNOUNCE) {
+    bytes += cost(items[n]!);
+    if (bytes > MESSAGE_BUDGET_BYTES / 2 && n > 0) break;
+    n++;
+  }
+  return items.splice(0, n);
 }

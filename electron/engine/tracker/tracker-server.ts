@@ -40,6 +40,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
   port = 0;
   private readonly server: net.Server;
   private readonly connections = new Set<net.Socket>();
+  private readonly sessions = new Map<PeerRecord, FramedConnection<TrackerRequest>>();
   private readonly logger: Logger;
   private readonly heartbeatMs: number;
   private readonly peerTimeoutMs: number;
@@ -89,12 +90,19 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
       },
       (hello, conn) => {
         if (hello.listenPort > 0) {
-          peer = this.state.addPeer(hello.peerId, conn.remoteAddress, hello.listenPort);
+          const added = this.state.addPeer(hello.peerId, conn.remoteAddress, hello.listenPort);
+          peer = added.peer;
+          this.sessions.set(peer, conn);
+          for (const old of added.replaced) {
+            this.sessions.get(old)?.close();
+            this.sessions.delete(old);
+          }
           this.logger.info(`peer ${hello.peerId.slice(0, 8)} joined from ${conn.remoteAddress}:${hello.listenPort}`);
           this.emit('join', peer);
         }
         conn.on('message', (message) => this.onMessage(conn, peer, message));
         conn.on('close', (reason) => {
+          if (peer && this.sessions.get(peer) === conn) this.sessions.delete(peer);
           if (reason instanceof ProtocolError) this.warn(`${conn.remoteAddress}: ${reason.message}`);
           if (peer && this.state.hasPeer(peer)) {
             this.state.removePeer(peer);
@@ -120,7 +128,8 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
           return;
         }
         try {
-          this.state.announce(peer, message);
+          const refused = this.state.announce(peer, message);
+          if (refused > 0) this.warn(`${conn.remoteAddress}: refused ${refused} files whose size contradicts their content hash`);
         } catch (err) {
           conn.send({ type: 'error', id: message.id, code: 'too_many', message: errorMessage(err) });
           return;

@@ -1,4 +1,4 @@
-import { MAX_FILES_PER_PEER, MAX_LOOKUP_PEERS } from '../../../shared/protocol/limits.js';
+import { MAX_FILES_PER_PEER, MAX_LOOKUP_PEERS, MESSAGE_BUDGET_BYTES } from '../../../shared/protocol/limits.js';
 import type { FileAnnouncement, ListSortKey, ListingItem, PeerAddress } from '../../../shared/protocol/messages.js';
 import { EngineError } from '../errors.js';
 
@@ -55,14 +55,19 @@ export class TrackerState {
     return this.entryCount;
   }
 
-  addPeer(peerId: string, host: string, port: number): PeerRecord {
-    // A restarted peer (same id) or a new process on a reused address replaces the old session.
+  /**
+   * Registers a peer. A restarted peer (same id) or a new process on a reused
+   * address replaces the old session, which is returned so its connection can be closed.
+   */
+  addPeer(peerId: string, host: string, port: number): { peer: PeerRecord; replaced: PeerRecord[] } {
+    const replaced: PeerRecord[] = [];
     for (const existing of this.peers.values()) {
-      if (existing.peerId === peerId || (existing.host === host && existing.port === port)) this.removePeer(existing);
+      if (existing.peerId === peerId || (existing.host === host && existing.port === port)) replaced.push(existing);
     }
+    for (const old of replaced) this.removePeer(old);
     const peer: PeerRecord = { session: this.nextSession++, peerId, host, port, files: new Map() };
     this.peers.set(peer.session, peer);
-    return peer;
+    return { peer, replaced };
   }
 
   removePeer(peer: PeerRecord): void {
@@ -74,16 +79,25 @@ export class TrackerState {
     return this.peers.get(peer.session) === peer;
   }
 
-  announce(peer: PeerRecord, change: { reset: boolean; add: FileAnnouncement[]; remove: string[] }): void {
-    if (!this.hasPeer(peer)) return;
+  /** Applies an announce; returns how many added files were refused (size contradicting a known hash). */
+  announce(peer: PeerRecord, change: { reset: boolean; add: FileAnnouncement[]; remove: string[] }): number {
+    let refused = 0;
+    if (!this.hasPeer(peer)) return refused;
     if (change.reset) for (const path of [...peer.files.keys()]) this.removeFile(peer, path);
     for (const path of change.remove) this.removeFile(peer, path);
     for (const file of change.add) {
       if (!peer.files.has(file.path) && peer.files.size >= MAX_FILES_PER_PEER) {
         throw new EngineError('too_many', `a peer may announce at most ${MAX_FILES_PER_PEER} files`);
       }
+      // The content hash commits to the size, so a different size for a known hash is a lie.
+      const known = this.contents.get(file.hash);
+      if (known && known.size !== file.size) {
+        refused++;
+        continue;
+      }
       this.addFile(peer, file);
     }
+    return refused;
   }
 
   list(q: ListQuery): { total: number; items: ListingItem[] } {
@@ -99,7 +113,17 @@ export class TrackerState {
       const dir = q.descending ? -1 : 1;
       matches.sort((a, b) => dir * (compareBy(sort, a, b) || compareBy('name', a, b)));
     }
-    return { total: matches.length, items: matches.slice(q.offset, q.offset + q.limit) };
+    // Fill the page up to `limit` rows or the byte budget, whichever comes first; the
+    // client pages on by the number of rows it got.
+    const items: ListingItem[] = [];
+    let bytes = 0;
+    for (let i = q.offset; i < matches.length && items.length < q.limit; i++) {
+      const item = matches[i]!;
+      bytes += JSON.stringify(item.name).length * 3 + 160;
+      if (bytes > MESSAGE_BUDGET_BYTES && items.length > 0) break;
+      items.push(item);
+    }
+    return { total: matches.length, items };
   }
 
   /** Peers holding `hash`, shuffled, at most MAX_LOOKUP_PEERS, without `exclude`. */

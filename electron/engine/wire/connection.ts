@@ -12,7 +12,7 @@ const REPLY_TYPES = new Set(['welcome', 'ok', 'pong', 'listing', 'peers', 'meta'
 const MAX_PENDING_CALLS = 4096;
 
 export interface ConnectionOptions {
-  /** Close when nothing arrives for this long. 0 disables. */
+  /** Close after this long with no bytes in either direction. 0 disables. */
   idleTimeoutMs: number;
   /** Default time a `call` waits for its reply. */
   callTimeoutMs: number;
@@ -185,8 +185,14 @@ export class FramedConnection<In extends Incoming = Incoming> extends EventEmitt
     }
     for (const frame of frames) {
       if (this.closed) return;
-      if (frame.kind === FRAME_CONTROL) this.onMessage(frame.message);
-      else this.settle(this.pendingPieces, frame.id, frame.data);
+      try {
+        if (frame.kind === FRAME_CONTROL) this.onMessage(frame.message);
+        else this.settle(this.pendingPieces, frame.id, frame.data);
+      } catch (err) {
+        // A bug in a handler costs this connection, not the process.
+        this.close(new ProtocolError('internal', `internal error: ${errorMessage(err)}`));
+        return;
+      }
     }
   }
 

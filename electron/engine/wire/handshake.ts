@@ -36,8 +36,12 @@ export async function clientHandshake<In extends { type: string; id?: number }>(
     conn.once('message', (message) => {
       clearTimeout(timer);
       conn.off('close', onClose);
-      if (message.type === 'welcome') resolve(message);
-      else {
+      if (message.type === 'welcome') {
+        if (!(PROTOCOL_VERSIONS as readonly number[]).includes(message.version)) {
+          conn.close();
+          reject(new EngineError('unsupported_version', `remote chose protocol version ${message.version}, which we did not offer`));
+        } else resolve(message);
+      } else {
         conn.close();
         reject(new EngineError(message.code, `refused: ${message.message}`));
       }

@@ -1,0 +1,81 @@
+import { existsSync } from 'node:fs';
+import { readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Fixtures, announced, eventually, sha256, sha256File, writeRandomFile } from './support/fixtures.js';
+import { CLI, CliProcess, assertBuilt } from './support/processes.js';
+
+const MiB = 1024 * 1024;
+const fx = new Fixtures();
+afterEach(() => fx.cleanup());
+beforeAll(() => assertBuilt());
+
+async function seederProcess(trackerPort: number, folder: string, dataDir: string, limitKiB: number): Promise<{ proc: CliProcess; port: number }> {
+  const proc = CliProcess.start(CLI.client, ['-folder', folder, '-port', '0', '-tracker', `127.0.0.1:${trackerPort}`, '-limit-up', String(limitKiB)], {
+    P2P_DATA_DIR: dataDir,
+  });
+  fx.defer(() => proc.stop());
+  const port = Number((await proc.waitFor(/listening on port (\d+)/))[1]);
+  return { proc, port };
+}
+
+describe('peers killed mid-transfer (real processes)', () => {
+  it('continues from another peer when the serving peer is killed with SIGKILL', async () => {
+    const tracker = await fx.tracker();
+    const source = await fx.tempDir();
+    const data = await writeRandomFile(path.join(source, 'shared.bin'), 16 * MiB);
+    const seeders = [];
+    for (let i = 0; i < 2; i++) {
+      const folder = await fx.tempDir();
+      await writeFile(path.join(folder, 'shared.bin'), data);
+      seeders.push(await seederProcess(tracker.port, folder, await fx.tempDir(), 4096));
+    }
+    const leecher = await fx.peer(tracker.port, { maxPeersPerDownload: 1 });
+    await announced(leecher.engine);
+    const item = await eventually(async () => (await leecher.engine.list()).items.find((i) => i.peers === 2), 15_000, 'both seeders listed');
+    const download = leecher.engine.download(item);
+    const running = download.run();
+    await eventually(() => download.bytesDone >= 3 * MiB, 20_000, 'a few MiB');
+    const [servingId] = [...download.bytesByPeer.keys()];
+    const holders = await leecher.engine.findPeers(item.hash);
+    const servingPort = holders.find((h) => h.peerId === servingId)!.port;
+    const victim = seeders.find((s) => s.port === servingPort)!;
+    victim.proc.kill('SIGKILL');
+    await victim.proc.exited;
+    await running;
+    expect(await sha256File(download.finalPath)).toBe(sha256(data));
+    expect(download.bytesByPeer.size).toBe(2); // both peers contributed
+    for (const bytes of download.bytesByPeer.values()) expect(bytes).toBeGreaterThan(0);
+  });
+
+  it('resumes a -get killed with SIGKILL from the verified pieces on disk', async () => {
+    const tracker = await fx.tracker();
+    const seedFolder = await fx.tempDir();
+    const data = await writeRandomFile(path.join(seedFolder, 'video.bin'), 16 * MiB);
+    await seederProcess(tracker.port, seedFolder, await fx.tempDir(), 4096);
+    const dest = await fx.tempDir();
+    const dataDir = await fx.tempDir();
+    const args = ['-folder', dest, '-port', '0', '-tracker', `127.0.0.1:${tracker.port}`, '-get', 'video.bin'];
+    const first = CliProcess.start(CLI.client, args, { P2P_DATA_DIR: dataDir });
+    fx.defer(() => first.stop());
+    const partialSize = async () => {
+      const names = (await readdir(dest)).filter((n) => n.endsWith('.p2p-partial'));
+      if (names.length !== 1) return 0;
+      const { stat } = await import('node:fs/promises');
+      return (await stat(path.join(dest, names[0]!))).size;
+    };
+    await eventually(async () => (await partialSize()) >= 5 * MiB, 20_000, 'partial file to grow');
+    await new Promise((r) => setTimeout(r, 600)); // let the resume record catch up
+    first.kill('SIGKILL');
+    await first.exited;
+    expect(existsSync(path.join(dest, 'video.bin'))).toBe(false);
+
+    const second = CliProcess.start(CLI.client, args, { P2P_DATA_DIR: dataDir });
+    fx.defer(() => second.stop());
+    const resumed = Number((await second.waitFor(/resuming with (\d+) verified pieces/, 15_000, 'stderr'))[1]);
+    expect(resumed).toBeGreaterThanOrEqual(4);
+    expect(await second.exited).toBe(0);
+    expect(await sha256File(path.join(dest, 'video.bin'))).toBe(sha256(data));
+    expect((await readdir(dest)).filter((n) => n.endsWith('.p2p-partial'))).toEqual([]);
+  });
+});
