@@ -79,7 +79,7 @@ describe('TrackerState peers', () => {
   it('ignores announcements from a replaced session', () => {
     const state = new TrackerState();
     const old = state.addPeer(peerId(1), '10.0.0.1', 4000).peer;
-    state.addPeer(peerId(1), '10.0.0.1', 4000).peer;
+    state.addPeer(peerId(1), '10.0.0.1', 4000);
     add(state, old, file('ghost.txt', 1, H1));
     expect(listAll(state).total).toBe(0);
     expect(state.contentCount).toBe(0);
