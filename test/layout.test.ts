@@ -1,0 +1,43 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+async function sources(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(path.join(ROOT, dir), { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && /\.tsx?$/.test(entry.name)) out.push(path.join(entry.parentPath, entry.name));
+  }
+  return out;
+}
+
+const IMPORT = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+async function importsOf(file: string): Promise<string[]> {
+  const text = await readFile(file, 'utf8');
+  return [...text.matchAll(IMPORT)].map((m) => m[1] ?? m[2] ?? m[3]!);
+}
+
+describe('layout rules', () => {
+  it('the engine and the CLI never import Electron or the Electron glue', async () => {
+    const offenders: string[] = [];
+    for (const file of [...(await sources('electron/engine')), ...(await sources('electron/cli'))]) {
+      for (const spec of await importsOf(file)) {
+        if (spec === 'electron' || spec.startsWith('electron/') || /\/(main|preload)\//.test(spec)) offenders.push(`${path.relative(ROOT, file)} → ${spec}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('shared/ is pure TypeScript: no Node built-ins, no Electron', async () => {
+    const offenders: string[] = [];
+    for (const file of await sources('shared')) {
+      for (const spec of await importsOf(file)) {
+        if (spec.startsWith('node:') || spec === 'electron' || ['fs', 'path', 'net', 'os', 'crypto'].includes(spec)) offenders.push(`${path.relative(ROOT, file)} → ${spec}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+});
