@@ -3,6 +3,10 @@ import { UsageError } from './args.js';
 
 /** Runs a CLI main: usage errors exit 2, engine errors exit 1, each with one clear line. */
 export function runMain(name: string, main: () => Promise<number | undefined>): void {
+  // A bug on one connection must not take a long-running tracker or peer down: log it loudly instead.
+  process.on('unhandledRejection', (reason) => {
+    process.stderr.write(`${name}: internal error (please report): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
+  });
   main().then(
     (code) => {
       if (code !== undefined) process.exitCode = code;

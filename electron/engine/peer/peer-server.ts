@@ -129,7 +129,7 @@ class ServingSession {
         void this.content(message.hash).then((content) => {
           if (!content) return this.notFound(message.id);
           this.conn.send({ type: 'meta', id: message.id, hash: message.hash, size: content.size, pieceSize: PIECE_SIZE });
-        }, (err: unknown) => this.fail(message.id, err));
+        }, (err: unknown) => this.fail(message.id, err)).catch((err: unknown) => this.abort(err));
         return;
       case 'get-hashes':
         void this.content(message.hash).then((content) => {
@@ -142,7 +142,7 @@ class ServingSession {
           const end = Math.min(count, message.from + Math.min(message.count, MAX_HASHES_PER_REPLY));
           const slice = content.pieceHashes.subarray(message.from * HASH_BYTES, end * HASH_BYTES);
           this.conn.send({ type: 'hashes', id: message.id, hash: message.hash, from: message.from, hashes: slice.toString('base64') });
-        }, (err: unknown) => this.fail(message.id, err));
+        }, (err: unknown) => this.fail(message.id, err)).catch((err: unknown) => this.abort(err));
         return;
       case 'request':
         if (this.queue.length >= MAX_QUEUED_REQUESTS) {
@@ -150,7 +150,7 @@ class ServingSession {
           return;
         }
         this.queue.push({ id: message.id, hash: message.hash, index: message.index });
-        void this.pump();
+        this.pump().catch((err: unknown) => this.abort(err));
         return;
       case 'cancel': {
         const at = this.queue.findIndex((r) => r.id === message.id);
@@ -223,6 +223,12 @@ class ServingSession {
     } finally {
       this.serving = false;
     }
+  }
+
+  /** Our own failure while serving: costs this connection, never the process. */
+  private abort(err: unknown): void {
+    this.server.warn(`serving ${this.conn.remoteAddress} failed: ${errorMessage(err)}`);
+    this.conn.close(new ProtocolError('internal', 'internal error'));
   }
 
   private notFound(id: number): void {

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { ZodType } from 'zod';
-import { MAX_FRAME_BYTES, MAX_REQUEST_ID } from '../../../shared/protocol/limits.js';
+import { MAX_FRAME_BYTES, MAX_REQUEST_ID, MAX_TEXT_LENGTH } from '../../../shared/protocol/limits.js';
 import type { WireMessage } from '../../../shared/protocol/messages.js';
 import { EngineError, ProtocolError, errorMessage } from '../errors.js';
 import { FRAME_CONTROL, FrameDecoder, encodeControl, encodePieceHeader } from './frame-codec.js';
@@ -146,7 +146,7 @@ export class FramedConnection<In extends Incoming = Incoming> extends EventEmitt
     if (reason instanceof ProtocolError) {
       // Tell the remote why before hanging up; best effort.
       try {
-        this.socket.end(encodeControl({ type: 'error', code: reason.code, message: reason.message }));
+        this.socket.end(encodeControl({ type: 'error', code: reason.code, message: reason.message.slice(0, MAX_TEXT_LENGTH) }));
       } catch {
         this.socket.destroy();
       }
