@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'renderer/**/*.test.{ts,tsx}'],
     testTimeout: 60_000,
     hookTimeout: 30_000,
     // Network and process tests share two cores: keep parallelism modest so timing stays honest.

@@ -12,6 +12,7 @@ import { FolderContentSource } from './peer/content-source.js';
 import { Download } from './peer/download.js';
 import { PeerServer } from './peer/peer-server.js';
 import { RateLimiter } from './peer/rate-limiter.js';
+import { RateMeter } from './peer/rate-meter.js';
 import { TrackerClient, type ListParams } from './tracker/tracker-client.js';
 import { tcpTransport, type Transport } from './wire/transport.js';
 
@@ -70,11 +71,15 @@ export class Engine extends EventEmitter<EngineEvents> {
   private started = false;
   private readonly uploadLimiter: RateLimiter;
   private readonly downloadLimiter: RateLimiter;
+  private readonly uploadMeter = new RateMeter();
+  private readonly downloadMeter = new RateMeter();
+  private downloadDir: string | undefined;
 
   constructor(private readonly options: EngineOptions) {
     super();
     this.uploadLimiter = new RateLimiter(options.uploadLimit ?? 0);
     this.downloadLimiter = new RateLimiter(options.downloadLimit ?? 0);
+    this.downloadDir = options.downloadDir;
     this.logger = options.logger ?? silentLogger;
     this.transport = options.transport ?? tcpTransport;
   }
@@ -85,6 +90,75 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   get peerServer(): PeerServer | undefined {
     return this.server;
+  }
+
+  private async startServer(port: number): Promise<PeerServer> {
+    const server = new PeerServer({
+      port,
+      host: this.options.host,
+      peerId: this.peerId,
+      source: new FolderContentSource(() => this.folderIndexes.values()),
+      logger: this.logger,
+      transport: this.transport,
+      uploadLimiter: this.uploadLimiter,
+    });
+    server.on('warning', (m) => this.emit('warning', m));
+    server.on('upload', ({ bytes }) => this.uploadMeter.add(bytes));
+    await server.start();
+    return server;
+  }
+
+  /**
+   * Moves the peer server to another port. The new port is opened first, so a
+   * port in use is an error that changes nothing.
+   */
+  async setListenPort(port: number): Promise<number> {
+    if (this.options.queryOnly || !this.server) throw new EngineError('io_error', 'this engine does not serve');
+    if (port !== 0 && port === this.port) return this.port;
+    const next = await this.startServer(port);
+    const previous = this.server;
+    this.server = next;
+    this.port = next.port;
+    await previous.stop();
+    // The port is part of our hello: reconnect every tracker so they list the new address.
+    this.setTrackers(this.trackerClients.map((t) => t.address), true);
+    return this.port;
+  }
+
+  /** Replaces the tracker list, keeping connections to trackers that stay. */
+  setTrackers(addresses: string[], reconnectAll = false): void {
+    const wanted = [...new Set(addresses)];
+    for (const client of [...this.trackerClients]) {
+      if (reconnectAll || !wanted.includes(client.address)) {
+        this.trackerClients.splice(this.trackerClients.indexOf(client), 1);
+        void client.stop();
+        this.emit('tracker', { address: client.address, connected: false });
+      }
+    }
+    for (const address of wanted) {
+      if (!this.trackerClients.some((t) => t.address === address)) this.addTracker(address);
+    }
+  }
+
+  setDownloadDir(dir: string): void {
+    this.downloadDir = dir;
+  }
+
+  /** Bytes per second, averaged over a few seconds, across all transfers. */
+  rates(): { upload: number; download: number } {
+    return { upload: Math.round(this.uploadMeter.rate()), download: Math.round(this.downloadMeter.rate()) };
+  }
+
+  /** Asks every connected tracker for its figures: peers online and listing generation. */
+  async trackerStats(): Promise<Array<{ address: string; peers: number; generation: number }>> {
+    const out: Array<{ address: string; peers: number; generation: number }> = [];
+    await Promise.all(
+      this.trackerClients.map(async (t) => {
+        const stats = await t.refreshStats().catch(() => undefined);
+        if (stats) out.push({ address: t.address, ...stats });
+      }),
+    );
+    return out;
   }
 
   /** Changes the global limits (bytes per second, 0 = unlimited) for transfers in progress too. */
@@ -99,18 +173,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     // Folders first: a missing folder should fail before we open any port.
     for (const folder of this.options.folders ?? []) await this.addFolder(folder);
     if (!this.options.queryOnly) {
-      this.server = new PeerServer({
-        port: this.options.port,
-        host: this.options.host,
-        peerId: this.peerId,
-        source: new FolderContentSource(() => this.folderIndexes.values()),
-        logger: this.logger,
-        transport: this.transport,
-        uploadLimiter: this.uploadLimiter,
-      });
-      this.server.on('warning', (m) => this.emit('warning', m));
       try {
-        this.port = await this.server.start();
+        this.server = await this.startServer(this.options.port);
+        this.port = this.server.port;
       } catch (err) {
         await this.stopFolders();
         throw err;
@@ -300,7 +365,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   download(item: { hash: string; name: string; size?: number }, destDir?: string): Download {
     const existing = this.activeDownloads.get(item.hash);
     if (existing && existing.state !== 'failed' && existing.state !== 'cancelled') return existing;
-    const dest = destDir ?? this.options.downloadDir ?? this.options.folders?.[0];
+    const dest = destDir ?? this.downloadDir ?? this.options.folders?.[0];
     if (!dest) throw new EngineError('io_error', 'no download folder: share a folder or set one');
     const download = new Download({
       hash: item.hash,
@@ -317,6 +382,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       ...(this.options.peerRetryDelaysMs ? { peerRetryDelaysMs: this.options.peerRetryDelaysMs } : {}),
     });
     download.on('progress', (p) => this.emit('download', p));
+    download.on('data', (bytes) => this.downloadMeter.add(bytes));
     download.on('warning', (m) => this.emit('warning', m));
     this.activeDownloads.set(item.hash, download);
     return download;
@@ -324,10 +390,23 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Runs a download to the end and shares the result. */
   async fetch(item: { hash: string; name: string; size?: number }, destDir?: string): Promise<string> {
-    const download = this.download(item, destDir);
+    return this.runDownload(this.download(item, destDir));
+  }
+
+  /** Runs (or resumes) a download to the end and shares the result. */
+  async runDownload(download: Download): Promise<string> {
     const finalPath = await download.run();
     await this.adopt(finalPath, download);
     return finalPath;
+  }
+
+  getDownload(hash: string): Download | undefined {
+    return this.activeDownloads.get(hash);
+  }
+
+  /** Forgets a download (after cancel, or a finished one the person cleared). */
+  forgetDownload(hash: string): void {
+    this.activeDownloads.delete(hash);
   }
 
   private async adopt(finalPath: string, download: Download): Promise<void> {

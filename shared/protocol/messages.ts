@@ -51,7 +51,7 @@ export const listingItem = z.object({
 });
 export type ListingItem = z.infer<typeof listingItem>;
 
-export const LIST_SORT_KEYS = ['name', 'size', 'peers'] as const;
+export const LIST_SORT_KEYS = ['name', 'size', 'peers', 'hash'] as const;
 export type ListSortKey = (typeof LIST_SORT_KEYS)[number];
 
 const errorMessage = z.object({
@@ -110,7 +110,13 @@ const bye = z.object({ type: z.literal('bye') });
 
 // ---- tracker → peer ----
 const ok = z.object({ type: z.literal('ok'), id: requestId });
-const pong = z.object({ type: z.literal('pong'), id: requestId });
+const pong = z.object({
+  type: z.literal('pong'),
+  id: requestId,
+  /** Tracker only: peers online and a counter that changes whenever the listing does. */
+  peers: z.number().int().min(0).optional(),
+  generation: z.number().int().min(0).optional(),
+});
 const listing = z.object({
   type: z.literal('listing'),
   id: requestId,
@@ -174,6 +180,7 @@ export type ListMessage = z.infer<typeof list>;
 export type ListingMessage = z.infer<typeof listing>;
 export type PeersMessage = z.infer<typeof peers>;
 export type MetaMessage = z.infer<typeof meta>;
+export type PongMessage = z.infer<typeof pong>;
 
 /** Any message that can appear on the wire, for encoders. */
 export type WireMessage =

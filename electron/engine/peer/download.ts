@@ -47,6 +47,8 @@ export interface DownloadOptions {
 export interface DownloadEvents {
   progress: [DownloadProgress];
   warning: [string];
+  /** Verified bytes received (for global rate meters). */
+  data: [number];
 }
 
 /**
@@ -166,6 +168,20 @@ export class Download extends EventEmitter<DownloadEvents> {
       await this.store?.close();
       clearTimeout(this.progressTimer);
     }
+  }
+
+  /** Shows the download as waiting for its turn (a queue slot). */
+  markQueued(): void {
+    if (this.state === 'paused' || this.state === 'failed' || this.state === 'cancelled') {
+      this.error = undefined;
+      this.setState('queued');
+    }
+  }
+
+  /** A download finished in an earlier run: shown as done, nothing to fetch. */
+  markDone(finalPath: string): void {
+    if (finalPath !== this.finalPath) return;
+    this.setState('done');
   }
 
   /** Stops transferring; verified pieces stay on disk for `run()` to resume. */
@@ -371,6 +387,7 @@ export class Download extends EventEmitter<DownloadEvents> {
     source.bytes += data.length;
     this.bytesByPeer.set(source.address.peerId, (this.bytesByPeer.get(source.address.peerId) ?? 0) + data.length);
     this.meter.add(data.length);
+    this.emit('data', data.length);
     this.writes++;
     store.write(index, data).then(
       () => {

@@ -6,6 +6,7 @@ import {
   type ListSortKey,
   type ListingMessage,
   type PeersMessage,
+  type PongMessage,
   type TrackerReply,
   type WelcomeMessage,
 } from '../../../shared/protocol/messages.js';
@@ -69,6 +70,8 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   private readonly logger: Logger;
   private readonly transport: Transport;
   private failuresReported = 0;
+  /** Last figures the tracker reported in a pong. */
+  stats: { peers: number; generation: number } | undefined;
 
   constructor(private readonly options: TrackerClientOptions) {
     super();
@@ -184,6 +187,18 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     }
   }
 
+  /** Asks the tracker for its current figures (also serves as a heartbeat). */
+  async refreshStats(): Promise<{ peers: number; generation: number } | undefined> {
+    if (!this.conn || this.conn.closed) return undefined;
+    await this.ping(this.conn, CALL_TIMEOUT_MS);
+    return this.stats;
+  }
+
+  private async ping(conn: FramedConnection<TrackerReply>, timeoutMs: number): Promise<void> {
+    const pong = await conn.call<PongMessage>({ type: 'ping' }, timeoutMs);
+    if (pong.peers !== undefined && pong.generation !== undefined) this.stats = { peers: pong.peers, generation: pong.generation };
+  }
+
   private requireConn(): FramedConnection<TrackerReply> {
     if (!this.conn || this.conn.closed) {
       throw new EngineError('tracker_unreachable', `not connected to tracker ${this.address}`);
@@ -251,7 +266,7 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   private startHeartbeat(conn: FramedConnection<TrackerReply>, intervalMs: number): void {
     clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = setInterval(() => {
-      conn.call({ type: 'ping' }, intervalMs * 2).catch((err: unknown) => {
+      this.ping(conn, intervalMs * 2).catch((err: unknown) => {
         conn.close(err instanceof Error ? err : new Error(String(err)));
       });
     }, intervalMs);

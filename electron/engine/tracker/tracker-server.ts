@@ -120,7 +120,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
   private onMessage(conn: FramedConnection<TrackerRequest>, peer: PeerRecord | undefined, message: TrackerRequest): void {
     switch (message.type) {
       case 'ping':
-        conn.send({ type: 'pong', id: message.id });
+        conn.send({ type: 'pong', id: message.id, peers: this.state.peerCount, generation: this.state.generation });
         return;
       case 'announce':
         if (!peer) {

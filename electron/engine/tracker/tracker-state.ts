@@ -40,6 +40,8 @@ export class TrackerState {
   private readonly peers = new Map<number, PeerRecord>();
   private nextSession = 1;
   private sorted: ListingItem[] | null = null;
+  /** Changes whenever the listing does; clients poll it to know when to refetch. */
+  generation = 0;
   private entryCount = 0;
 
   get peerCount(): number {
@@ -67,11 +69,13 @@ export class TrackerState {
     for (const old of replaced) this.removePeer(old);
     const peer: PeerRecord = { session: this.nextSession++, peerId, host, port, files: new Map() };
     this.peers.set(peer.session, peer);
+    this.generation++;
     return { peer, replaced };
   }
 
   removePeer(peer: PeerRecord): void {
     if (!this.peers.delete(peer.session)) return;
+    this.generation++;
     for (const path of [...peer.files.keys()]) this.removeFile(peer, path);
   }
 
@@ -153,6 +157,7 @@ export class TrackerState {
     if (named === 0) this.entryCount++;
     content.names.set(file.path, named + 1);
     this.sorted = null;
+    this.generation++;
   }
 
   private removeFile(peer: PeerRecord, path: string): void {
@@ -170,6 +175,7 @@ export class TrackerState {
     }
     if (content.holders.size === 0) this.contents.delete(content.hash);
     this.sorted = null;
+    this.generation++;
   }
 
   /** Every row sorted by name, rebuilt lazily after a change. */
@@ -189,6 +195,7 @@ export class TrackerState {
 
 function compareBy(key: ListSortKey, a: ListingItem, b: ListingItem): number {
   if (key === 'name') return a.name < b.name ? -1 : a.name > b.name ? 1 : a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0;
+  if (key === 'hash') return a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0;
   return a[key] - b[key];
 }
 

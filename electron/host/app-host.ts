@@ -1,0 +1,533 @@
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  validateArgs,
+  type AppSnapshot,
+  type DownloadRow,
+  type Envelope,
+  type EventChannel,
+  type EventPayload,
+  type HostedTracker,
+  type NetworkStatus,
+  type RequestArgs,
+  type RequestChannel,
+  type RequestResult,
+  type Settings,
+} from '../../shared/ipc/contract.js';
+import { Engine } from '../engine/engine.js';
+import { EngineError, errorMessage } from '../engine/errors.js';
+import { silentLogger, type Logger } from '../engine/logger.js';
+import type { Download } from '../engine/peer/download.js';
+import { TrackerServer } from '../engine/tracker/tracker-server.js';
+import { parseHostPort } from '../engine/wire/transport.js';
+import type { DesktopIntegration } from './desktop-integration.js';
+import { machineAddresses } from './machine-addresses.js';
+import { SettingsStore } from './settings-store.js';
+
+/** Progress is pushed at most this often, and only rows that changed (≤ 10 events/s). */
+const PROGRESS_FLUSH_MS = 100;
+const STATUS_INTERVAL_MS = 1000;
+const SHARES_THROTTLE_MS = 250;
+/** Downloads transferring at once; the rest wait as `queued`. */
+const MAX_ACTIVE_DOWNLOADS = 3;
+
+export interface AppHostOptions {
+  dataDir: string;
+  integration: DesktopIntegration;
+  version: string;
+  logger?: Logger;
+  /** Used when nothing is saved yet (first start). */
+  defaults: { settings: Settings; folders: string[] };
+  /** Forced on every start (command-line flags of the headless host). */
+  overrides?: { settings?: Partial<Settings>; folders?: string[] };
+  /** Address the peer server and hosted tracker bind to (default: all interfaces). */
+  bindHost?: string;
+  /** Tests: poll folders instead of inotify. */
+  usePolling?: boolean;
+}
+
+type Handlers = { [C in RequestChannel]: (args: RequestArgs<C>) => Promise<RequestResult<C>> };
+export type EventSink = <E extends EventChannel>(event: E, payload: EventPayload<E>) => void;
+
+/**
+ * The app's host process, minus any window: owns the engine, the optional
+ * built-in tracker, settings and the download list, and implements every
+ * request of the IPC contract. Electron main and the headless WebSocket host
+ * are two thin transports over this.
+ */
+export class AppHost {
+  readonly store: SettingsStore;
+  engine!: Engine;
+  private tracker: TrackerServer | undefined;
+  private trackerError: string | undefined;
+  private readonly sinks = new Set<EventSink>();
+  private readonly logger: Logger;
+  private readonly pendingProgress = new Map<string, DownloadRow>();
+  private readonly lastSent = new Map<string, string>();
+  private readonly running = new Set<string>();
+  private readonly queue: string[] = [];
+  private timers: NodeJS.Timeout[] = [];
+  private sharesTimer: NodeJS.Timeout | undefined;
+  private lastStatus = '';
+  private lastGeneration = '';
+  private stopped = false;
+
+  constructor(private readonly options: AppHostOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.store = new SettingsStore(path.join(options.dataDir, 'settings.json'), options.defaults);
+  }
+
+  // ---- lifecycle ----
+
+  async start(): Promise<void> {
+    await this.store.load();
+    const { overrides } = this.options;
+    if (overrides?.settings) Object.assign(this.store.state.settings, overrides.settings);
+    if (overrides?.folders) {
+      for (const f of overrides.folders) if (!this.store.state.folders.includes(f)) this.store.state.folders.push(f);
+    }
+    const settings = this.store.settings;
+    if (this.store.firstRun && settings.trackers.length === 0) settings.hostTracker = true; // a single install works on its own
+
+    if (settings.hostTracker) {
+      try {
+        await this.startTracker(settings.hostTrackerPort);
+      } catch (err) {
+        this.trackerError = errorMessage(err);
+        this.notice('warning', `Could not host the tracker: ${this.trackerError}`);
+      }
+    }
+    this.engine = this.createEngine(settings.listenPort);
+    try {
+      await this.engine.start();
+    } catch (err) {
+      if (!(err instanceof EngineError && err.code === 'port_in_use')) throw err;
+      this.notice('warning', `${err.message} Using a free port instead.`);
+      this.engine = this.createEngine(0);
+      await this.engine.start();
+    }
+    if (settings.listenPort === 0 || settings.listenPort !== this.engine.port) settings.listenPort = this.engine.port;
+    for (const folder of [...this.store.state.folders]) {
+      try {
+        await this.engine.addFolder(folder);
+      } catch (err) {
+        this.notice('warning', errorMessage(err));
+      }
+    }
+    this.restoreDownloads();
+    await this.store.save();
+    this.timers.push(setInterval(() => this.flushProgress(), PROGRESS_FLUSH_MS));
+    this.timers.push(setInterval(() => void this.pushStatus(), STATUS_INTERVAL_MS));
+    for (const t of this.timers) t.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    clearTimeout(this.sharesTimer);
+    // Pausing keeps `paused: false` in the saved list, so unfinished downloads resume next start.
+    for (const hash of this.running) this.engine.getDownload(hash)?.pause();
+    await this.engine.stop();
+    await this.tracker?.stop();
+    await this.store.save();
+  }
+
+  private createEngine(port: number): Engine {
+    const s = this.store.settings;
+    const engine = new Engine({
+      dataDir: path.join(this.options.dataDir, 'engine'),
+      port,
+      host: this.options.bindHost,
+      trackers: this.effectiveTrackers(),
+      downloadDir: s.downloadDir,
+      uploadLimit: s.uploadLimitKiB * 1024,
+      downloadLimit: s.downloadLimitKiB * 1024,
+      logger: this.logger,
+      usePolling: this.options.usePolling ?? false,
+    });
+    engine.on('download', (p) => this.pendingProgress.set(p.hash, p));
+    engine.on('files', () => this.scheduleShares());
+    engine.on('tracker', () => {
+      void this.pushStatus();
+      this.emit('network:changed', { at: Date.now() });
+    });
+    engine.on('warning', (m) => this.logger.warn(m));
+    return engine;
+  }
+
+  private effectiveTrackers(): string[] {
+    const s = this.store.settings;
+    const list = [...s.trackers];
+    if (this.tracker) list.unshift(`127.0.0.1:${this.tracker.port}`);
+    return [...new Set(list)];
+  }
+
+  private async startTracker(port: number): Promise<void> {
+    const tracker = new TrackerServer({ port, host: this.options.bindHost, logger: this.logger });
+    await tracker.start();
+    this.tracker = tracker;
+    this.trackerError = undefined;
+  }
+
+  // ---- events ----
+
+  subscribe(sink: EventSink): () => void {
+    this.sinks.add(sink);
+    return () => this.sinks.delete(sink);
+  }
+
+  private emit<E extends EventChannel>(event: E, payload: EventPayload<E>): void {
+    for (const sink of this.sinks) {
+      try {
+        sink(event, payload);
+      } catch (err) {
+        this.logger.debug(`event sink failed: ${errorMessage(err)}`);
+      }
+    }
+  }
+
+  private notice(level: 'info' | 'warning' | 'error', message: string): void {
+    if (level === 'info') this.logger.info(message);
+    else this.logger.warn(message);
+    this.emit('app:notice', { level, message });
+  }
+
+  private flushProgress(): void {
+    if (this.pendingProgress.size === 0) return;
+    const changed: DownloadRow[] = [];
+    for (const [hash, row] of this.pendingProgress) {
+      const key = JSON.stringify(row);
+      if (this.lastSent.get(hash) !== key) {
+        this.lastSent.set(hash, key);
+        changed.push(row);
+      }
+    }
+    this.pendingProgress.clear();
+    if (changed.length) this.emit('downloads:progress', changed);
+  }
+
+  private scheduleShares(): void {
+    if (this.sharesTimer) return;
+    this.sharesTimer = setTimeout(() => {
+      this.sharesTimer = undefined;
+      this.emit('shares:changed', this.engine.folders());
+      this.emit('network:changed', { at: Date.now() });
+    }, SHARES_THROTTLE_MS);
+    this.sharesTimer.unref();
+  }
+
+  private async pushStatus(): Promise<void> {
+    if (this.stopped) return;
+    const stats = await this.engine.trackerStats();
+    const generation = stats.map((s) => `${s.address}:${s.generation}`).join(',');
+    if (generation !== this.lastGeneration) {
+      this.lastGeneration = generation;
+      this.emit('network:changed', { at: Date.now() });
+    }
+    const status = this.status(Math.max(0, ...stats.map((s) => s.peers)));
+    const key = JSON.stringify(status);
+    if (key !== this.lastStatus) {
+      this.lastStatus = key;
+      this.emit('status:changed', status);
+    }
+  }
+
+  private lastPeers = 0;
+  status(peers = this.lastPeers): NetworkStatus {
+    this.lastPeers = peers;
+    const rates = this.engine.rates();
+    return {
+      trackers: this.engine.trackers(),
+      peersOnline: this.tracker ? this.tracker.state.peerCount : peers,
+      uploadRate: rates.upload,
+      downloadRate: rates.download,
+      listenPort: this.engine.port,
+      hostedTracker: this.hostedTracker(),
+    };
+  }
+
+  private hostedTracker(): HostedTracker {
+    const port = this.tracker?.port ?? this.store.settings.hostTrackerPort;
+    return {
+      running: this.tracker !== undefined,
+      port,
+      addresses: machineAddresses().map((a) => `${a}:${port}`),
+      peers: this.tracker?.state.peerCount ?? 0,
+      ...(this.trackerError ? { error: this.trackerError } : {}),
+    };
+  }
+
+  // ---- requests ----
+
+  /** Validates and runs one request; every outcome is an envelope, never a throw. */
+  async invoke(channel: string, args: unknown): Promise<Envelope<unknown>> {
+    if (!Object.hasOwn(this.handlers, channel)) return { ok: false, error: { code: 'bad_request', message: `unknown request ${channel.slice(0, 64)}` } };
+    const checked = validateArgs(channel as RequestChannel, args);
+    if (!checked.ok) return { ok: false, error: { code: 'bad_request', message: checked.message } };
+    try {
+      const handler = this.handlers[channel as RequestChannel] as (a: unknown) => Promise<unknown>;
+      return { ok: true, value: await handler(checked.value) };
+    } catch (err) {
+      if (err instanceof EngineError) return { ok: false, error: { code: err.code, message: err.message } };
+      this.logger.error(`${channel} failed: ${errorMessage(err)}`);
+      return { ok: false, error: { code: 'internal', message: errorMessage(err) } };
+    }
+  }
+
+  snapshot(): AppSnapshot {
+    return {
+      settings: this.store.settings,
+      folders: this.engine.folders(),
+      downloads: this.downloadRows(),
+      status: this.status(),
+      capabilities: this.options.integration.capabilities,
+      version: this.options.version,
+    };
+  }
+
+  readonly handlers: Handlers = {
+    'app:snapshot': async () => this.snapshot(),
+    'shares:pick': async () => this.options.integration.pickFolder(),
+    'shares:add': async ({ path: folder }) => {
+      if (!path.isAbsolute(folder)) throw new EngineError('folder_unreadable', `"${folder}" is not an absolute path`);
+      const added = await this.engine.addFolder(folder);
+      if (!this.store.state.folders.includes(added.path)) await this.store.update((s) => void s.folders.push(added.path));
+      this.emit('shares:changed', this.engine.folders());
+      return added;
+    },
+    'shares:remove': async ({ path: folder }) => {
+      await this.engine.removeFolder(folder);
+      const resolved = path.resolve(folder);
+      await this.store.update((s) => void (s.folders = s.folders.filter((f) => path.resolve(f) !== resolved)));
+      this.emit('shares:changed', this.engine.folders());
+      return null;
+    },
+    'network:list': async (q) => {
+      const page = await this.engine.list(q);
+      return { total: page.total, offset: q.offset, items: page.items.map((i) => ({ ...i, local: this.engine.hasContent(i.hash) })) };
+    },
+    'downloads:start': async (item) => {
+      const existing = this.engine.getDownload(item.hash);
+      if (existing && existing.state !== 'failed' && existing.state !== 'cancelled') return existing.progress();
+      if (this.engine.hasContent(item.hash)) throw new EngineError('destination_exists', `You already have ${item.name}.`);
+      const destDir = this.store.settings.downloadDir;
+      const download = this.engine.download(item, destDir);
+      await this.store.update((s) => {
+        s.downloads = s.downloads.filter((d) => d.hash !== item.hash);
+        s.downloads.push({ hash: item.hash, name: item.name, size: item.size, destDir, paused: false, done: false });
+      });
+      this.enqueue(download);
+      return download.progress();
+    },
+    'downloads:pause': async ({ hash }) => {
+      const d = this.requireDownload(hash);
+      this.dequeue(hash);
+      d.pause();
+      await this.setPaused(hash, true);
+      this.pendingProgress.set(hash, d.progress());
+      return null;
+    },
+    'downloads:resume': async ({ hash }) => {
+      const d = this.requireDownload(hash);
+      if (d.state === 'done') return null;
+      await this.setPaused(hash, false);
+      this.enqueue(d);
+      return null;
+    },
+    'downloads:retry': async ({ hash }) => this.handlers['downloads:resume']({ hash }),
+    'downloads:cancel': async ({ hash }) => {
+      const d = this.requireDownload(hash);
+      this.dequeue(hash);
+      await d.cancel();
+      this.forget(hash);
+      await this.store.update((s) => void (s.downloads = s.downloads.filter((x) => x.hash !== hash)));
+      return null;
+    },
+    'downloads:remove': async ({ hash }) => {
+      const d = this.requireDownload(hash);
+      if (this.running.has(hash) || d.state === 'queued') throw new EngineError('io_error', 'Pause or cancel the download first.');
+      this.forget(hash);
+      await this.store.update((s) => void (s.downloads = s.downloads.filter((x) => x.hash !== hash)));
+      return null;
+    },
+    'downloads:open': async ({ hash }) => {
+      await this.options.integration.openPath(this.finishedPath(hash));
+      return null;
+    },
+    'downloads:reveal': async ({ hash }) => {
+      this.options.integration.revealPath(this.finishedPath(hash));
+      return null;
+    },
+    'settings:update': async (patch) => this.updateSettings(patch),
+    'tracker:setHosting': async ({ enabled, port }) => this.setHosting(enabled, port),
+  };
+
+  // ---- downloads ----
+
+  private downloadRows(): DownloadRow[] {
+    return this.store.state.downloads.flatMap((d) => {
+      const live = this.engine.getDownload(d.hash);
+      if (live) return [live.progress()];
+      return [];
+    });
+  }
+
+  private restoreDownloads(): void {
+    for (const saved of this.store.state.downloads) {
+      let download: Download;
+      try {
+        download = this.engine.download({ hash: saved.hash, name: saved.name, size: saved.size }, saved.destDir);
+      } catch (err) {
+        this.notice('warning', `Cannot restore download of ${saved.name}: ${errorMessage(err)}`);
+        continue;
+      }
+      if (saved.done) download.markDone(path.join(saved.destDir, ...saved.name.split('/')));
+      else if (saved.paused) download.pause();
+      else this.enqueue(download);
+    }
+  }
+
+  private enqueue(download: Download): void {
+    if (this.running.has(download.hash) || this.queue.includes(download.hash)) return;
+    download.markQueued();
+    this.queue.push(download.hash);
+    this.pump();
+  }
+
+  private dequeue(hash: string): void {
+    const at = this.queue.indexOf(hash);
+    if (at >= 0) this.queue.splice(at, 1);
+  }
+
+  private pump(): void {
+    while (!this.stopped && this.running.size < MAX_ACTIVE_DOWNLOADS && this.queue.length > 0) {
+      const hash = this.queue.shift()!;
+      const download = this.engine.getDownload(hash);
+      if (download) void this.runOne(download);
+    }
+  }
+
+  private async runOne(download: Download): Promise<void> {
+    this.running.add(download.hash);
+    try {
+      const finalPath = await this.engine.runDownload(download);
+      await this.store.update((s) => {
+        const saved = s.downloads.find((d) => d.hash === download.hash);
+        if (saved) saved.done = true;
+      });
+      this.options.integration.notify('Download finished', download.name);
+      this.emit('downloads:finished', { hash: download.hash, name: download.name, path: finalPath });
+    } catch (err) {
+      if (!(err instanceof EngineError && err.code === 'cancelled')) {
+        this.notice('warning', `${download.name}: ${errorMessage(err)}`);
+      }
+    } finally {
+      this.running.delete(download.hash);
+      this.pendingProgress.set(download.hash, download.progress());
+      this.pump();
+    }
+  }
+
+  private async setPaused(hash: string, paused: boolean): Promise<void> {
+    await this.store.update((s) => {
+      const saved = s.downloads.find((d) => d.hash === hash);
+      if (saved) saved.paused = paused;
+    });
+  }
+
+  private forget(hash: string): void {
+    this.engine.forgetDownload(hash);
+    this.lastSent.delete(hash);
+    this.pendingProgress.delete(hash);
+    this.emit('downloads:progress', []);
+  }
+
+  private requireDownload(hash: string): Download {
+    const d = this.engine.getDownload(hash);
+    if (!d) throw new EngineError('not_found', 'No such download.');
+    return d;
+  }
+
+  private finishedPath(hash: string): string {
+    const d = this.requireDownload(hash);
+    if (d.state !== 'done') throw new EngineError('not_found', `${d.name} is not finished yet.`);
+    return d.finalPath;
+  }
+
+  // ---- settings ----
+
+  /** Checks everything first and applies nothing when any part is wrong. */
+  private async updateSettings(patch: Partial<Settings>): Promise<Settings> {
+    const current = this.store.settings;
+    if (patch.trackers) {
+      for (const t of patch.trackers) {
+        try {
+          parseHostPort(t);
+        } catch {
+          throw new EngineError('bad_message', `"${t}" is not a tracker address; use HOST:PORT, for example 192.168.1.20:6969.`);
+        }
+      }
+    }
+    if (patch.downloadDir !== undefined) {
+      try {
+        if (!path.isAbsolute(patch.downloadDir)) throw new Error('not an absolute path');
+        if (!(await stat(patch.downloadDir)).isDirectory()) throw new Error('not a folder');
+        await access(patch.downloadDir, constants.W_OK);
+      } catch (err) {
+        throw new EngineError('folder_unreadable', `Cannot download into ${patch.downloadDir}: ${errorMessage(err)}.`);
+      }
+    }
+    // The only changes that can fail half-way open ports: do them before anything else changes.
+    if (patch.listenPort !== undefined && patch.listenPort !== this.engine.port) {
+      const bound = await this.engine.setListenPort(patch.listenPort);
+      patch = { ...patch, listenPort: bound };
+    }
+    if (patch.hostTrackerPort !== undefined && this.tracker && patch.hostTrackerPort !== this.tracker.port) {
+      const previous = this.tracker;
+      await this.startTracker(patch.hostTrackerPort);
+      await previous.stop();
+      patch = { ...patch, hostTrackerPort: this.tracker.port };
+    }
+    const next: Settings = { ...current, ...patch };
+    this.store.state.settings = next;
+    await this.store.save();
+    if (patch.trackers || patch.hostTrackerPort !== undefined) this.engine.setTrackers(this.effectiveTrackers());
+    if (patch.downloadDir) this.engine.setDownloadDir(patch.downloadDir);
+    if (patch.uploadLimitKiB !== undefined || patch.downloadLimitKiB !== undefined) {
+      this.engine.setRateLimits({ upload: next.uploadLimitKiB * 1024, download: next.downloadLimitKiB * 1024 });
+    }
+    this.emit('settings:changed', next);
+    void this.pushStatus();
+    return next;
+  }
+
+  private async setHosting(enabled: boolean, port?: number): Promise<HostedTracker> {
+    if (enabled) {
+      const wanted = port ?? this.store.settings.hostTrackerPort;
+      if (this.tracker && this.tracker.port !== wanted && port !== undefined) {
+        const previous = this.tracker;
+        await this.startTracker(wanted);
+        await previous.stop();
+      } else if (!this.tracker) {
+        try {
+          await this.startTracker(wanted);
+        } catch (err) {
+          this.trackerError = errorMessage(err);
+          throw err;
+        }
+      }
+    } else if (this.tracker) {
+      const tracker = this.tracker;
+      this.tracker = undefined;
+      await tracker.stop();
+    }
+    this.trackerError = undefined;
+    this.store.state.settings = { ...this.store.settings, hostTracker: enabled, hostTrackerPort: this.tracker?.port ?? port ?? this.store.settings.hostTrackerPort };
+    await this.store.save();
+    this.engine.setTrackers(this.effectiveTrackers());
+    this.emit('settings:changed', this.store.settings);
+    void this.pushStatus();
+    return this.hostedTracker();
+  }
+}

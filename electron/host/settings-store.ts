@@ -1,0 +1,71 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { settingsSchema, type Settings } from '../../shared/ipc/contract.js';
+
+const persisted = z.object({
+  version: z.literal(1),
+  settings: settingsSchema,
+  folders: z.array(z.string()),
+  downloads: z.array(
+    z.object({ hash: z.string(), name: z.string(), size: z.number(), destDir: z.string(), paused: z.boolean(), done: z.boolean().default(false) }),
+  ),
+});
+export type PersistedState = z.infer<typeof persisted>;
+export type PersistedDownload = PersistedState['downloads'][number];
+
+/**
+ * Settings, shared folders and the download list, kept in one JSON file in
+ * the app's data folder and written atomically on every change.
+ */
+export class SettingsStore {
+  private writing: Promise<void> = Promise.resolve();
+  state: PersistedState;
+  /** True when no saved state existed: the first start of this install. */
+  firstRun = false;
+
+  constructor(
+    private readonly file: string,
+    defaults: { settings: Settings; folders: string[] },
+  ) {
+    this.state = { version: 1, settings: defaults.settings, folders: defaults.folders, downloads: [] };
+  }
+
+  async load(): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch {
+      this.firstRun = true;
+      return;
+    }
+    try {
+      const saved = persisted.parse(JSON.parse(text));
+      this.state = { ...saved, settings: { ...this.state.settings, ...saved.settings } };
+    } catch {
+      // A damaged file: keep it aside for the person to inspect, start from defaults.
+      await rename(this.file, `${this.file}.damaged`).catch(() => {});
+      this.firstRun = true;
+    }
+  }
+
+  get settings(): Settings {
+    return this.state.settings;
+  }
+
+  update(change: (state: PersistedState) => void): Promise<void> {
+    change(this.state);
+    return this.save();
+  }
+
+  save(): Promise<void> {
+    const body = JSON.stringify(this.state, null, 2);
+    this.writing = this.writing.then(async () => {
+      await mkdir(path.dirname(this.file), { recursive: true });
+      const tmp = `${this.file}.tmp`;
+      await writeFile(tmp, body);
+      await rename(tmp, this.file);
+    });
+    return this.writing;
+  }
+}

@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import { LIST_SORT_KEYS, contentHash, listingItem, relativePath } from '../protocol/messages.js';
+import type { DownloadProgress, DownloadState, SharedFolderStatus, TrackerStatus } from '../types.js';
+
+/**
+ * The one contract between the UI and the host process. Every request the
+ * renderer can make is declared here once: its channel name, a validator for
+ * its arguments and the type of its result. Every event the host pushes is
+ * declared here too. Electron main, the preload, the headless WebSocket host
+ * and the renderer all derive their types and wiring from this object, so no
+ * channel name is ever typed twice.
+ */
+
+const absolutePath = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'path contains NUL');
+const port = z.number().int().min(0).max(65535);
+const hostPort = z.string().min(3).max(300);
+
+export const THEMES = ['light', 'dark', 'system'] as const;
+export type Theme = (typeof THEMES)[number];
+
+export const settingsSchema = z.object({
+  trackers: z.array(hostPort).max(16),
+  listenPort: port,
+  downloadDir: absolutePath,
+  theme: z.enum(THEMES),
+  /** KiB/s; 0 = unlimited */
+  uploadLimitKiB: z.number().int().min(0).max(10_000_000),
+  downloadLimitKiB: z.number().int().min(0).max(10_000_000),
+  hostTracker: z.boolean(),
+  hostTrackerPort: port,
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+export type { DownloadState };
+export type SharedFolder = SharedFolderStatus;
+export type DownloadRow = DownloadProgress;
+export type TrackerState = TrackerStatus;
+
+export interface HostedTracker {
+  running: boolean;
+  port: number;
+  /** host:port others should enter: every non-loopback address of this machine. */
+  addresses: string[];
+  peers: number;
+  error?: string;
+}
+
+export interface NetworkStatus {
+  trackers: TrackerState[];
+  /** Peers known to the hosted tracker, or holders seen in the listing. */
+  peersOnline: number;
+  uploadRate: number;
+  downloadRate: number;
+  listenPort: number;
+  hostedTracker: HostedTracker;
+}
+
+export type ListingRow = z.infer<typeof listingItem> & { local: boolean };
+
+export interface ListingPage {
+  total: number;
+  offset: number;
+  items: ListingRow[];
+}
+
+/** What differs between the desktop app and the browser UI. */
+export interface HostCapabilities {
+  mode: 'desktop' | 'browser';
+  /** A native folder picker exists; otherwise the UI asks for a typed path. */
+  folderDialog: boolean;
+  /** Open a finished file / reveal it in the file manager. */
+  openFiles: boolean;
+}
+
+export interface AppSnapshot {
+  settings: Settings;
+  folders: SharedFolder[];
+  downloads: DownloadRow[];
+  status: NetworkStatus;
+  capabilities: HostCapabilities;
+  version: string;
+}
+
+/** Declares a request: argument validator and result type (a phantom, types only). */
+function request<A extends z.ZodType, R>(args: A): { args: A; result: R } {
+  return { args, result: undefined as R };
+}
+const none = z.object({}).strict();
+const byHash = z.object({ hash: contentHash }).strict();
+const byPath = z.object({ path: absolutePath }).strict();
+const listArgs = z
+  .object({
+    query: z.string().max(256),
+    offset: z.number().int().min(0).max(2 ** 31),
+    limit: z.number().int().min(1).max(1000),
+    sort: z.enum(LIST_SORT_KEYS),
+    descending: z.boolean(),
+  })
+  .strict();
+const startArgs = z.object({ hash: contentHash, name: relativePath, size: z.number().int().min(0) }).strict();
+const settingsPatch = settingsSchema.omit({ hostTracker: true }).partial().strict();
+const hostingArgs = z.object({ enabled: z.boolean(), port: port.optional() }).strict();
+
+
+export const contract = {
+  requests: {
+    'app:snapshot': request<typeof none, AppSnapshot>(none),
+    'shares:pick': request<typeof none, string | null>(none),
+    'shares:add': request<typeof byPath, SharedFolder>(byPath),
+    'shares:remove': request<typeof byPath, null>(byPath),
+    'network:list': request<typeof listArgs, ListingPage>(listArgs),
+    'downloads:start': request<typeof startArgs, DownloadRow>(startArgs),
+    'downloads:pause': request<typeof byHash, null>(byHash),
+    'downloads:resume': request<typeof byHash, null>(byHash),
+    'downloads:cancel': request<typeof byHash, null>(byHash),
+    'downloads:retry': request<typeof byHash, null>(byHash),
+    'downloads:remove': request<typeof byHash, null>(byHash),
+    'downloads:open': request<typeof byHash, null>(byHash),
+    'downloads:reveal': request<typeof byHash, null>(byHash),
+    'settings:update': request<typeof settingsPatch, Settings>(settingsPatch),
+    'tracker:setHosting': request<typeof hostingArgs, HostedTracker>(hostingArgs),
+  },
+  events: {
+    'downloads:progress': undefined as unknown as DownloadRow[],
+    'shares:changed': undefined as unknown as SharedFolder[],
+    'status:changed': undefined as unknown as NetworkStatus,
+    'settings:changed': undefined as unknown as Settings,
+    /** The network listing may have changed: refetch what is on screen. */
+    'network:changed': undefined as unknown as { at: number },
+    'app:notice': undefined as unknown as { level: 'info' | 'warning' | 'error'; message: string },
+    'downloads:finished': undefined as unknown as { hash: string; name: string; path: string },
+  },
+};
+
+export type Contract = typeof contract;
+export type RequestChannel = keyof Contract['requests'];
+export type EventChannel = keyof Contract['events'];
+export type RequestArgs<C extends RequestChannel> = z.input<Contract['requests'][C]['args']>;
+export type RequestResult<C extends RequestChannel> = Contract['requests'][C]['result'];
+export type EventPayload<E extends EventChannel> = Contract['events'][E];
+
+export const REQUEST_CHANNELS = Object.keys(contract.requests) as RequestChannel[];
+export const EVENT_CHANNELS = Object.keys(contract.events) as EventChannel[];
+
+/** Every result crosses the boundary in this envelope, so an error's code survives the trip. */
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
+
+/** The API the renderer sees, whichever transport carries it (Electron IPC or WebSocket). */
+export interface P2PApi {
+  invoke<C extends RequestChannel>(channel: C, args: RequestArgs<C>): Promise<Envelope<RequestResult<C>>>;
+  on<E extends EventChannel>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+}
+
+/** Validates a request's arguments; returns a readable reason on failure. */
+export function validateArgs<C extends RequestChannel>(channel: C, args: unknown):
+  | { ok: true; value: RequestArgs<C> }
+  | { ok: false; message: string } {
+  const spec = contract.requests[channel];
+  if (!spec) return { ok: false, message: `unknown channel ${String(channel)}` };
+  const parsed = spec.args.safeParse(args ?? {});
+  if (parsed.success) return { ok: true, value: parsed.data as RequestArgs<C> };
+  const issue = parsed.error.issues[0];
+  return { ok: false, message: `${issue?.path.join('.') || 'arguments'}: ${issue?.message ?? 'invalid'}` };
+}
+
+export function isRequestChannel(value: unknown): value is RequestChannel {
+  return typeof value === 'string' && Object.hasOwn(contract.requests, value);
+}
