@@ -54,6 +54,16 @@ export function parseArgs<S extends OptionSpecs>(argv: readonly string[], specs:
   return out as ParsedOptions<S>;
 }
 
+/** Names of the options actually present on the command line (not defaulted). */
+export function givenOptions(argv: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  for (const arg of argv) {
+    const match = /^--?([a-zA-Z][\w-]*)(?:=.*)?$/.exec(arg);
+    if (match) names.add(match[1]!);
+  }
+  return names;
+}
+
 export function helpText(usage: string, summary: string, specs: OptionSpecs, footer = ''): string {
   const rows = Object.entries(specs).map(([name, spec]) => {
     const left = `  -${name}${spec.type === 'boolean' ? '' : ` ${spec.value ?? 'VALUE'}`}`;

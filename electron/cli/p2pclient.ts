@@ -8,7 +8,8 @@ import { Engine } from '../engine/engine.js';
 import { EngineError } from '../engine/errors.js';
 import { streamLogger } from '../engine/logger.js';
 import { parseHostPort } from '../engine/wire/transport.js';
-import { helpText, parseArgs, parsePort, UsageError } from './args.js';
+import { givenOptions, helpText, parseArgs, parsePort, UsageError } from './args.js';
+import { runHeadlessHost } from './headless-host.js';
 import { formatBytes } from './format.js';
 import { ProgressBar } from './progress-bar.js';
 import { runMain, untilSignal } from './run.js';
@@ -26,6 +27,8 @@ const OPTIONS = {
   'max-peers': { type: 'number', value: 'N', description: 'peers one download uses at once', default: 4 },
   'limit-up': { type: 'number', value: 'KiB/s', description: 'upload rate limit, 0 for none', default: 0 },
   'limit-down': { type: 'number', value: 'KiB/s', description: 'download rate limit, 0 for none', default: 0 },
+  ui: { type: 'number', value: 'PORT', description: 'serve the app\'s UI to a browser on PORT (0 = any free port); prints the address with its access token' },
+  'ui-host': { type: 'string', value: 'ADDR', description: 'address the web UI listens on', default: '127.0.0.1' },
   'include-hidden': { type: 'boolean', description: 'also share dotfiles and dot-folders' },
   data: { type: 'string', value: 'DIR', description: 'state folder (hash cache, resume records); default per user, or $P2P_DATA_DIR' },
   verbose: { type: 'boolean', description: 'log protocol details' },
@@ -86,6 +89,22 @@ runMain('p2pclient', async () => {
   if (args.seed && !args.get) throw new UsageError('-seed goes with -get');
   const folder = path.resolve(args.folder);
   const port = parsePort(args.port);
+  if (args.ui !== undefined) {
+    if (args.get) throw new UsageError('-ui and -get do not go together: download from the web UI');
+    const given = givenOptions(process.argv.slice(2));
+    return runHeadlessHost({
+      folder,
+      port,
+      uiPort: parsePort(args.ui, 'ui'),
+      uiHost: args['ui-host'] ?? '127.0.0.1',
+      trackers,
+      dataDir: instanceDataDir(baseDataDir, folder),
+      limits: { up: limitUp, down: limitDown },
+      given,
+      logger,
+      signalled: untilSignal(),
+    });
+  }
   const engine = new Engine({
     dataDir: instanceDataDir(baseDataDir, folder),
     port,

@@ -1,0 +1,77 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Settings } from '../../shared/ipc/contract.js';
+import { DEFAULT_TRACKER_PORT } from '../../shared/protocol/limits.js';
+import type { Logger } from '../engine/logger.js';
+import { AppHost } from '../host/app-host.js';
+import { browserIntegration } from '../host/desktop-integration.js';
+import { UiServer } from '../host/ui-server.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** dist/electron/cli → dist/renderer */
+export const RENDERER_DIR = path.resolve(here, '../../renderer');
+
+export function appVersion(): string {
+  try {
+    return (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export interface HeadlessHostOptions {
+  folder: string;
+  port: number;
+  uiPort: number;
+  uiHost: string;
+  trackers: string[];
+  dataDir: string;
+  limits: { up: number; down: number };
+  /** Options present on the command line: they override saved settings on every start. */
+  given: Set<string>;
+  logger: Logger;
+  signalled: Promise<NodeJS.Signals>;
+}
+
+/** `p2pclient -ui PORT`: the app's host without a window, its UI served to a browser. */
+export async function runHeadlessHost(o: HeadlessHostOptions): Promise<number> {
+  const defaults: Settings = {
+    trackers: o.trackers,
+    listenPort: o.port,
+    downloadDir: o.folder,
+    theme: 'system',
+    uploadLimitKiB: o.limits.up,
+    downloadLimitKiB: o.limits.down,
+    hostTracker: false,
+    hostTrackerPort: DEFAULT_TRACKER_PORT,
+  };
+  const overrides: Partial<Settings> = {};
+  if (o.given.has('tracker')) overrides.trackers = o.trackers;
+  if (o.given.has('port')) overrides.listenPort = o.port;
+  if (o.given.has('limit-up')) overrides.uploadLimitKiB = o.limits.up;
+  if (o.given.has('limit-down')) overrides.downloadLimitKiB = o.limits.down;
+  const host = new AppHost({
+    dataDir: o.dataDir,
+    integration: browserIntegration,
+    version: appVersion(),
+    logger: o.logger,
+    defaults: { settings: defaults, folders: [o.folder] },
+    overrides: { settings: overrides, folders: [o.folder] },
+  });
+  await host.start();
+  const ui = new UiServer({ host, staticDir: RENDERER_DIR, port: o.uiPort, bindHost: o.uiHost, logger: o.logger });
+  try {
+    await ui.start();
+  } catch (err) {
+    await host.stop();
+    throw err;
+  }
+  process.stdout.write(`sharing ${o.folder}\nlistening on port ${host.engine.port}\n`);
+  process.stdout.write(`web UI: ${ui.url}\n`);
+  const signal = await o.signalled;
+  o.logger.info(`${signal}: stopping`);
+  await ui.stop();
+  await host.stop();
+  return 0;
+}
