@@ -28,6 +28,8 @@ export interface HeadlessHostOptions {
   trackers: string[];
   dataDir: string;
   limits: { up: number; down: number };
+  /** Host a tracker on this port (the app's "Host tracker" setting). */
+  hostTracker?: number | undefined;
   /** Options present on the command line: they override saved settings on every start. */
   given: Set<string>;
   logger: Logger;
@@ -43,14 +45,15 @@ export async function runHeadlessHost(o: HeadlessHostOptions): Promise<number> {
     theme: 'system',
     uploadLimitKiB: o.limits.up,
     downloadLimitKiB: o.limits.down,
-    hostTracker: false,
-    hostTrackerPort: DEFAULT_TRACKER_PORT,
+    hostTracker: o.hostTracker !== undefined,
+    hostTrackerPort: o.hostTracker ?? DEFAULT_TRACKER_PORT,
   };
   const overrides: Partial<Settings> = {};
   if (o.given.has('tracker')) overrides.trackers = o.trackers;
   if (o.given.has('port')) overrides.listenPort = o.port;
   if (o.given.has('limit-up')) overrides.uploadLimitKiB = o.limits.up;
   if (o.given.has('limit-down')) overrides.downloadLimitKiB = o.limits.down;
+  if (o.hostTracker !== undefined) Object.assign(overrides, { hostTracker: true, hostTrackerPort: o.hostTracker });
   const host = new AppHost({
     dataDir: o.dataDir,
     integration: browserIntegration,

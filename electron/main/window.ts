@@ -1,0 +1,43 @@
+import type { BrowserWindowConstructorOptions } from 'electron';
+
+/** Scheme and origin the renderer is served from (never file://). */
+export const APP_SCHEME = 'app';
+export const APP_ORIGIN = `${APP_SCHEME}://p2p`;
+export const APP_URL = `${APP_ORIGIN}/index.html`;
+
+/** Same policy as the headless host sends, and as renderer/index.html declares. */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/**
+ * The main window's options: the renderer is an untrusted web page that can
+ * only reach the host through the preload's contract, so Node stays out of it
+ * and it runs sandboxed and isolated.
+ */
+export function mainWindowOptions(preloadPath: string, iconPath?: string): BrowserWindowConstructorOptions {
+  return {
+    width: 1180,
+    height: 760,
+    minWidth: 760,
+    minHeight: 480,
+    show: false,
+    title: 'p2pshare',
+    backgroundColor: '#111418',
+    ...(iconPath ? { icon: iconPath } : {}),
+    webPreferences: {
+      preload: preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      experimentalFeatures: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
+      safeDialogs: true,
+    },
+  };
+}
