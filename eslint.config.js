@@ -40,4 +40,24 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The renderer runs in a browser (or a sandboxed Electron window): browser globals only, and it
+    // reaches the host through window.p2p / the WebSocket API, never through Electron or Node.
+    files: ['renderer/**/*.{ts,tsx}'],
+    languageOptions: {
+      globals: { ...Object.fromEntries(Object.keys(globals.node).map((name) => [name, 'off'])), ...globals.browser },
+    },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'The renderer talks to the host only through api.ts.' }],
+          patterns: [
+            { group: ['node:*'], message: 'The renderer runs in a browser: no Node built-ins.' },
+            { group: ['electron/*', '**/electron/**'], message: 'The renderer must not import the Electron side; use shared/ipc/contract.ts.' },
+          ],
+        },
+      ],
+    },
+  },
 );

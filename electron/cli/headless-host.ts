@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +38,24 @@ export interface HeadlessHostOptions {
   signalled: Promise<NodeJS.Signals>;
 }
 
+/**
+ * The web UI's access token, kept (owner-only) in the data folder so an open
+ * browser tab reconnects after the host restarts.
+ */
+async function loadUiToken(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'ui-token');
+  try {
+    const token = (await readFile(file, 'utf8')).trim();
+    if (/^[A-Za-z0-9_-]{32,}$/.test(token)) return token;
+  } catch {
+    // first start
+  }
+  const token = randomBytes(24).toString('base64url');
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
 /** `p2pclient -ui PORT`: the app's host without a window, its UI served to a browser. */
 export async function runHeadlessHost(o: HeadlessHostOptions): Promise<number> {
   const defaults: Settings = {
@@ -63,7 +83,7 @@ export async function runHeadlessHost(o: HeadlessHostOptions): Promise<number> {
     overrides: { settings: overrides, folders: [o.folder] },
   });
   await host.start();
-  const ui = new UiServer({ host, staticDir: RENDERER_DIR, port: o.uiPort, bindHost: o.uiHost, logger: o.logger });
+  const ui = new UiServer({ host, staticDir: RENDERER_DIR, port: o.uiPort, bindHost: o.uiHost, logger: o.logger, token: await loadUiToken(o.dataDir) });
   try {
     await ui.start();
   } catch (err) {

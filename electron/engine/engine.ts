@@ -45,6 +45,8 @@ export interface EngineEvents {
   warning: [string];
   /** Our shared file set changed. */
   files: [];
+  /** A folder's figures changed (hashing progress) without the file set changing. */
+  folders: [];
   tracker: [TrackerStatus];
   download: [DownloadProgress];
 }
@@ -207,6 +209,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       usePolling: this.options.usePolling ?? false,
     });
     index.on('change', () => this.onFilesChanged());
+    index.on('status', () => this.emit('folders'));
     index.on('warning', (m) => this.emit('warning', m));
     await index.start();
     this.folderIndexes.set(root, index);

@@ -148,6 +148,7 @@ export class AppHost {
     });
     engine.on('download', (p) => this.pendingProgress.set(p.hash, p));
     engine.on('files', () => this.scheduleShares());
+    engine.on('folders', () => this.scheduleShares());
     engine.on('tracker', () => {
       void this.pushStatus();
       this.emit('network:changed', { at: Date.now() });

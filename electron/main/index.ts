@@ -22,6 +22,9 @@ const RENDERER_DIR = path.join(DIST, 'renderer');
 const PRELOAD = path.join(DIST, 'preload', 'index.cjs');
 const ICON = path.resolve(DIST, '..', 'build', 'icon.png');
 
+// Lets tests and portable installs keep state elsewhere; must happen before anything reads the path.
+if (process.env.P2P_USER_DATA) app.setPath('userData', process.env.P2P_USER_DATA);
+
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
 if (!app.requestSingleInstanceLock()) app.quit();

@@ -44,6 +44,8 @@ export interface FolderIndexOptions extends IgnoreOptions {
 export interface FolderIndexEvents {
   /** The set of shared files changed. */
   change: [];
+  /** Hashing started or finished: stats() changed without the file set changing. */
+  status: [];
   warning: [string];
   ready: [];
 }
@@ -191,6 +193,7 @@ export class FolderIndex extends EventEmitter<FolderIndexEvents> {
     if (!rel || this.stopped) return;
     const existing = this.queue.get(rel);
     if (existing) clearTimeout(existing);
+    if (this.queue.size === 0 && !this.working) this.emit('status');
     if (!settle) {
       this.queue.set(rel, null);
       this.pump();
@@ -222,6 +225,7 @@ export class FolderIndex extends EventEmitter<FolderIndexEvents> {
   }
 
   private notifyIdle(): void {
+    this.emit('status');
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();

@@ -42,7 +42,7 @@ export function listen(server: net.Server, port: number, host: string | undefine
     const onError = (err: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
       if (err.code === 'EADDRINUSE') {
-        reject(new EngineError('port_in_use', `${what} cannot listen on port ${port}: it is already in use. Pick another with -port, or 0 for any free port.`));
+        reject(new EngineError('port_in_use', `${what} cannot listen on port ${port}: it is already in use. Choose another port, or 0 for any free one.`));
       } else if (err.code === 'EACCES') {
         reject(new EngineError('port_in_use', `${what} is not allowed to listen on port ${port} (ports below 1024 need privileges).`));
       } else {

@@ -1,0 +1,45 @@
+import { formatCount, formatRate } from '../format';
+import { useStatusStore } from '../stores/status-store';
+import { Icon } from './Icon';
+
+/** Bottom bar: tracker connections, peers, transfer rates, listening port. Not a live region: it changes every second. */
+export function StatusBar() {
+  const status = useStatusStore((s) => s.status);
+  if (!status) return <footer className="statusbar" aria-label="Status" />;
+  const hosted = status.hostedTracker;
+  // The hosted tracker shows up in the tracker list as 127.0.0.1:PORT; say that it is ours.
+  const ownAddress = hosted.running ? `127.0.0.1:${hosted.port}` : null;
+  return (
+    <footer className="statusbar" aria-label="Status">
+      <ul className="status-trackers" aria-label="Trackers">
+        {status.trackers.length === 0 && <li className="status-item muted">No tracker configured</li>}
+        {status.trackers.map((t) => (
+          <li key={t.address} className="status-item" title={t.connected ? `Connected to ${t.address}` : `Not connected to ${t.address}`}>
+            <span className={t.connected ? 'dot dot-on' : 'dot'} aria-hidden="true" />
+            <span className="mono">{t.address}</span>
+            {t.address === ownAddress && <span className="muted">(hosted here)</span>}
+            <span className="sr-only">{t.connected ? 'connected' : 'not connected'}</span>
+          </li>
+        ))}
+      </ul>
+      <div className="status-right">
+        <span className="status-item">
+          {formatCount(status.peersOnline)} {status.peersOnline === 1 ? 'peer' : 'peers'} online
+        </span>
+        <span className="status-item rate" title="Upload rate">
+          <Icon name="up" size={13} />
+          <span className="sr-only">Upload</span>
+          {formatRate(status.uploadRate)}
+        </span>
+        <span className="status-item rate" title="Download rate">
+          <Icon name="down" size={13} />
+          <span className="sr-only">Download</span>
+          {formatRate(status.downloadRate)}
+        </span>
+        <span className="status-item" title="Port other peers connect to">
+          Port <span className="mono">{status.listenPort}</span>
+        </span>
+      </div>
+    </footer>
+  );
+}

@@ -1,0 +1,32 @@
+/** An on/off switch (role=switch); name it with `labelledBy` pointing at visible text. */
+export function Switch({
+  checked,
+  onChange,
+  labelledBy,
+  describedBy,
+  busy = false,
+  disabled = false,
+}: {
+  checked: boolean;
+  onChange: (next: boolean) => void;
+  labelledBy: string;
+  describedBy?: string;
+  busy?: boolean;
+  disabled?: boolean;
+}) {
+  return (
+    <button
+      type="button"
+      role="switch"
+      className={`switch${checked ? ' switch-on' : ''}${busy ? ' switch-busy' : ''}`}
+      aria-checked={checked}
+      aria-labelledby={labelledBy}
+      aria-describedby={describedBy}
+      aria-busy={busy || undefined}
+      disabled={disabled || busy}
+      onClick={() => onChange(!checked)}
+    >
+      <span className="switch-thumb" aria-hidden="true" />
+    </button>
+  );
+}

@@ -1,0 +1,231 @@
+import type {
+  AppSnapshot,
+  DownloadRow,
+  Envelope,
+  EventChannel,
+  EventPayload,
+  HostCapabilities,
+  ListingRow,
+  NetworkStatus,
+  P2PApi,
+  RequestArgs,
+  RequestChannel,
+  RequestResult,
+  Settings,
+  SharedFolder,
+} from '../../../shared/ipc/contract';
+
+/**
+ * An in-memory P2PApi for component and store tests: the renderer's real
+ * boundary, implemented over plain arrays. Every request is recorded in
+ * `calls`; `fail(channel, …)` makes the next requests on a channel fail;
+ * `emit` pushes an event as the host would.
+ */
+
+type Handler<C extends RequestChannel> = (args: RequestArgs<C>) => RequestResult<C> | Promise<RequestResult<C>>;
+type Handlers = { [C in RequestChannel]: Handler<C> };
+
+export class HostError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function hashOf(n: number): string {
+  return n.toString(16).padStart(64, '0');
+}
+
+export function listingRows(count: number, make?: (i: number) => Partial<ListingRow>): ListingRow[] {
+  return Array.from({ length: count }, (_, i) => ({
+    name: `folder/file-${String(i).padStart(6, '0')}.bin`,
+    size: (i + 1) * 1024,
+    hash: hashOf(i + 1),
+    peers: (i % 5) + 1,
+    local: false,
+    ...make?.(i),
+  }));
+}
+
+export function downloadRow(patch: Partial<DownloadRow> = {}): DownloadRow {
+  return {
+    hash: hashOf(9001),
+    name: 'movies/clip.mp4',
+    path: '/home/me/Downloads/movies/clip.mp4',
+    state: 'downloading',
+    size: 100 * 1024 * 1024,
+    bytesDone: 25 * 1024 * 1024,
+    peers: 3,
+    downloadRate: 2 * 1024 * 1024,
+    etaSeconds: 38,
+    ...patch,
+  };
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  trackers: ['192.168.1.20:6969'],
+  listenPort: 5000,
+  downloadDir: '/home/me/Downloads',
+  theme: 'system',
+  uploadLimitKiB: 0,
+  downloadLimitKiB: 0,
+  hostTracker: false,
+  hostTrackerPort: 6969,
+};
+
+export interface FakeHostOptions {
+  mode?: HostCapabilities['mode'];
+  settings?: Partial<Settings>;
+  listing?: ListingRow[];
+  downloads?: DownloadRow[];
+  folders?: SharedFolder[];
+}
+
+export class FakeHost implements P2PApi {
+  readonly calls: Array<{ channel: RequestChannel; args: unknown }> = [];
+  settings: Settings;
+  listing: ListingRow[];
+  downloads: DownloadRow[];
+  folders: SharedFolder[];
+  capabilities: HostCapabilities;
+  status: NetworkStatus;
+  private readonly failures = new Map<RequestChannel, { code: string; message: string }>();
+  private readonly listeners = new Map<string, Set<(payload: never) => void>>();
+  /** Swap a handler to control timing or results in one test. */
+  readonly handlers: Handlers;
+
+  constructor(options: FakeHostOptions = {}) {
+    const mode = options.mode ?? 'desktop';
+    this.capabilities = { mode, folderDialog: mode === 'desktop', openFiles: mode === 'desktop' };
+    this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
+    this.listing = options.listing ?? [];
+    this.downloads = options.downloads ?? [];
+    this.folders = options.folders ?? [];
+    this.status = {
+      trackers: [{ address: '192.168.1.20:6969', connected: true }],
+      peersOnline: 4,
+      uploadRate: 0,
+      downloadRate: 0,
+      listenPort: this.settings.listenPort,
+      hostedTracker: { running: false, port: this.settings.hostTrackerPort, addresses: [], peers: 0 },
+    };
+    this.handlers = {
+      'app:snapshot': () => this.snapshot(),
+      'shares:pick': () => '/home/me/Picked',
+      'shares:add': ({ path }) => {
+        const folder = { path, files: 3, bytes: 4096, hashingQueued: 0, ready: true };
+        this.folders.push(folder);
+        return { ...folder };
+      },
+      'shares:remove': ({ path }) => {
+        this.folders = this.folders.filter((f) => f.path !== path);
+        return null;
+      },
+      'network:list': ({ query, offset, limit, sort, descending }) => {
+        const q = query.toLowerCase();
+        const rows = this.listing.filter((r) => r.name.toLowerCase().includes(q));
+        rows.sort((a, b) => {
+          const x = a[sort];
+          const y = b[sort];
+          const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+          return descending ? -c : c;
+        });
+        return { total: rows.length, offset, items: rows.slice(offset, offset + limit) };
+      },
+      'downloads:start': ({ hash, name, size }) => {
+        const row = downloadRow({ hash, name, size, state: 'queued', bytesDone: 0, downloadRate: 0, etaSeconds: null, peers: 0 });
+        this.downloads.push(row);
+        return structuredClone(row);
+      },
+      'downloads:pause': ({ hash }) => this.setState(hash, 'paused'),
+      'downloads:resume': ({ hash }) => this.setState(hash, 'queued'),
+      'downloads:retry': ({ hash }) => this.setState(hash, 'queued'),
+      'downloads:cancel': ({ hash }) => this.forget(hash),
+      'downloads:remove': ({ hash }) => this.forget(hash),
+      'downloads:open': () => null,
+      'downloads:reveal': () => null,
+      'settings:update': (patch) => {
+        this.settings = { ...this.settings, ...patch };
+        return structuredClone(this.settings);
+      },
+      'tracker:setHosting': ({ enabled, port }) => {
+        const p = port ?? this.settings.hostTrackerPort;
+        this.settings = { ...this.settings, hostTracker: enabled, hostTrackerPort: p };
+        const hosted = { running: enabled, port: p, addresses: enabled ? [`192.168.1.5:${p}`, `10.0.0.7:${p}`] : [], peers: enabled ? 2 : 0 };
+        this.status = { ...this.status, hostedTracker: hosted };
+        return hosted;
+      },
+    };
+  }
+
+  /** A copy, as if it crossed a process boundary: later changes here never leak into the stores. */
+  snapshot(): AppSnapshot {
+    return structuredClone({
+      settings: this.settings,
+      folders: this.folders,
+      downloads: this.downloads,
+      status: this.status,
+      capabilities: this.capabilities,
+      version: '0.1.0-test',
+    });
+  }
+
+  fail(channel: RequestChannel, code: string, message: string): void {
+    this.failures.set(channel, { code, message });
+  }
+
+  succeed(channel: RequestChannel): void {
+    this.failures.delete(channel);
+  }
+
+  callsTo<C extends RequestChannel>(channel: C): Array<RequestArgs<C>> {
+    return this.calls.filter((c) => c.channel === channel).map((c) => c.args as RequestArgs<C>);
+  }
+
+  async invoke<C extends RequestChannel>(channel: C, args: RequestArgs<C>): Promise<Envelope<RequestResult<C>>> {
+    this.calls.push({ channel, args });
+    await Promise.resolve();
+    const failure = this.failures.get(channel);
+    if (failure) return { ok: false, error: failure };
+    try {
+      return { ok: true, value: await (this.handlers[channel] as Handler<C>)(args) };
+    } catch (err) {
+      if (err instanceof HostError) return { ok: false, error: { code: err.code, message: err.message } };
+      throw err;
+    }
+  }
+
+  on<E extends EventChannel>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener as (payload: never) => void);
+    return () => void set.delete(listener as (payload: never) => void);
+  }
+
+  emit<E extends EventChannel>(event: E, payload: EventPayload<E>): void {
+    for (const fn of this.listeners.get(event) ?? []) (fn as (p: EventPayload<E>) => void)(payload);
+  }
+
+  listenerCount(): number {
+    let n = 0;
+    for (const set of this.listeners.values()) n += set.size;
+    return n;
+  }
+
+  private setState(hash: string, state: DownloadRow['state']): null {
+    const row = this.downloads.find((d) => d.hash === hash);
+    if (!row) throw new HostError('not_found', 'No such download.');
+    row.state = state;
+    // Like the real host, the change reaches the UI as a progress event.
+    queueMicrotask(() => this.emit('downloads:progress', [structuredClone(row)]));
+    return null;
+  }
+
+  private forget(hash: string): null {
+    if (!this.downloads.some((d) => d.hash === hash)) throw new HostError('not_found', 'No such download.');
+    this.downloads = this.downloads.filter((d) => d.hash !== hash);
+    return null;
+  }
+}

@@ -1,0 +1,149 @@
+import type { ReactNode } from 'react';
+import type { DownloadRow } from '../../../shared/ipc/contract';
+import { Button } from '../components/Button';
+import { EmptyState } from '../components/EmptyState';
+import { Icon } from '../components/Icon';
+import { ProgressBar } from '../components/ProgressBar';
+import { formatBytes, formatCount, formatEta, formatPercent, formatRate, sentence, splitPath } from '../format';
+import { STATE_LABELS, stateTone } from '../labels';
+import { useAppStore } from '../stores/app-store';
+import { ACTIVE_STATES, useDownloadsStore, type DownloadAction } from '../stores/downloads-store';
+import { useSettingsStore } from '../stores/settings-store';
+
+function details(row: DownloadRow): ReactNode[] {
+  const progress = `${formatBytes(row.bytesDone)} of ${formatBytes(row.size)}`;
+  switch (row.state) {
+    case 'downloading':
+      return [
+        progress,
+        <span key="rate" className="rate">↓ {formatRate(row.downloadRate)}</span>,
+        row.etaSeconds === null ? 'estimating…' : `${formatEta(row.etaSeconds)} left`,
+        `${formatCount(row.peers)} ${row.peers === 1 ? 'peer' : 'peers'}`,
+      ];
+    case 'queued':
+      return [progress, 'waiting for a free slot'];
+    case 'connecting':
+      return [progress, 'looking for peers…'];
+    case 'verifying':
+      return [progress, 'checking the file…'];
+    case 'paused':
+      return [progress];
+    case 'done':
+      return [formatBytes(row.size), <span key="path" className="dl-path" title={row.path}>{row.path}</span>];
+    case 'failed':
+      return [progress, <span key="why" className="text-error">{row.error ? sentence(row.error.message) : 'The download stopped.'}</span>];
+    default:
+      return [progress];
+  }
+}
+
+function Actions({ row }: { row: DownloadRow }) {
+  const busy = useDownloadsStore((s) => s.busy[row.hash]);
+  const act = useDownloadsStore((s) => s.act);
+  const openFiles = useSettingsStore((s) => s.capabilities?.openFiles ?? false);
+  const button = (action: DownloadAction, icon: Parameters<typeof Button>[0]['icon'], label: string, variant: 'secondary' | 'ghost' = 'ghost', title?: string) => (
+    <Button key={action} size="sm" variant={variant} icon={icon} busy={busy === action} disabled={busy !== undefined} title={title} onClick={() => void act(action, row.hash)}>
+      {label}
+    </Button>
+  );
+  const out: ReactNode[] = [];
+  if (ACTIVE_STATES.has(row.state)) out.push(button('pause', 'pause', 'Pause'), button('cancel', 'x', 'Cancel', 'ghost', 'Stop and delete the partial file'));
+  else if (row.state === 'paused') out.push(button('resume', 'play', 'Resume', 'secondary'), button('cancel', 'x', 'Cancel', 'ghost', 'Stop and delete the partial file'));
+  else if (row.state === 'failed') out.push(button('retry', 'retry', 'Retry', 'secondary'), button('remove', 'trash', 'Remove', 'ghost', 'Remove from the list'));
+  else if (row.state === 'done') {
+    if (openFiles) out.push(button('open', 'open', 'Open', 'secondary'), button('reveal', 'folder', 'Show in folder'));
+    out.push(button('remove', 'trash', 'Remove', 'ghost', 'Remove from the list (the file stays)'));
+  }
+  return <div className="dl-actions">{out}</div>;
+}
+
+function DownloadItem({ row }: { row: DownloadRow }) {
+  const error = useDownloadsStore((s) => s.errors[row.hash]);
+  const clearError = useDownloadsStore((s) => s.clearError);
+  const { dir, base } = splitPath(row.name);
+  const tone = stateTone(row.state);
+  const pct = row.state === 'done' ? 100 : formatPercent(row.bytesDone, row.size);
+  const info = details(row);
+  return (
+    <li className={`dl-item dl-${tone}`} aria-label={row.name}>
+      <div className="dl-head">
+        <Icon name="file" className="file-icon" />
+        <span className="dl-name" title={row.name}>
+          {dir && <span className="name-dir">{dir}</span>}
+          <span className="name-base">{base}</span>
+        </span>
+        <span className="dl-percent num">{row.state === 'done' ? '' : `${Math.floor(pct)}%`}</span>
+        <span className={`tag tag-${tone}`}>{STATE_LABELS[row.state]}</span>
+      </div>
+      <ProgressBar value={pct} label={`Progress of ${base}`} tone={tone} />
+      <div className="dl-foot">
+        <p className="dl-meta">
+          {info.map((part, i) => (
+            <span key={i} className="dl-meta-part">
+              {part}
+            </span>
+          ))}
+        </p>
+        <Actions row={row} />
+      </div>
+      {error && (
+        <div className="field-error dl-error" role="alert">
+          <span>{sentence(error)}</span>
+          <button type="button" className="link-btn" onClick={() => clearError(row.hash)}>
+            Dismiss
+          </button>
+        </div>
+      )}
+    </li>
+  );
+}
+
+export function DownloadsView() {
+  const rows = useDownloadsStore((s) => s.rows);
+  const act = useDownloadsStore((s) => s.act);
+  const setView = useAppStore((s) => s.setView);
+  const done = rows.filter((r) => r.state === 'done');
+  const count = (test: (r: DownloadRow) => boolean) => rows.filter(test).length;
+  const summary = (
+    [
+      [count((r) => ACTIVE_STATES.has(r.state)), 'active'],
+      [count((r) => r.state === 'paused'), 'paused'],
+      [done.length, 'finished'],
+      [count((r) => r.state === 'failed'), 'failed'],
+    ] as const
+  )
+    .filter(([n]) => n > 0)
+    .map(([n, label]) => `${n} ${label}`);
+
+  return (
+    <section className="view view-downloads" aria-labelledby="downloads-title">
+      <header className="view-header">
+        <h1 id="downloads-title">Downloads</h1>
+        <div className="toolbar">
+          <div className="toolbar-summary">{summary.join(' · ')}</div>
+          {done.length > 0 && (
+            <Button size="sm" variant="ghost" icon="check" onClick={() => done.forEach((r) => void act('remove', r.hash))}>
+              Clear finished
+            </Button>
+          )}
+        </div>
+      </header>
+      {rows.length === 0 ? (
+        <EmptyState icon="download" title="No downloads yet">
+          <p>Find a file on the network and choose Download. Finished files land in your download folder.</p>
+          <div className="empty-actions">
+            <Button icon="globe" variant="primary" onClick={() => setView('network')}>
+              Browse the network
+            </Button>
+          </div>
+        </EmptyState>
+      ) : (
+        <ul className="dl-list" aria-label="Downloads">
+          {rows.map((row) => (
+            <DownloadItem key={row.hash} row={row} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,175 @@
+import { useEffect } from 'react';
+import { Button } from '../components/Button';
+import { EmptyState } from '../components/EmptyState';
+import { Icon } from '../components/Icon';
+import { Spinner } from '../components/Spinner';
+import { formatCount, sentence } from '../format';
+import { useAppStore } from '../stores/app-store';
+import { useDownloadsStore } from '../stores/downloads-store';
+import { useNetworkStore } from '../stores/network-store';
+import { NetworkTable } from './NetworkTable';
+
+/** Keystrokes are batched into one query after this pause. */
+const SEARCH_DEBOUNCE_MS = 150;
+/** Errors that mean "no answer from the host", not "no tracker": the banner covers them. */
+const HOST_DOWN_CODES = new Set(['disconnected', 'timeout', 'ipc_failed']);
+
+function SearchBox() {
+  const text = useNetworkStore((s) => s.input);
+  const setText = useNetworkStore((s) => s.setInput);
+  const setQuery = useNetworkStore((s) => s.setQuery);
+
+  useEffect(() => {
+    const timer = setTimeout(() => setQuery(text.trim()), SEARCH_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [text, setQuery]);
+
+  return (
+    <div className="search" role="search">
+      <Icon name="search" className="search-icon" />
+      <input
+        type="text"
+        className="input search-input"
+        aria-label="Search files"
+        placeholder="Search files"
+        value={text}
+        maxLength={256}
+        spellCheck={false}
+        autoComplete="off"
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape' && text) {
+            e.preventDefault();
+            setText('');
+          }
+        }}
+      />
+      {text && (
+        <button type="button" className="search-clear" aria-label="Clear search" onClick={() => setText('')}>
+          <Icon name="x" size={14} />
+        </button>
+      )}
+    </div>
+  );
+}
+
+function Summary() {
+  const total = useNetworkStore((s) => s.total);
+  const query = useNetworkStore((s) => s.query);
+  const busy = useNetworkStore((s) => s.pending > 0);
+  let text = '';
+  if (total !== null) {
+    const files = `${formatCount(total)} ${total === 1 ? 'file' : 'files'}`;
+    text = query ? `${files} matching “${query}”` : `${files} on the network`;
+  }
+  return (
+    <div className="toolbar-summary" aria-live="polite">
+      {busy && <Spinner />}
+      <span>{text || (busy ? 'Loading…' : '')}</span>
+    </div>
+  );
+}
+
+function StartError() {
+  const error = useDownloadsStore((s) => s.startError);
+  const clear = useDownloadsStore((s) => s.clearStartError);
+  if (!error) return null;
+  return (
+    <div className="inline-alert inline-alert-error" role="alert">
+      <Icon name="alert" />
+      <p>
+        Couldn’t download <strong>{error.name}</strong>: {sentence(error.message)}
+      </p>
+      <button type="button" className="icon-btn" aria-label="Dismiss" onClick={clear}>
+        <Icon name="x" size={14} />
+      </button>
+    </div>
+  );
+}
+
+export function NetworkView() {
+  const total = useNetworkStore((s) => s.total);
+  const query = useNetworkStore((s) => s.query);
+  const error = useNetworkStore((s) => s.error);
+  const retry = useNetworkStore((s) => s.retry);
+  const setInput = useNetworkStore((s) => s.setInput);
+  const setView = useAppStore((s) => s.setView);
+
+  let body;
+  if (error && total === null && HOST_DOWN_CODES.has(error.code)) {
+    // The connection banner says what happened; the listing reloads by itself on reconnect.
+    body = (
+      <EmptyState icon="globe" title="Waiting for the host">
+        <p>The listing loads again as soon as the connection is back.</p>
+      </EmptyState>
+    );
+  } else if (error && total === null) {
+    body = (
+      <EmptyState icon="alert" title={error.code === 'tracker_unreachable' ? 'Can’t reach a tracker' : 'Couldn’t load the listing'} tone="error">
+        <p>{sentence(error.message)}</p>
+        <p>Check that the tracker is running and that its address is right in Settings.</p>
+        <div className="empty-actions">
+          <Button icon="retry" variant="primary" onClick={retry}>
+            Retry
+          </Button>
+          <Button icon="sliders" onClick={() => setView('settings')}>
+            Open settings
+          </Button>
+        </div>
+      </EmptyState>
+    );
+  } else if (total === 0 && query) {
+    body = (
+      <EmptyState icon="search" title={`No files match “${query}”`}>
+        <p>Try fewer or different words. Search matches any part of a file’s name or path.</p>
+        <div className="empty-actions">
+          <Button onClick={() => setInput('')}>Show all files</Button>
+        </div>
+      </EmptyState>
+    );
+  } else if (total === 0) {
+    body = (
+      <EmptyState icon="globe" title="Nothing is shared on the network yet">
+        <p>Files appear here as soon as a peer connected to the same tracker shares a folder.</p>
+        <p>Share one of your own folders, or make sure everyone uses the same tracker address.</p>
+        <div className="empty-actions">
+          <Button icon="folder" variant="primary" onClick={() => setView('shares')}>
+            Share a folder
+          </Button>
+          <Button icon="sliders" onClick={() => setView('settings')}>
+            Tracker settings
+          </Button>
+        </div>
+      </EmptyState>
+    );
+  } else {
+    body = (
+      <>
+        {error && !HOST_DOWN_CODES.has(error.code) && (
+          <div className="inline-alert inline-alert-error" role="alert">
+            <Icon name="alert" />
+            <p>{sentence(error.message)}</p>
+            <Button size="sm" icon="retry" onClick={retry}>
+              Retry
+            </Button>
+          </div>
+        )}
+        <NetworkTable />
+      </>
+    );
+  }
+
+  return (
+    <section className="view view-network" aria-labelledby="network-title">
+      <header className="view-header">
+        <h1 id="network-title">Network</h1>
+        <div className="toolbar">
+          <SearchBox />
+          <Summary />
+        </div>
+      </header>
+      <StartError />
+      {body}
+    </section>
+  );
+}

@@ -1,0 +1,131 @@
+// @vitest-environment jsdom
+import { act, fireEvent, screen, within } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { flush, renderWithHost, teardown } from '../test-support/setup';
+import { SettingsView } from './SettingsView';
+
+afterEach(() => {
+  teardown();
+  vi.unstubAllGlobals();
+});
+
+const section = (name: string) => screen.getByRole('region', { name });
+const input = (name: string) => screen.getByRole(name === 'Trackers' || name === 'Download folder' ? 'textbox' : 'spinbutton', { name }) as HTMLInputElement;
+
+describe('SettingsView', () => {
+  it('shows the saved settings under accessible labels', async () => {
+    await renderWithHost(<SettingsView />, { settings: { trackers: ['a.lan:6969', 'b.lan:7000'], uploadLimitKiB: 512 } });
+    expect(input('Trackers').value).toBe('a.lan:6969\nb.lan:7000');
+    expect(input('Listening port').value).toBe('5000');
+    expect(input('Download folder').value).toBe('/home/me/Downloads');
+    expect(input('Upload limit (KiB/s)').value).toBe('512');
+    expect(input('Download limit (KiB/s)').value).toBe('0');
+    expect((screen.getByRole('radio', { name: 'System' }) as HTMLInputElement).checked).toBe(true);
+    expect(screen.getByRole('switch', { name: 'Host tracker' }).getAttribute('aria-checked')).toBe('false');
+  });
+
+  it('saves only the section’s changed fields and says "Saved"', async () => {
+    const { host } = await renderWithHost(<SettingsView />);
+    fireEvent.change(input('Trackers'), { target: { value: '10.0.0.2:6969, 10.0.0.3:6969\n10.0.0.2:6969' } });
+    fireEvent.change(input('Listening port'), { target: { value: '5050' } });
+    fireEvent.click(within(section('Network')).getByRole('button', { name: 'Save' }));
+    await flush();
+    expect(host.callsTo('settings:update')).toEqual([{ trackers: ['10.0.0.2:6969', '10.0.0.3:6969'], listenPort: 5050 }]);
+    expect(within(section('Network')).getByText('Saved')).toBeTruthy();
+    expect(input('Trackers').value).toBe('10.0.0.2:6969\n10.0.0.3:6969');
+  });
+
+  it('a refused update shows the message under the field and puts the saved value back', async () => {
+    const { host } = await renderWithHost(<SettingsView />);
+    host.fail('settings:update', 'folder_unreadable', 'Cannot download into /nope: not a folder.');
+    fireEvent.change(input('Download folder'), { target: { value: '/nope' } });
+    fireEvent.change(input('Upload limit (KiB/s)'), { target: { value: '100' } });
+    fireEvent.click(within(section('Transfers')).getByRole('button', { name: 'Save' }));
+    await flush();
+    expect(host.callsTo('settings:update')).toEqual([{ downloadDir: '/nope', uploadLimitKiB: 100 }]);
+    const folder = input('Download folder');
+    expect(folder.value).toBe('/home/me/Downloads');
+    expect(folder.getAttribute('aria-invalid')).toBe('true');
+    const errorId = folder.getAttribute('aria-describedby')!.split(' ').find((id) => id.endsWith('-error'))!;
+    expect(document.getElementById(errorId)!.textContent).toBe('Cannot download into /nope: not a folder.');
+    // The other field keeps its edit, still unsaved.
+    expect(input('Upload limit (KiB/s)').value).toBe('100');
+    expect(within(section('Transfers')).queryByText('Saved')).toBeNull();
+  });
+
+  it('checks values before asking the host, and treats a bad one like a refusal', async () => {
+    const { host } = await renderWithHost(<SettingsView />);
+    fireEvent.change(input('Listening port'), { target: { value: '70000' } });
+    fireEvent.click(within(section('Network')).getByRole('button', { name: 'Save' }));
+    await flush();
+    expect(host.callsTo('settings:update')).toEqual([]);
+    expect(within(section('Network')).getByRole('alert').textContent).toBe('The listening port must be between 0 and 65535.');
+    expect(input('Listening port').value).toBe('5000');
+    fireEvent.change(input('Trackers'), { target: { value: 'a.lan:1, x' } });
+    fireEvent.click(within(section('Network')).getByRole('button', { name: 'Save' }));
+    await flush();
+    expect(host.callsTo('settings:update')).toEqual([]);
+    expect(within(section('Network')).getByRole('alert').textContent).toContain('"x" is not a tracker address; use HOST:PORT');
+  });
+
+  it('a tracker address with spaces goes to the host whole, and its refusal reverts the field', async () => {
+    const { host } = await renderWithHost(<SettingsView />);
+    host.fail('settings:update', 'bad_message', '"this is not an address" is not a tracker address; use HOST:PORT, for example 192.168.1.20:6969.');
+    fireEvent.change(input('Trackers'), { target: { value: 'this is not an address' } });
+    fireEvent.click(within(section('Network')).getByRole('button', { name: 'Save' }));
+    await flush();
+    expect(host.callsTo('settings:update')).toEqual([{ trackers: ['this is not an address'] }]);
+    expect(within(section('Network')).getByRole('alert').textContent).toContain('HOST:PORT');
+    expect(input('Trackers').value).toBe('192.168.1.20:6969');
+  });
+
+  it('the Host tracker switch starts the tracker and shows the addresses to hand out', async () => {
+    const { host } = await renderWithHost(<SettingsView />);
+    const toggle = screen.getByRole('switch', { name: 'Host tracker' });
+    fireEvent.click(toggle);
+    await flush();
+    expect(host.callsTo('tracker:setHosting')).toEqual([{ enabled: true }]);
+    expect(toggle.getAttribute('aria-checked')).toBe('true');
+    expect(screen.getByRole('button', { name: 'Copy 192.168.1.5:6969' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Copy 10.0.0.7:6969' })).toBeTruthy();
+    expect(screen.getByText(/2 peers connected/)).toBeTruthy();
+    fireEvent.click(toggle);
+    await flush();
+    expect(host.callsTo('tracker:setHosting').at(-1)).toEqual({ enabled: false });
+    expect(toggle.getAttribute('aria-checked')).toBe('false');
+    expect(screen.queryByRole('button', { name: /^Copy / })).toBeNull();
+  });
+
+  it('a tracker that cannot start leaves the switch off and says why', async () => {
+    const { host } = await renderWithHost(<SettingsView />);
+    host.fail('tracker:setHosting', 'port_in_use', 'The tracker cannot listen on port 6969: it is already in use.');
+    fireEvent.click(screen.getByRole('switch', { name: 'Host tracker' }));
+    await flush();
+    expect(screen.getByRole('switch', { name: 'Host tracker' }).getAttribute('aria-checked')).toBe('false');
+    expect(screen.getByText('The tracker cannot listen on port 6969: it is already in use.')).toBeTruthy();
+  });
+
+  it('theme radios apply and save at once', async () => {
+    const { host } = await renderWithHost(<SettingsView />);
+    fireEvent.click(screen.getByRole('radio', { name: 'Dark' }));
+    expect(document.documentElement.dataset.theme).toBe('dark');
+    await flush();
+    expect(host.callsTo('settings:update')).toEqual([{ theme: 'dark' }]);
+    expect((screen.getByRole('radio', { name: 'Dark' }) as HTMLInputElement).checked).toBe(true);
+  });
+
+  it('notifications: browser mode only, permission asked on a click', async () => {
+    const requestPermission = vi.fn(async () => 'granted' as const);
+    vi.stubGlobal('Notification', Object.assign(function Notification() {}, { permission: 'default', requestPermission }));
+    await renderWithHost(<SettingsView />, { mode: 'browser' });
+    expect(requestPermission).not.toHaveBeenCalled();
+    await act(async () => fireEvent.click(within(section('Notifications')).getByRole('button', { name: 'Allow notifications' })));
+    expect(requestPermission).toHaveBeenCalledTimes(1);
+    expect(within(section('Notifications')).getByText(/will notify you/)).toBeTruthy();
+  });
+
+  it('no notifications section in the desktop app', async () => {
+    await renderWithHost(<SettingsView />, { mode: 'desktop' });
+    expect(screen.queryByRole('region', { name: 'Notifications' })).toBeNull();
+  });
+});

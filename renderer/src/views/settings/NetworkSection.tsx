@@ -1,0 +1,120 @@
+import { Button } from '../../components/Button';
+import { useSettingsStore, type SettingsPatch } from '../../stores/settings-store';
+import { Field, SavedNote, Section, parseInteger, useDraft } from './fields';
+import { HostTracker } from './HostTracker';
+
+/** The host accepts at most this many tracker addresses, each 3–300 characters. */
+const MAX_TRACKERS = 16;
+const TRACKER_LENGTH = { min: 3, max: 300 };
+
+type Key = 'trackers' | 'listenPort' | 'hostTrackerPort';
+
+/** One address per line or comma; blanks and repeats dropped. (Not spaces: "my host:6969" should fail loudly, whole.) */
+export function parseTrackers(text: string): string[] {
+  return [...new Set(text.split(/[,\r\n]+/).map((t) => t.trim()).filter(Boolean))];
+}
+
+function trackerProblem(list: string[]): string | null {
+  if (list.length > MAX_TRACKERS) return `At most ${MAX_TRACKERS} trackers, please.`;
+  const bad = list.find((t) => t.length < TRACKER_LENGTH.min || t.length > TRACKER_LENGTH.max);
+  return bad === undefined ? null : `"${bad.length > 40 ? `${bad.slice(0, 40)}…` : bad}" is not a tracker address; use HOST:PORT, for example 192.168.1.20:6969.`;
+}
+
+export function NetworkSection() {
+  const settings = useSettingsStore((s) => s.settings)!;
+  const errors = useSettingsStore((s) => s.errors);
+  const saving = useSettingsStore((s) => s.saving.network ?? false);
+  const update = useSettingsStore((s) => s.update);
+  const setFieldError = useSettingsStore((s) => s.setFieldError);
+  const draft = useDraft<Key>({
+    trackers: settings.trackers.join('\n'),
+    listenPort: String(settings.listenPort),
+    hostTrackerPort: String(settings.hostTrackerPort),
+  });
+
+  async function save() {
+    for (const key of (['trackers', 'listenPort', 'hostTrackerPort'] as const)) setFieldError(key, null);
+    const patch: SettingsPatch = {};
+    const refused: Key[] = [];
+    const reject = (field: Key, message: string) => {
+      setFieldError(field, message);
+      refused.push(field);
+    };
+    for (const key of draft.dirtyKeys) {
+      if (key === 'trackers') {
+        const list = parseTrackers(draft.value('trackers'));
+        const problem = trackerProblem(list);
+        if (problem) reject('trackers', problem);
+        else patch.trackers = list;
+      } else {
+        const parsed = parseInteger(draft.value(key), 0, 65535, key === 'listenPort' ? 'The listening port' : 'The tracker port');
+        if ('error' in parsed) reject(key, parsed.error);
+        else patch[key] = parsed.value;
+      }
+    }
+    // Like a refusal from the host: nothing is saved, and a refused field shows its saved value again.
+    if (refused.length > 0) return draft.reset(refused);
+    if (Object.keys(patch).length === 0) return;
+    const result = await update('network', patch);
+    if (result.ok) draft.reset(draft.dirtyKeys);
+    else if (result.field === 'trackers' || result.field === 'listenPort' || result.field === 'hostTrackerPort') draft.reset([result.field]);
+  }
+
+  const onChange = (key: Key, text: string) => {
+    draft.set(key, text);
+    if (errors[key]) setFieldError(key, null);
+  };
+
+  return (
+    <Section
+      title="Network"
+      description="Where this app finds other peers, and where they reach it."
+      footer={
+        <>
+          <SavedNote section="network" />
+          <Button variant="primary" busy={saving} disabled={!draft.dirty} onClick={() => void save()}>
+            Save
+          </Button>
+        </>
+      }
+    >
+      <Field label="Trackers" help="One HOST:PORT per line (or separated by commas), for example 192.168.1.20:6969." error={errors.trackers}>
+        {({ id, describedBy, invalid }) => (
+          <textarea
+            id={id}
+            className="input mono-input"
+            rows={3}
+            spellCheck={false}
+            value={draft.value('trackers')}
+            aria-describedby={describedBy}
+            aria-invalid={invalid}
+            onChange={(e) => onChange('trackers', e.target.value)}
+          />
+        )}
+      </Field>
+      <Field label="Listening port" help="Other peers download from you on this TCP port. 0 picks a free one." error={errors.listenPort}>
+        {({ id, describedBy, invalid }) => (
+          <input
+            id={id}
+            className="input input-short"
+            type="number"
+            min={0}
+            max={65535}
+            inputMode="numeric"
+            value={draft.value('listenPort')}
+            aria-describedby={describedBy}
+            aria-invalid={invalid}
+            onChange={(e) => onChange('listenPort', e.target.value)}
+          />
+        )}
+      </Field>
+      <HostTracker
+        port={draft.value('hostTrackerPort')}
+        portDirty={draft.dirtyKeys.includes('hostTrackerPort')}
+        onPortChange={(text) => onChange('hostTrackerPort', text)}
+        onPortApplied={() => draft.reset(['hostTrackerPort'])}
+        portError={errors.hostTrackerPort}
+      />
+    </Section>
+  );
+}

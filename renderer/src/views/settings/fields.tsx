@@ -1,0 +1,102 @@
+import { useEffect, useId, useState, type ReactNode } from 'react';
+import { Icon } from '../../components/Icon';
+import { sentence } from '../../format';
+import { useSettingsStore, type SettingsSection } from '../../stores/settings-store';
+
+/** How long "Saved" stays next to a section's Save button. */
+const SAVED_NOTE_MS = 2500;
+
+interface FieldIds {
+  id: string;
+  describedBy: string | undefined;
+  invalid: true | undefined;
+}
+
+/** Label, control, help text and the inline error, wired together for assistive tech. */
+export function Field({ label, help, error, children }: { label: string; help?: ReactNode; error?: string | undefined; children: (ids: FieldIds) => ReactNode }) {
+  const id = useId();
+  const describedBy = [help ? `${id}-help` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {children({ id, describedBy, invalid: error ? true : undefined })}
+      {help && (
+        <p id={`${id}-help`} className="field-help">
+          {help}
+        </p>
+      )}
+      {error && (
+        <p id={`${id}-error`} className="field-error" role="alert">
+          {sentence(error)}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** A settings section: a titled region with an optional footer (Save + "Saved"). */
+export function Section({ title, description, footer, children }: { title: string; description?: ReactNode; footer?: ReactNode; children: ReactNode }) {
+  const id = useId();
+  return (
+    <section className="card settings-section" aria-labelledby={id}>
+      <div className="card-head">
+        <h2 id={id}>{title}</h2>
+        {description && <p className="card-description">{description}</p>}
+      </div>
+      <div className="card-body">{children}</div>
+      {footer && <div className="card-foot">{footer}</div>}
+    </section>
+  );
+}
+
+export function SavedNote({ section }: { section: SettingsSection }) {
+  const savedAt = useSettingsStore((s) => s.savedAt[section]);
+  const [visible, setVisible] = useState(false);
+  useEffect(() => {
+    if (!savedAt) return;
+    setVisible(true);
+    const timer = setTimeout(() => setVisible(false), SAVED_NOTE_MS);
+    return () => clearTimeout(timer);
+  }, [savedAt]);
+  return (
+    <span className="saved-note" role="status">
+      {visible && (
+        <>
+          <Icon name="check" size={14} /> Saved
+        </>
+      )}
+    </span>
+  );
+}
+
+/**
+ * Edits in progress, as text, over the saved values: a field shows its draft
+ * if it has one, else the saved value. Saving clears drafts; a refused field
+ * drops its draft and so shows the saved value again.
+ */
+export function useDraft<K extends string>(saved: Record<K, string>) {
+  const [draft, setDraft] = useState<Partial<Record<K, string>>>({});
+  const value = (key: K): string => draft[key] ?? saved[key];
+  const dirtyKeys = (Object.keys(draft) as K[]).filter((k) => draft[k] !== saved[k]);
+  return {
+    value,
+    dirtyKeys,
+    dirty: dirtyKeys.length > 0,
+    set: (key: K, text: string) => setDraft((d) => ({ ...d, [key]: text })),
+    reset: (keys: K[]) =>
+      setDraft((d) => {
+        const next = { ...d };
+        for (const k of keys) delete next[k];
+        return next;
+      }),
+  };
+}
+
+/** An integer in [min, max], or an error sentence for the field. */
+export function parseInteger(text: string, min: number, max: number, what: string): { value: number } | { error: string } {
+  const trimmed = text.trim();
+  if (!/^\d+$/.test(trimmed)) return { error: `${what} must be a whole number between ${min} and ${max}.` };
+  const value = Number(trimmed);
+  if (value < min || value > max) return { error: `${what} must be between ${min} and ${max}.` };
+  return { value };
+}
