@@ -45,6 +45,8 @@ export class Proc {
 export class TestNetwork {
   private readonly procs: Proc[] = [];
   private readonly dirs: string[] = [];
+  /** Every process of one test shares this network key (TLS on every connection). */
+  readonly key = randomBytes(32).toString('base64url');
 
   async tempDir(prefix = 'p2p-e2e-'): Promise<string> {
     const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
@@ -53,13 +55,13 @@ export class TestNetwork {
   }
 
   spawn(script: string, args: string[], env: Record<string, string> = {}): Proc {
-    const proc = new Proc(spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: 'pipe' }));
+    const proc = new Proc(spawn(process.execPath, [script, ...args], { env: { ...process.env, P2P_KEY: this.key, ...env }, stdio: 'pipe' }));
     this.procs.push(proc);
     return proc;
   }
 
   async tracker(port = 0): Promise<{ proc: Proc; port: number }> {
-    const proc = this.spawn(CLI.tracker, ['-port', String(port), '-host', '127.0.0.1', '-peer-timeout', '3']);
+    const proc = this.spawn(CLI.tracker, ['-port', String(port), '-host', '127.0.0.1', '-peer-timeout', '3'], { P2P_DATA_DIR: await this.tempDir('p2p-e2e-tracker-') });
     return { proc, port: Number((await proc.waitFor(/listening on [^:]+:(\d+)/))[1]) };
   }
 

@@ -334,7 +334,8 @@ beforeEach(async () => {
   fakeHome = path.join(tmp, 'home');
   dataDir = path.join(tmp, 'data');
   await mkdir(fakeHome);
-  childEnv = { ...process.env, P2P_DATA_DIR: dataDir, HOME: fakeHome, USERPROFILE: fakeHome };
+  // One network key for every process of the test (the stored-key path has its own test in security-cli).
+  childEnv = { ...process.env, P2P_DATA_DIR: dataDir, HOME: fakeHome, USERPROFILE: fakeHome, P2P_KEY: randomBytes(32).toString('base64url') };
   // Nothing from the test runner's own Node setup should leak into the CLIs.
   delete childEnv.NODE_OPTIONS;
   delete childEnv.XDG_DATA_HOME;

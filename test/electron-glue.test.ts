@@ -23,7 +23,7 @@ async function realHost(): Promise<AppHost> {
     version: 'test',
     bindHost: '127.0.0.1',
     defaults: {
-      settings: { trackers: [], listenPort: 0, downloadDir: folder, theme: 'system', uploadLimitKiB: 0, downloadLimitKiB: 0, hostTracker: false, hostTrackerPort: 0 },
+      settings: { trackers: [], listenPort: 0, downloadDir: folder, theme: 'system', uploadLimitKiB: 0, downloadLimitKiB: 0, hostTracker: false, hostTrackerPort: 0, openMode: true },
       folders: [folder],
     },
   });

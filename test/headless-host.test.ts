@@ -27,8 +27,10 @@ async function startHost(trackerPort: number, opts: { dataDir?: string; folder?:
     downloadLimitKiB: 0,
     hostTracker: false,
     hostTrackerPort: 0,
+    openMode: true,
   };
-  const host = new AppHost({ dataDir, integration: browserIntegration, version: 'test', defaults: { settings, folders: [folder] }, bindHost: '127.0.0.1' });
+  // Open mode: these tests pair the host with open-mode engines; test/security.test.ts covers keys.
+  const host = new AppHost({ dataDir, integration: browserIntegration, version: 'test', defaults: { settings, folders: [folder] }, bindHost: '127.0.0.1', networkKey: null });
   await host.start();
   const ui = new UiServer({ host, staticDir, port: 0 });
   await ui.start();

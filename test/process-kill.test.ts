@@ -11,7 +11,7 @@ afterEach(() => fx.cleanup());
 beforeAll(() => assertBuilt());
 
 async function seederProcess(trackerPort: number, folder: string, dataDir: string, limitKiB: number): Promise<{ proc: CliProcess; port: number }> {
-  const proc = CliProcess.start(CLI.client, ['-folder', folder, '-port', '0', '-tracker', `127.0.0.1:${trackerPort}`, '-limit-up', String(limitKiB)], {
+  const proc = CliProcess.start(CLI.client, ['-folder', folder, '-port', '0', '-tracker', `127.0.0.1:${trackerPort}`, '-limit-up', String(limitKiB), '-open'], {
     P2P_DATA_DIR: dataDir,
   });
   fx.defer(() => proc.stop());
@@ -55,7 +55,7 @@ describe('peers killed mid-transfer (real processes)', () => {
     await seederProcess(tracker.port, seedFolder, await fx.tempDir(), 4096);
     const dest = await fx.tempDir();
     const dataDir = await fx.tempDir();
-    const args = ['-folder', dest, '-port', '0', '-tracker', `127.0.0.1:${tracker.port}`, '-get', 'video.bin'];
+    const args = ['-folder', dest, '-port', '0', '-tracker', `127.0.0.1:${tracker.port}`, '-get', 'video.bin', '-open'];
     const first = CliProcess.start(CLI.client, args, { P2P_DATA_DIR: dataDir });
     fx.defer(() => first.stop());
     const partialSize = async () => {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Settings } from '../../shared/ipc/contract.js';
 import { DEFAULT_TRACKER_PORT } from '../../shared/protocol/limits.js';
 import type { Logger } from '../engine/logger.js';
+import type { NetworkKey } from '../engine/security/network-key.js';
 import { AppHost } from '../host/app-host.js';
 import { browserIntegration } from '../host/desktop-integration.js';
 import { UiServer } from '../host/ui-server.js';
@@ -30,6 +31,8 @@ export interface HeadlessHostOptions {
   trackers: string[];
   dataDir: string;
   limits: { up: number; down: number };
+  /** From -key/-keyfile/P2P_KEY/the stored key; undefined with -open. */
+  networkKey: NetworkKey | undefined;
   /** Host a tracker on this port (the app's "Host tracker" setting). */
   hostTracker?: number | undefined;
   /** Options present on the command line: they override saved settings on every start. */
@@ -67,6 +70,7 @@ export async function runHeadlessHost(o: HeadlessHostOptions): Promise<number> {
     downloadLimitKiB: o.limits.down,
     hostTracker: o.hostTracker !== undefined,
     hostTrackerPort: o.hostTracker ?? DEFAULT_TRACKER_PORT,
+    openMode: o.networkKey === undefined,
   };
   const overrides: Partial<Settings> = {};
   if (o.given.has('tracker')) overrides.trackers = o.trackers;
@@ -81,6 +85,7 @@ export async function runHeadlessHost(o: HeadlessHostOptions): Promise<number> {
     logger: o.logger,
     defaults: { settings: defaults, folders: [o.folder] },
     overrides: { settings: overrides, folders: [o.folder] },
+    networkKey: o.networkKey ?? null,
   });
   await host.start();
   const ui = new UiServer({ host, staticDir: RENDERER_DIR, port: o.uiPort, bindHost: o.uiHost, logger: o.logger, token: await loadUiToken(o.dataDir) });

@@ -10,6 +10,7 @@ import { streamLogger } from '../engine/logger.js';
 import { parseHostPort } from '../engine/wire/transport.js';
 import { givenOptions, helpText, parseArgs, parsePort, UsageError } from './args.js';
 import { runHeadlessHost } from './headless-host.js';
+import { chooseNetworkKey, KEY_OPTIONS } from './network-key-options.js';
 import { formatBytes } from './format.js';
 import { ProgressBar } from './progress-bar.js';
 import { runMain, untilSignal } from './run.js';
@@ -27,6 +28,7 @@ const OPTIONS = {
   'max-peers': { type: 'number', value: 'N', description: 'peers one download uses at once', default: 4 },
   'limit-up': { type: 'number', value: 'KiB/s', description: 'upload rate limit, 0 for none', default: 0 },
   'limit-down': { type: 'number', value: 'KiB/s', description: 'download rate limit, 0 for none', default: 0 },
+  ...KEY_OPTIONS,
   ui: { type: 'number', value: 'PORT', description: 'serve the app\'s UI to a browser on PORT (0 = any free port); prints the address with its access token' },
   'ui-host': { type: 'string', value: 'ADDR', description: 'address the web UI listens on', default: '127.0.0.1' },
   'host-tracker': { type: 'boolean', description: 'with -ui: also host a tracker (port from -host-tracker-port)' },
@@ -75,7 +77,8 @@ runMain('p2pclient', async () => {
     if (args.get) throw new UsageError('-list and -get do not go together');
     // Listing is a one-shot query: only problems are worth printing.
     const quiet = streamLogger(process.stderr, args.verbose ? 'debug' : 'warn');
-    const engine = new Engine({ dataDir: path.join(baseDataDir, 'query'), port: 0, trackers, queryOnly: true, logger: quiet });
+    const { key } = await chooseNetworkKey(args, baseDataDir, 'client', quiet);
+    const engine = new Engine({ dataDir: path.join(baseDataDir, 'query'), port: 0, trackers, queryOnly: true, logger: quiet, networkKey: key });
     await engine.start();
     try {
       await engine.waitForTracker(timeoutMs);
@@ -91,6 +94,10 @@ runMain('p2pclient', async () => {
   if (args.seed && !args.get) throw new UsageError('-seed goes with -get');
   const folder = path.resolve(args.folder);
   const port = parsePort(args.port);
+  // A missing folder is the first thing to report, before keys or ports.
+  const folderStat = await stat(folder).catch(() => undefined);
+  if (!folderStat?.isDirectory()) throw new EngineError('folder_unreadable', `cannot share ${folder}: ${folderStat ? 'not a folder' : 'no such folder'}`);
+  const { key: networkKey } = await chooseNetworkKey(args, baseDataDir, 'client', logger);
   if (args.ui !== undefined) {
     if (args.get) throw new UsageError('-ui and -get do not go together: download from the web UI');
     const given = givenOptions(process.argv.slice(2));
@@ -102,6 +109,7 @@ runMain('p2pclient', async () => {
       trackers,
       dataDir: instanceDataDir(baseDataDir, folder),
       limits: { up: limitUp, down: limitDown },
+      networkKey,
       hostTracker: args['host-tracker'] ? parsePort(args['host-tracker-port'], 'host-tracker-port') : undefined,
       given,
       logger,
@@ -116,6 +124,7 @@ runMain('p2pclient', async () => {
     logger,
     maxPeersPerDownload: maxPeers,
     includeHidden: args['include-hidden'],
+    networkKey,
     uploadLimit: Math.round(limitUp * 1024),
     downloadLimit: Math.round(limitDown * 1024),
   });

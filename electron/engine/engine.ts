@@ -5,7 +5,9 @@ import { MAX_LIST_PAGE } from '../../shared/protocol/limits.js';
 import type { FileAnnouncement, ListingItem, PeerAddress } from '../../shared/protocol/messages.js';
 import type { DownloadProgress, SharedFolderStatus, TrackerStatus } from '../../shared/types.js';
 import { EngineError, errorMessage } from './errors.js';
-import { loadPeerId } from './identity.js';
+import { PeerIdentity } from './security/peer-identity.js';
+import type { NetworkKey } from './security/network-key.js';
+import { tlsTransport } from './wire/tls-transport.js';
 import { FolderIndex } from './index/folder-index.js';
 import { silentLogger, type Logger } from './logger.js';
 import { FolderContentSource } from './peer/content-source.js';
@@ -29,6 +31,12 @@ export interface EngineOptions {
   /** Serve nothing and announce nothing (e.g. `-list`). */
   queryOnly?: boolean;
   logger?: Logger;
+  /**
+   * The network key: every connection is TLS 1.3 with a PSK derived from it.
+   * Absent means open mode (plain TCP, anyone who can connect may list and download).
+   */
+  networkKey?: NetworkKey | undefined;
+  /** Overrides the transport (tests); normally derived from networkKey. */
   transport?: Transport;
   maxPeersPerDownload?: number;
   includeHidden?: boolean;
@@ -64,6 +72,7 @@ export interface ListResult {
 export class Engine extends EventEmitter<EngineEvents> {
   peerId = '';
   port = 0;
+  identity: PeerIdentity | undefined;
   private readonly logger: Logger;
   private readonly transport: Transport;
   private readonly folderIndexes = new Map<string, FolderIndex>();
@@ -83,7 +92,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.downloadLimiter = new RateLimiter(options.downloadLimit ?? 0);
     this.downloadDir = options.downloadDir;
     this.logger = options.logger ?? silentLogger;
-    this.transport = options.transport ?? tcpTransport;
+    this.transport =
+      options.transport ??
+      (options.networkKey
+        ? tlsTransport(options.networkKey, { onHandshakeFailure: (remote, reason) => this.emit('warning', `refused a connection from ${remote}: ${reason}`) })
+        : tcpTransport);
   }
 
   get uploadedBytes(): number {
@@ -103,6 +116,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       logger: this.logger,
       transport: this.transport,
       uploadLimiter: this.uploadLimiter,
+      identity: this.identity,
     });
     server.on('warning', (m) => this.emit('warning', m));
     server.on('upload', ({ bytes }) => this.uploadMeter.add(bytes));
@@ -171,7 +185,8 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   async start(): Promise<void> {
     if (this.started) return;
-    this.peerId = await loadPeerId(this.options.dataDir);
+    this.identity = await PeerIdentity.load(this.options.dataDir);
+    this.peerId = this.identity.peerId;
     // Folders first: a missing folder should fail before we open any port.
     for (const folder of this.options.folders ?? []) await this.addFolder(folder);
     if (!this.options.queryOnly) {
@@ -268,6 +283,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       files: () => this.sharedFiles(),
       logger: this.logger,
       transport: this.transport,
+      ...(this.identity ? { identity: this.identity } : {}),
       ...(this.options.trackerBackoff ? { backoffBaseMs: this.options.trackerBackoff.baseMs, backoffMaxMs: this.options.trackerBackoff.maxMs } : {}),
     });
     client.on('connected', () => {
@@ -376,7 +392,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       ...(item.size !== undefined ? { sizeHint: item.size } : {}),
       destDir: dest,
       stateDir: path.join(this.options.dataDir, 'downloads'),
-      self: { peerId: this.peerId, listenPort: this.port },
+      self: { peerId: this.peerId, listenPort: this.port, identity: this.identity },
       findPeers: (hash) => this.findPeers(hash),
       transport: this.transport,
       logger: this.logger,

@@ -18,6 +18,7 @@ export type EngineErrorCode =
   | 'hash_mismatch'
   | 'cancelled'
   | 'connection_closed'
+  | 'wrong_key'
   | 'io_error';
 
 export class EngineError extends Error {

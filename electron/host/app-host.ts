@@ -20,7 +20,12 @@ import { EngineError, errorMessage } from '../engine/errors.js';
 import { silentLogger, type Logger } from '../engine/logger.js';
 import type { Download } from '../engine/peer/download.js';
 import { TrackerServer } from '../engine/tracker/tracker-server.js';
-import { parseHostPort } from '../engine/wire/transport.js';
+import { parseHostPort, tcpTransport, type Transport } from '../engine/wire/transport.js';
+import { tlsTransport } from '../engine/wire/tls-transport.js';
+import { PeerIdentity } from '../engine/security/peer-identity.js';
+import { formatNetworkKey, generateNetworkKey, parseNetworkKey, readKeyFile, writeKeyFile, type NetworkKey } from '../engine/security/network-key.js';
+import { inviteLink, parseInvite } from '../../shared/ipc/invite.js';
+import QRCode from 'qrcode';
 import type { DesktopIntegration } from './desktop-integration.js';
 import { machineAddresses } from './machine-addresses.js';
 import { SettingsStore } from './settings-store.js';
@@ -45,6 +50,11 @@ export interface AppHostOptions {
   bindHost?: string;
   /** Tests: poll folders instead of inotify. */
   usePolling?: boolean;
+  /**
+   * The network key from the command line: a key, or null to force open mode.
+   * Absent: the key stored in the data dir (created on first start).
+   */
+  networkKey?: NetworkKey | null;
 }
 
 type Handlers = { [C in RequestChannel]: (args: RequestArgs<C>) => Promise<RequestResult<C>> };
@@ -72,6 +82,8 @@ export class AppHost {
   private lastStatus = '';
   private lastGeneration = '';
   private stopped = false;
+  private networkKey: NetworkKey | undefined;
+  private trackerIdentity: PeerIdentity | undefined;
 
   constructor(private readonly options: AppHostOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -89,6 +101,8 @@ export class AppHost {
     }
     const settings = this.store.settings;
     if (this.store.firstRun && settings.trackers.length === 0) settings.hostTracker = true; // a single install works on its own
+    await this.loadNetworkKey();
+    this.trackerIdentity = await PeerIdentity.load(path.join(this.options.dataDir, 'tracker'));
 
     if (settings.hostTracker) {
       try {
@@ -133,9 +147,43 @@ export class AppHost {
     await this.store.save();
   }
 
+  private get keyFile(): string {
+    return path.join(this.options.dataDir, 'network.key');
+  }
+
+  /** Command-line key, else open mode if chosen, else the stored key (created on first start). */
+  private async loadNetworkKey(): Promise<void> {
+    const forced = this.options.networkKey;
+    const settings = this.store.settings;
+    if (forced === null) {
+      settings.openMode = true;
+      this.networkKey = undefined;
+    } else if (forced) {
+      settings.openMode = false;
+      this.networkKey = forced;
+    } else if (settings.openMode) {
+      this.networkKey = undefined;
+    } else {
+      try {
+        this.networkKey = await readKeyFile(this.keyFile);
+      } catch {
+        this.networkKey = generateNetworkKey();
+        await writeKeyFile(this.keyFile, this.networkKey);
+      }
+    }
+    if (!this.networkKey) this.notice('warning', 'Open mode: connections are not encrypted and anyone who can reach this machine can list and download your shared files.');
+  }
+
+  private transport(): Transport {
+    return this.networkKey
+      ? tlsTransport(this.networkKey, { onHandshakeFailure: (remote, reason) => this.logger.warn(`refused ${remote}: ${reason}`) })
+      : tcpTransport;
+  }
+
   private createEngine(port: number): Engine {
     const s = this.store.settings;
     const engine = new Engine({
+      networkKey: this.networkKey,
       dataDir: path.join(this.options.dataDir, 'engine'),
       port,
       host: this.options.bindHost,
@@ -165,7 +213,13 @@ export class AppHost {
   }
 
   private async startTracker(port: number): Promise<void> {
-    const tracker = new TrackerServer({ port, host: this.options.bindHost, logger: this.logger });
+    const tracker = new TrackerServer({
+      port,
+      host: this.options.bindHost,
+      logger: this.logger,
+      transport: this.transport(),
+      ...(this.trackerIdentity ? { identity: this.trackerIdentity } : {}),
+    });
     await tracker.start();
     this.tracker = tracker;
     this.trackerError = undefined;
@@ -239,6 +293,7 @@ export class AppHost {
     this.lastPeers = peers;
     const rates = this.engine.rates();
     return {
+      secure: this.networkKey !== undefined,
       trackers: this.engine.trackers(),
       peersOnline: this.tracker ? this.tracker.state.peerCount : peers,
       uploadRate: rates.upload,
@@ -362,7 +417,49 @@ export class AppHost {
     },
     'settings:update': async (patch) => this.updateSettings(patch),
     'tracker:setHosting': async ({ enabled, port }) => this.setHosting(enabled, port),
+    'network:invite': async () => {
+      if (!this.networkKey) throw new EngineError('wrong_key', 'Open mode has no key: anyone can join with the tracker address alone. Turn open mode off to create a private network.');
+      const tracker = this.tracker ? `${machineAddresses()[0] ?? '127.0.0.1'}:${this.tracker.port}` : this.store.settings.trackers[0];
+      if (!tracker) throw new EngineError('tracker_unreachable', 'Host a tracker or set one in Settings first: an invite names the tracker to join.');
+      const invite = { tracker, key: formatNetworkKey(this.networkKey) };
+      const link = inviteLink(invite);
+      return { ...invite, link, qrSvg: await QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }) };
+    },
+    'network:join': async ({ invite }) => {
+      const parsed = parseInvite(invite);
+      if ('error' in parsed) throw new EngineError('bad_message', parsed.error);
+      const key = parseNetworkKey(parsed.key);
+      await writeKeyFile(this.keyFile, key);
+      this.networkKey = key;
+      this.store.state.settings = { ...this.store.settings, trackers: [parsed.tracker], openMode: false };
+      await this.store.save();
+      await this.restartNetwork();
+      this.notice('info', `Joined the network of ${parsed.tracker}.`);
+      this.emit('settings:changed', this.store.settings);
+      return this.store.settings;
+    },
   };
+
+  /** Rebuilds every connection after the key or open mode changed; downloads pause and resume. */
+  private async restartNetwork(): Promise<void> {
+    this.queue.length = 0;
+    await this.engine.stop();
+    for (let i = 0; i < 100 && this.running.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    if (this.tracker) {
+      const port = this.tracker.port;
+      await this.tracker.stop();
+      this.tracker = undefined;
+      await this.startTracker(port).catch((err: unknown) => {
+        this.trackerError = errorMessage(err);
+      });
+    }
+    this.engine = this.createEngine(this.store.settings.listenPort);
+    await this.engine.start();
+    for (const folder of this.store.state.folders) await this.engine.addFolder(folder).catch((err: unknown) => this.notice('warning', errorMessage(err)));
+    this.restoreDownloads();
+    void this.pushStatus();
+    this.emit('network:changed', { at: Date.now() });
+  }
 
   // ---- downloads ----
 
@@ -493,6 +590,10 @@ export class AppHost {
     const next: Settings = { ...current, ...patch };
     this.store.state.settings = next;
     await this.store.save();
+    if (patch.openMode !== undefined && patch.openMode !== current.openMode) {
+      await this.loadNetworkKey();
+      await this.restartNetwork();
+    }
     if (patch.trackers || patch.hostTrackerPort !== undefined) this.engine.setTrackers(this.effectiveTrackers());
     if (patch.downloadDir) this.engine.setDownloadDir(patch.downloadDir);
     if (patch.uploadLimitKiB !== undefined || patch.downloadLimitKiB !== undefined) {

@@ -76,6 +76,7 @@ app.whenReady().then(async () => {
         downloadLimitKiB: 0,
         hostTracker: true,
         hostTrackerPort: DEFAULT_TRACKER_PORT,
+        openMode: false,
       },
       folders: [shared],
     },

@@ -28,6 +28,8 @@ export const settingsSchema = z.object({
   downloadLimitKiB: z.number().int().min(0).max(10_000_000),
   hostTracker: z.boolean(),
   hostTrackerPort: port,
+  /** No key, no encryption: anyone who can connect may list and download. */
+  openMode: z.boolean().default(false),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -45,7 +47,19 @@ export interface HostedTracker {
   error?: string;
 }
 
+/** How to join this network: the hosted (or first) tracker plus the key. */
+export interface InviteInfo {
+  tracker: string;
+  key: string;
+  /** p2p://HOST:PORT#KEY */
+  link: string;
+  /** The link as a QR code, an SVG document. */
+  qrSvg: string;
+}
+
 export interface NetworkStatus {
+  /** True when connections are TLS with the network key; false in open mode. */
+  secure: boolean;
   trackers: TrackerState[];
   /** Peers known to the hosted tracker, or holders seen in the listing. */
   peersOnline: number;
@@ -100,6 +114,7 @@ const listArgs = z
 const startArgs = z.object({ hash: contentHash, name: relativePath, size: z.number().int().min(0) }).strict();
 const settingsPatch = settingsSchema.omit({ hostTracker: true }).partial().strict();
 const hostingArgs = z.object({ enabled: z.boolean(), port: port.optional() }).strict();
+const joinArgs = z.object({ invite: z.string().min(1).max(1000) }).strict();
 
 
 export const contract = {
@@ -119,6 +134,8 @@ export const contract = {
     'downloads:reveal': request<typeof byHash, null>(byHash),
     'settings:update': request<typeof settingsPatch, Settings>(settingsPatch),
     'tracker:setHosting': request<typeof hostingArgs, HostedTracker>(hostingArgs),
+    'network:invite': request<typeof none, InviteInfo>(none),
+    'network:join': request<typeof joinArgs, Settings>(joinArgs),
   },
   events: {
     'downloads:progress': undefined as unknown as DownloadRow[],

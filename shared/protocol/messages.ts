@@ -62,6 +62,16 @@ const errorMessage = z.object({
 });
 export type ErrorMessage = z.infer<typeof errorMessage>;
 
+/**
+ * Proof of a peer's identity over TLS: its Ed25519 public key and a signature
+ * of the session's exported keying material (docs/PROTOCOL.md §Identity).
+ */
+const identityProof = z.object({
+  key: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'identity key must be 32 bytes, base64'),
+  sig: z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'identity signature must be 64 bytes, base64'),
+});
+export type IdentityProof = z.infer<typeof identityProof>;
+
 const hello = z.object({
   type: z.literal('hello'),
   protocol: z.literal(PROTOCOL_NAME),
@@ -70,6 +80,7 @@ const hello = z.object({
   /** Port this peer serves on; 0 for a peer that only queries. */
   listenPort: port,
   agent: text.optional(),
+  identity: identityProof.optional(),
 });
 export type HelloMessage = z.infer<typeof hello>;
 
@@ -83,6 +94,7 @@ const welcome = z.object({
   /** Tracker only: send something at least this often or be dropped. */
   heartbeatMs: z.number().int().min(100).max(600_000).optional(),
   agent: text.optional(),
+  identity: identityProof.optional(),
 });
 export type WelcomeMessage = z.infer<typeof welcome>;
 

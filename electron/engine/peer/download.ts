@@ -9,6 +9,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import { shuffle } from '../tracker/tracker-state.js';
 import { tcpTransport, type Transport } from '../wire/transport.js';
 import { PeerSource } from './peer-source.js';
+import type { PeerIdentity } from '../security/peer-identity.js';
 import { PieceStore, loadResumeState } from './piece-store.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RateMeter } from './rate-meter.js';
@@ -32,7 +33,7 @@ export interface DownloadOptions {
   destDir: string;
   /** Where the resume record lives (engine data dir). */
   stateDir: string;
-  self: { peerId: string; listenPort: number };
+  self: { peerId: string; listenPort: number; identity?: PeerIdentity | undefined };
   /** Who has this content right now (asks the trackers). */
   findPeers: (hash: string) => Promise<PeerAddress[]>;
   transport?: Transport;

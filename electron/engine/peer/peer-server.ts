@@ -5,15 +5,18 @@ import { peerRequest, type PeerRequest } from '../../../shared/protocol/messages
 import { EngineError, ProtocolError, errorCode, errorMessage } from '../errors.js';
 import { HASH_BYTES, pieceCount } from '../index/content-hash.js';
 import { silentLogger, type Logger } from '../logger.js';
-import type { FramedConnection } from '../wire/connection.js';
+import { normalizeAddress, type FramedConnection } from '../wire/connection.js';
+import { ConnectionGate } from '../wire/connection-gate.js';
 import { acceptHandshake } from '../wire/handshake.js';
 import { closeServer, listen, tcpTransport, type Transport } from '../wire/transport.js';
 import type { ContentSource, ServedContent } from './content-source.js';
 import { RateLimiter } from './rate-limiter.js';
+import type { PeerIdentity } from '../security/peer-identity.js';
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 const IDLE_TIMEOUT_MS = 60_000;
 const MAX_CONNECTIONS = 256;
+const MAX_CONNECTIONS_PER_ADDRESS = 16;
 /** Piece requests one connection may have queued; more get `busy`. */
 const MAX_QUEUED_REQUESTS = 64;
 /** Contents one connection may hold open at once. */
@@ -27,8 +30,12 @@ export interface PeerServerOptions {
   logger?: Logger;
   transport?: Transport;
   maxConnections?: number;
+  maxConnectionsPerAddress?: number;
+  /** Overrides the per-frame deadline (tests). */
+  frameDeadlineMs?: number;
   /** Global upload limit shared by every connection. */
   uploadLimiter?: RateLimiter;
+  identity?: PeerIdentity;
 }
 
 export interface PeerServerEvents {
@@ -44,6 +51,7 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
   private readonly logger: Logger;
+  private readonly gate: ConnectionGate;
   /** @internal */
   readonly limiter: RateLimiter;
 
@@ -51,6 +59,7 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     super();
     this.logger = options.logger ?? silentLogger;
     this.limiter = options.uploadLimiter ?? new RateLimiter(0);
+    this.gate = new ConnectionGate(options.maxConnections ?? MAX_CONNECTIONS, options.maxConnectionsPerAddress ?? MAX_CONNECTIONS_PER_ADDRESS);
     this.server = (options.transport ?? tcpTransport).createServer((socket) => this.onSocket(socket));
   }
 
@@ -70,12 +79,17 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
   }
 
   private onSocket(socket: net.Socket): void {
-    if (this.sockets.size >= (this.options.maxConnections ?? MAX_CONNECTIONS)) {
+    const admitted = this.gate.admit(normalizeAddress(socket.remoteAddress ?? ''));
+    if ('refused' in admitted) {
+      this.logger.debug(`refused ${socket.remoteAddress ?? '?'}: ${admitted.refused}`);
       socket.destroy();
       return;
     }
     this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      admitted.release();
+    });
     acceptHandshake(
       socket,
       peerRequest,
@@ -85,6 +99,8 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
         handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
         peerId: this.options.peerId,
         agent: 'p2pclient',
+        ...(this.options.frameDeadlineMs ? { frameDeadlineMs: this.options.frameDeadlineMs } : {}),
+        identity: this.options.identity,
       },
       (hello, conn) => {
         new ServingSession(conn, hello.peerId, this.options.source, this);

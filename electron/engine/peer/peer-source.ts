@@ -5,6 +5,7 @@ import { HASH_BYTES, contentHashOf, pieceCount } from '../index/content-hash.js'
 import type { FramedConnection } from '../wire/connection.js';
 import { clientHandshake } from '../wire/handshake.js';
 import type { Transport } from '../wire/transport.js';
+import type { PeerIdentity } from '../security/peer-identity.js';
 
 const CONNECT_TIMEOUT_MS = 5000;
 
@@ -30,7 +31,7 @@ export class PeerSource {
 
   static async connect(
     address: PeerAddress,
-    self: { peerId: string; listenPort: number },
+    self: { peerId: string; listenPort: number; identity?: PeerIdentity | undefined },
     transport: Transport,
     callTimeoutMs: number,
   ): Promise<PeerSource> {
@@ -38,7 +39,7 @@ export class PeerSource {
     const { conn, welcome } = await clientHandshake(socket, { peerId: self.peerId, listenPort: self.listenPort, agent: 'p2pclient' }, peerReply, {
       idleTimeoutMs: 0,
       callTimeoutMs,
-    });
+    }, self.identity);
     // The tracker listed this address for a given peer; someone else answering is not that peer.
     if (welcome.peerId !== address.peerId) {
       conn.close();

@@ -16,6 +16,7 @@ import type { FramedConnection } from '../wire/connection.js';
 import { clientHandshake } from '../wire/handshake.js';
 import { parseHostPort, tcpTransport, type Transport } from '../wire/transport.js';
 import { Backoff } from './retry-timer.js';
+import type { PeerIdentity } from '../security/peer-identity.js';
 
 const CONNECT_TIMEOUT_MS = 5000;
 const CALL_TIMEOUT_MS = 10_000;
@@ -33,6 +34,8 @@ export interface TrackerClientOptions {
   transport?: Transport;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** Proves our peer id over TLS. */
+  identity?: PeerIdentity;
 }
 
 export interface TrackerClientEvents {
@@ -219,6 +222,7 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
         { peerId: this.options.peerId, listenPort: this.options.listenPort, agent: 'p2pclient' },
         trackerReply,
         { idleTimeoutMs: 0, callTimeoutMs: CALL_TIMEOUT_MS },
+        this.options.identity,
       );
       if (this.stopped) {
         conn.close();

@@ -1,13 +1,14 @@
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
-import { randomBytes } from 'node:crypto';
 import { trackerRequest, type TrackerRequest } from '../../../shared/protocol/messages.js';
 import { ProtocolError, errorMessage } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { acceptHandshake } from '../wire/handshake.js';
-import type { FramedConnection } from '../wire/connection.js';
+import { normalizeAddress, type FramedConnection } from '../wire/connection.js';
+import { ConnectionGate } from '../wire/connection-gate.js';
 import { closeServer, listen, tcpTransport, type Transport } from '../wire/transport.js';
 import { TrackerState, type PeerRecord } from './tracker-state.js';
+import { PeerIdentity } from '../security/peer-identity.js';
 
 /** Peers send a ping at least this often; the tracker tells them in `welcome`. */
 export const DEFAULT_HEARTBEAT_MS = 4000;
@@ -15,6 +16,8 @@ export const DEFAULT_HEARTBEAT_MS = 4000;
 export const DEFAULT_PEER_TIMEOUT_MS = 12_000;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 const MAX_CONNECTIONS = 10_000;
+/** One host may hold this many tracker connections (a NAT with several peers, not one client hogging slots). */
+const MAX_CONNECTIONS_PER_ADDRESS = 32;
 
 export interface TrackerServerOptions {
   port: number;
@@ -22,8 +25,13 @@ export interface TrackerServerOptions {
   heartbeatMs?: number;
   peerTimeoutMs?: number;
   maxConnections?: number;
+  maxConnectionsPerAddress?: number;
+  /** Overrides the per-frame deadline (tests). */
+  frameDeadlineMs?: number;
   logger?: Logger;
   transport?: Transport;
+  /** The tracker's own identity (proved to peers over TLS); generated when absent. */
+  identity?: PeerIdentity;
 }
 
 export interface TrackerServerEvents {
@@ -36,7 +44,8 @@ export interface TrackerServerEvents {
 /** The tracker: accepts peer connections and answers announce, list and lookup. */
 export class TrackerServer extends EventEmitter<TrackerServerEvents> {
   readonly state = new TrackerState();
-  readonly peerId = randomBytes(16).toString('hex');
+  readonly identity: PeerIdentity;
+  readonly peerId: string;
   port = 0;
   private readonly server: net.Server;
   private readonly connections = new Set<net.Socket>();
@@ -44,14 +53,16 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
   private readonly logger: Logger;
   private readonly heartbeatMs: number;
   private readonly peerTimeoutMs: number;
-  private readonly maxConnections: number;
+  private readonly gate: ConnectionGate;
 
   constructor(private readonly options: TrackerServerOptions) {
     super();
     this.logger = options.logger ?? silentLogger;
+    this.identity = options.identity ?? PeerIdentity.generate();
+    this.peerId = this.identity.peerId;
     this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.peerTimeoutMs = options.peerTimeoutMs ?? DEFAULT_PEER_TIMEOUT_MS;
-    this.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
+    this.gate = new ConnectionGate(options.maxConnections ?? MAX_CONNECTIONS, options.maxConnectionsPerAddress ?? MAX_CONNECTIONS_PER_ADDRESS);
     this.server = (options.transport ?? tcpTransport).createServer((socket) => this.onSocket(socket));
   }
 
@@ -71,12 +82,17 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
   }
 
   private onSocket(socket: net.Socket): void {
-    if (this.connections.size >= this.maxConnections) {
+    const admitted = this.gate.admit(normalizeAddress(socket.remoteAddress ?? ''));
+    if ('refused' in admitted) {
+      this.logger.debug(`refused ${socket.remoteAddress ?? '?'}: ${admitted.refused}`);
       socket.destroy();
       return;
     }
     this.connections.add(socket);
-    socket.once('close', () => this.connections.delete(socket));
+    socket.once('close', () => {
+      this.connections.delete(socket);
+      admitted.release();
+    });
     let peer: PeerRecord | undefined;
     acceptHandshake(
       socket,
@@ -87,6 +103,8 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
         handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
         peerId: this.peerId,
         agent: 'p2ptracker',
+        ...(this.options.frameDeadlineMs ? { frameDeadlineMs: this.options.frameDeadlineMs } : {}),
+        identity: this.identity,
       },
       (hello, conn) => {
         if (hello.listenPort > 0) {

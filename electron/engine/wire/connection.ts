@@ -10,6 +10,8 @@ import { FRAME_CONTROL, FrameDecoder, encodeControl, encodePieceHeader } from '.
 const REPLY_TYPES = new Set(['welcome', 'ok', 'pong', 'listing', 'peers', 'meta', 'hashes', 'error']);
 /** Calls awaiting a reply on one connection; beyond this `call` refuses. */
 const MAX_PENDING_CALLS = 4096;
+/** A frame that has started must finish within this long: a slow-loris drip is cut off even though bytes keep coming. */
+export const FRAME_DEADLINE_MS = 30_000;
 
 export interface ConnectionOptions {
   /** Close after this long with no bytes in either direction. 0 disables. */
@@ -17,6 +19,8 @@ export interface ConnectionOptions {
   /** Default time a `call` waits for its reply. */
   callTimeoutMs: number;
   maxFrameBytes?: number;
+  /** Overrides FRAME_DEADLINE_MS (tests). */
+  frameDeadlineMs?: number;
 }
 
 interface PendingCall {
@@ -53,6 +57,7 @@ export class FramedConnection<In extends Incoming = Incoming> extends EventEmitt
   private readonly pendingPieces = new Map<number, PendingCall>();
   private nextId = 1;
   private schema: ZodType<unknown>;
+  private frameTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly socket: Socket,
@@ -135,6 +140,7 @@ export class FramedConnection<In extends Incoming = Incoming> extends EventEmitt
     if (this.closed) return;
     this.closed = true;
     this.closeReason = reason;
+    clearTimeout(this.frameTimer);
     const failure = reason ?? new EngineError('connection_closed', 'connection closed');
     for (const table of [this.pending, this.pendingPieces]) {
       for (const call of table.values()) {
@@ -182,6 +188,15 @@ export class FramedConnection<In extends Incoming = Incoming> extends EventEmitt
     } catch (err) {
       this.close(err instanceof ProtocolError ? err : new ProtocolError('bad_frame', errorMessage(err)));
       return;
+    }
+    // Progress resets the deadline; a partial frame with no progress runs it down.
+    if (frames.length > 0 && this.frameTimer) {
+      clearTimeout(this.frameTimer);
+      this.frameTimer = undefined;
+    }
+    if (this.decoder.pendingBytes > 0 && !this.frameTimer) {
+      this.frameTimer = setTimeout(() => this.close(new ProtocolError('timeout', 'frame not completed in time')), this.options.frameDeadlineMs ?? FRAME_DEADLINE_MS);
+      this.frameTimer.unref();
     }
     for (const frame of frames) {
       if (this.closed) return;

@@ -1,4 +1,5 @@
 import type net from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { ZodType } from 'zod';
 import { PROTOCOL_NAME, PROTOCOL_VERSIONS } from '../../../shared/protocol/limits.js';
 import {
@@ -8,6 +9,8 @@ import {
   type WelcomeMessage,
 } from '../../../shared/protocol/messages.js';
 import { EngineError, ProtocolError } from '../errors.js';
+import { peerIdOf, verifyIdentity, type PeerIdentity } from '../security/peer-identity.js';
+import type { IdentityProof } from '../../../shared/protocol/messages.js';
 import { FramedConnection, type ConnectionOptions } from './connection.js';
 
 /**
@@ -15,6 +18,29 @@ import { FramedConnection, type ConnectionOptions } from './connection.js';
  * with the versions it speaks, the accepting side answers `welcome` with the
  * highest common version, or `error` unsupported_version and closes.
  */
+
+const EKM_LABEL = 'EXPORTER-p2pshare-identity';
+
+/** Keying material unique to this TLS session, or undefined on a plain socket. */
+function sessionBinding(socket: net.Socket): Buffer | undefined {
+  const tlsSocket = socket as Partial<TLSSocket>;
+  return tlsSocket.encrypted && tlsSocket.exportKeyingMaterial ? tlsSocket.exportKeyingMaterial(32, EKM_LABEL, Buffer.alloc(0)) : undefined;
+}
+
+function prove(identity: PeerIdentity | undefined, binding: Buffer | undefined, role: 'client' | 'server'): IdentityProof | undefined {
+  if (!identity || !binding) return undefined;
+  return { key: identity.publicKeyRaw.toString('base64'), sig: identity.sign(Buffer.concat([binding, Buffer.from(role)])).toString('base64') };
+}
+
+/** Over TLS a peer must prove it owns the key its peer id is derived from; in open mode ids are only claimed. */
+function checkProof(peerId: string, proof: IdentityProof | undefined, binding: Buffer | undefined, role: 'client' | 'server'): string | undefined {
+  if (!binding) return undefined;
+  if (!proof) return 'missing identity proof';
+  const key = Buffer.from(proof.key, 'base64');
+  if (peerIdOf(key) !== peerId) return 'peer id does not match its identity key';
+  if (!verifyIdentity(key, Buffer.concat([binding, Buffer.from(role)]), Buffer.from(proof.sig, 'base64'))) return 'identity signature does not verify';
+  return undefined;
+}
 
 export function pickVersion(offered: readonly number[]): number | undefined {
   const common = PROTOCOL_VERSIONS.filter((v) => offered.includes(v));
@@ -26,8 +52,10 @@ export async function clientHandshake<In extends { type: string; id?: number }>(
   hello: Pick<HelloMessage, 'peerId' | 'listenPort' | 'agent'>,
   replySchema: ZodType<In>,
   options: ConnectionOptions,
+  identity?: PeerIdentity,
 ): Promise<{ conn: FramedConnection<In>; welcome: WelcomeMessage }> {
   const conn = new FramedConnection(socket, handshakeReply, options);
+  const binding = sessionBinding(socket);
   const welcome = await new Promise<WelcomeMessage>((resolve, reject) => {
     const timer = setTimeout(() => {
       conn.close(new EngineError('timeout', 'no handshake reply'));
@@ -37,9 +65,13 @@ export async function clientHandshake<In extends { type: string; id?: number }>(
       clearTimeout(timer);
       conn.off('close', onClose);
       if (message.type === 'welcome') {
+        const bad = checkProof(message.peerId, message.identity, binding, 'server');
         if (!(PROTOCOL_VERSIONS as readonly number[]).includes(message.version)) {
           conn.close();
           reject(new EngineError('unsupported_version', `remote chose protocol version ${message.version}, which we did not offer`));
+        } else if (bad) {
+          conn.close();
+          reject(new EngineError('bad_message', `remote failed to prove its identity: ${bad}`));
         } else resolve(message);
       } else {
         conn.close();
@@ -51,7 +83,8 @@ export async function clientHandshake<In extends { type: string; id?: number }>(
       reject(reason ?? new EngineError('connection_closed', 'closed during handshake'));
     };
     conn.once('close', onClose);
-    conn.send({ type: 'hello', protocol: PROTOCOL_NAME, versions: [...PROTOCOL_VERSIONS], ...hello });
+    const proof = prove(identity, binding, 'client');
+    conn.send({ type: 'hello', protocol: PROTOCOL_NAME, versions: [...PROTOCOL_VERSIONS], ...hello, ...(proof ? { identity: proof } : {}) });
   });
   return { conn: conn.setSchema(replySchema), welcome };
 }
@@ -63,10 +96,11 @@ export async function clientHandshake<In extends { type: string; id?: number }>(
 export function acceptHandshake<In extends { type: string; id?: number }>(
   socket: net.Socket,
   requestSchema: ZodType<In>,
-  options: ConnectionOptions & { handshakeTimeoutMs: number; peerId: string; agent: string },
+  options: ConnectionOptions & { handshakeTimeoutMs: number; peerId: string; agent: string; identity?: PeerIdentity | undefined },
   accept: (hello: HelloMessage, conn: FramedConnection<In>) => Partial<WelcomeMessage>,
 ): Promise<{ conn: FramedConnection<In>; hello: HelloMessage; version: number }> {
   const conn = new FramedConnection(socket, handshakeMessage, options);
+  const binding = sessionBinding(socket);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => conn.close(new EngineError('timeout', 'no hello within the handshake timeout')), options.handshakeTimeoutMs);
     timer.unref();
@@ -86,6 +120,11 @@ export function acceptHandshake<In extends { type: string; id?: number }>(
         conn.close(new ProtocolError('unsupported_version', `no common protocol version: we speak ${PROTOCOL_VERSIONS.join(',')}`));
         return;
       }
+      const bad = checkProof(message.peerId, message.identity, binding, 'client');
+      if (bad) {
+        conn.close(new ProtocolError('bad_message', `identity proof failed: ${bad}`));
+        return;
+      }
       const typed = conn.setSchema(requestSchema);
       let extra: Partial<WelcomeMessage>;
       try {
@@ -95,7 +134,8 @@ export function acceptHandshake<In extends { type: string; id?: number }>(
         return;
       }
       conn.off('close', onClose);
-      conn.send({ type: 'welcome', protocol: PROTOCOL_NAME, version, peerId: options.peerId, agent: options.agent, ...extra });
+      const proof = prove(options.identity, binding, 'server');
+      conn.send({ type: 'welcome', protocol: PROTOCOL_NAME, version, peerId: options.peerId, agent: options.agent, ...extra, ...(proof ? { identity: proof } : {}) });
       resolve({ conn: typed, hello: message, version });
     });
   });

@@ -1,0 +1,62 @@
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * A peer's long-term identity: an Ed25519 key pair kept in its data dir. Its
+ * peer id is the first 16 bytes of SHA-256 of the public key, so an id can't
+ * be claimed without the private key. Over TLS each side signs the session's
+ * exported keying material, binding the identity to that one connection.
+ */
+export class PeerIdentity {
+  readonly publicKeyRaw: Buffer;
+  readonly peerId: string;
+
+  private constructor(private readonly privateKey: KeyObject) {
+    this.publicKeyRaw = rawPublicKey(createPublicKey(privateKey));
+    this.peerId = peerIdOf(this.publicKeyRaw);
+  }
+
+  static generate(): PeerIdentity {
+    return new PeerIdentity(generateKeyPairSync('ed25519').privateKey);
+  }
+
+  /** Loads the identity stored in `dataDir`, creating it on first use. */
+  static async load(dataDir: string): Promise<PeerIdentity> {
+    const file = path.join(dataDir, 'identity.pem');
+    try {
+      return new PeerIdentity(createPrivateKey(await readFile(file, 'utf8')));
+    } catch {
+      const identity = PeerIdentity.generate();
+      await mkdir(dataDir, { recursive: true });
+      await writeFile(file, identity.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+      await chmod(file, 0o600);
+      return identity;
+    }
+  }
+
+  sign(data: Buffer): Buffer {
+    return sign(null, data, this.privateKey);
+  }
+}
+
+export function peerIdOf(publicKeyRaw: Buffer): string {
+  return createHash('sha256').update(publicKeyRaw).digest().subarray(0, 16).toString('hex');
+}
+
+export function verifyIdentity(publicKeyRaw: Buffer, data: Buffer, signature: Buffer): boolean {
+  if (publicKeyRaw.length !== 32 || signature.length !== 64) return false;
+  try {
+    const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, publicKeyRaw]), format: 'der', type: 'spki' });
+    return verify(null, data, key, signature);
+  } catch {
+    return false;
+  }
+}
+
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+function rawPublicKey(key: KeyObject): Buffer {
+  const der = key.export({ type: 'spki', format: 'der' });
+  return Buffer.from(der.subarray(der.length - 32));
+}

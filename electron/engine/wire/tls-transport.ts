@@ -1,0 +1,91 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import { EngineError } from '../errors.js';
+import { derivePsk, type NetworkKey } from '../security/network-key.js';
+import type { Transport } from './transport.js';
+
+/** TLS 1.3 only, with the SHA-256 suites an external PSK needs. */
+const CIPHERS = 'TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256';
+/** Fixed and public: the identity names the protocol, not the network, so it reveals nothing. */
+const PSK_IDENTITY = 'p2pshare/v1';
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+export type HandshakeFailureListener = (remote: string, reason: string) => void;
+
+export interface TlsTransportOptions {
+  onHandshakeFailure?: HandshakeFailureListener;
+  /** Sees every raw TCP socket before TLS (tests capture the ciphertext with it). */
+  tapRawSocket?: (socket: net.Socket) => void;
+}
+
+/**
+ * Every connection, peer to tracker and peer to peer, is TLS 1.3 with a
+ * pre-shared key derived from the network key: mutually authenticated (only a
+ * holder of the key completes the handshake) and encrypted, with no
+ * certificates. A wrong key fails the handshake on both sides.
+ */
+export function tlsTransport(key: NetworkKey, options: TlsTransportOptions = {}): Transport {
+  const { onHandshakeFailure, tapRawSocket } = options;
+  const psk = derivePsk(key);
+  const common = { ciphers: CIPHERS, minVersion: 'TLSv1.3' as const, maxVersion: 'TLSv1.3' as const };
+  return {
+    connect(host, port, timeoutMs) {
+      return new Promise<net.Socket>((resolve, reject) => {
+        const raw = net.connect({ host, port });
+        tapRawSocket?.(raw);
+        const socket = tls.connect({
+          socket: raw,
+          ...common,
+          pskCallback: () => ({ psk, identity: PSK_IDENTITY }),
+          checkServerIdentity: () => undefined, // the PSK authenticates the server; there is no certificate
+          servername: undefined,
+        });
+        const timer = setTimeout(() => {
+          socket.destroy();
+          reject(new EngineError('timeout', `secure connection to ${host}:${port} timed out after ${timeoutMs} ms`));
+        }, timeoutMs);
+        timer.unref();
+        socket.once('secureConnect', () => {
+          clearTimeout(timer);
+          socket.removeAllListeners('error');
+          resolve(socket);
+        });
+        socket.once('error', (err: NodeJS.ErrnoException) => {
+          clearTimeout(timer);
+          reject(describeFailure(err, `${host}:${port}`));
+        });
+        socket.once('close', () => {
+          clearTimeout(timer);
+          reject(new EngineError('wrong_key', `${host}:${port} closed the connection during the secure handshake (not a p2pshare node, or one with another network key)`));
+        });
+      });
+    },
+    createServer(onSocket) {
+      const server = tls.createServer(
+        {
+          ...common,
+          handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+          pskCallback: (_socket, identity) => (identity === PSK_IDENTITY ? psk : null),
+        },
+        onSocket,
+      );
+      if (tapRawSocket) server.on('connection', (raw: net.Socket) => tapRawSocket(raw));
+      server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
+        onHandshakeFailure?.(socket.remoteAddress ?? '?', describeFailure(err, socket.remoteAddress ?? '?').message);
+      });
+      return server;
+    },
+  };
+}
+
+function describeFailure(err: NodeJS.ErrnoException, remote: string): EngineError {
+  const code = err.code ?? '';
+  if (code === 'ERR_SSL_BINDER_DOES_NOT_VERIFY' || code === 'ERR_SSL_SSLV3_ALERT_ILLEGAL_PARAMETER' || code.includes('DECRYPT')) {
+    return new EngineError('wrong_key', `${remote} uses a different network key: check -key / -keyfile (or the invite you joined with)`, { cause: err });
+  }
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || code === 'ECONNRESET') {
+    return new EngineError('wrong_key', `${remote} did not speak TLS: it runs in open mode (-open) or is not a p2pshare node`, { cause: err });
+  }
+  if (code === 'ECONNREFUSED') return new EngineError('connection_closed', `cannot connect to ${remote}: connection refused`, { cause: err });
+  return new EngineError('connection_closed', `secure connection with ${remote} failed: ${code || err.message}`, { cause: err });
+}
