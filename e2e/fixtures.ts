@@ -69,6 +69,7 @@ export const test = base.extend<Fixtures>({
             downloads: [],
           }),
         );
+        await writeFile(path.join(o.dataDir, 'network.key'), `${net.key}\n`, { mode: 0o600 });
         const launch = async () => {
           const app = await _electron.launch({ executablePath: ELECTRON_BINARY, args: [ROOT], env: { ...process.env, P2P_USER_DATA: o.dataDir } });
           closers.push(() => app.close());

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { expect, test } from './fixtures';
 import { TrackerClient } from '../dist/electron/engine/tracker/tracker-client.js';
+import { tlsTransport } from '../dist/electron/engine/wire/tls-transport.js';
+import { parseNetworkKey } from '../dist/electron/engine/security/network-key.js';
+import { PeerIdentity } from '../dist/electron/engine/security/peer-identity.js';
 
 const ROWS = 100_000;
 
@@ -13,7 +16,15 @@ test('a listing of 100,000 files stays virtualized, scrolls to the end and filte
     size: 1000 + i,
     hash: randomBytes(32).toString('hex'),
   }));
-  const announcer = new TrackerClient({ address: `127.0.0.1:${tracker.port}`, peerId: 'ab'.repeat(16), listenPort: 1, files: () => files });
+  const identity = PeerIdentity.generate();
+  const announcer = new TrackerClient({
+    address: `127.0.0.1:${tracker.port}`,
+    peerId: identity.peerId,
+    identity,
+    listenPort: 1,
+    files: () => files,
+    transport: tlsTransport(parseNetworkKey(net.key)),
+  });
   announcer.start();
   try {
     await announcer.waitConnected(10_000);

@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Engine, type EngineOptions } from '../../electron/engine/engine.js';
 import { TrackerServer } from '../../electron/engine/tracker/tracker-server.js';
+import type { NetworkKey } from '../../electron/engine/security/network-key.js';
+import { tlsTransport } from '../../electron/engine/wire/tls-transport.js';
 
 /** Everything a test opened, closed in reverse order by `cleanup()`. */
 export class Fixtures {
@@ -29,8 +31,10 @@ export class Fixtures {
     return dir;
   }
 
-  async tracker(options: Partial<ConstructorParameters<typeof TrackerServer>[0]> = {}): Promise<TrackerServer> {
-    const tracker = new TrackerServer({ port: 0, host: '127.0.0.1', ...options });
+  /** A tracker on 127.0.0.1; `networkKey` makes it TLS-only. */
+  async tracker(options: Partial<ConstructorParameters<typeof TrackerServer>[0]> & { networkKey?: NetworkKey } = {}): Promise<TrackerServer> {
+    const { networkKey, ...rest } = options;
+    const tracker = new TrackerServer({ port: 0, host: '127.0.0.1', ...(networkKey ? { transport: tlsTransport(networkKey) } : {}), ...rest });
     await tracker.start();
     this.defer(() => tracker.stop());
     return tracker;

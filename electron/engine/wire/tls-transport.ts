@@ -1,4 +1,4 @@
-import net from 'node:net';
+import type net from 'node:net';
 import tls from 'node:tls';
 import { EngineError } from '../errors.js';
 import { derivePsk, type NetworkKey } from '../security/network-key.js';
@@ -14,8 +14,6 @@ export type HandshakeFailureListener = (remote: string, reason: string) => void;
 
 export interface TlsTransportOptions {
   onHandshakeFailure?: HandshakeFailureListener;
-  /** Sees every raw TCP socket before TLS (tests capture the ciphertext with it). */
-  tapRawSocket?: (socket: net.Socket) => void;
 }
 
 /**
@@ -25,16 +23,15 @@ export interface TlsTransportOptions {
  * certificates. A wrong key fails the handshake on both sides.
  */
 export function tlsTransport(key: NetworkKey, options: TlsTransportOptions = {}): Transport {
-  const { onHandshakeFailure, tapRawSocket } = options;
+  const { onHandshakeFailure } = options;
   const psk = derivePsk(key);
   const common = { ciphers: CIPHERS, minVersion: 'TLSv1.3' as const, maxVersion: 'TLSv1.3' as const };
   return {
     connect(host, port, timeoutMs) {
       return new Promise<net.Socket>((resolve, reject) => {
-        const raw = net.connect({ host, port });
-        tapRawSocket?.(raw);
         const socket = tls.connect({
-          socket: raw,
+          host,
+          port,
           ...common,
           pskCallback: () => ({ psk, identity: PSK_IDENTITY }),
           checkServerIdentity: () => undefined, // the PSK authenticates the server; there is no certificate
@@ -69,7 +66,6 @@ export function tlsTransport(key: NetworkKey, options: TlsTransportOptions = {})
         },
         onSocket,
       );
-      if (tapRawSocket) server.on('connection', (raw: net.Socket) => tapRawSocket(raw));
       server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
         onHandshakeFailure?.(socket.remoteAddress ?? '?', describeFailure(err, socket.remoteAddress ?? '?').message);
       });
