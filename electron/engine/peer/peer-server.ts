@@ -47,6 +47,8 @@ export interface PeerServerEvents {
 /** Serves pieces of announced content to other peers. */
 export class PeerServer extends EventEmitter<PeerServerEvents> {
   port = 0;
+  /** Frames received from closed connections (ops figures; the fuzz test counts with it). */
+  framesReceived = 0;
   uploadedBytes = 0;
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
@@ -101,6 +103,7 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
         agent: 'p2pclient',
         ...(this.options.frameDeadlineMs ? { frameDeadlineMs: this.options.frameDeadlineMs } : {}),
         identity: this.options.identity,
+        observe: (conn) => conn.once('close', () => (this.framesReceived += conn.framesIn)),
       },
       (hello, conn) => {
         new ServingSession(conn, hello.peerId, this.options.source, this);

@@ -47,6 +47,8 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
   readonly identity: PeerIdentity;
   readonly peerId: string;
   port = 0;
+  /** Frames received from closed connections (ops figures; the fuzz test counts with it). */
+  framesReceived = 0;
   private readonly server: net.Server;
   private readonly connections = new Set<net.Socket>();
   private readonly sessions = new Map<PeerRecord, FramedConnection<TrackerRequest>>();
@@ -105,6 +107,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
         agent: 'p2ptracker',
         ...(this.options.frameDeadlineMs ? { frameDeadlineMs: this.options.frameDeadlineMs } : {}),
         identity: this.identity,
+        observe: (conn) => conn.once('close', () => (this.framesReceived += conn.framesIn)),
       },
       (hello, conn) => {
         if (hello.listenPort > 0) {

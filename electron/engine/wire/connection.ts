@@ -51,6 +51,8 @@ export class FramedConnection<In extends Incoming = Incoming> extends EventEmitt
   closeReason: Error | undefined;
   bytesIn = 0;
   bytesOut = 0;
+  /** Frames read from the remote, counting one that was rejected as malformed. */
+  framesIn = 0;
 
   private readonly decoder: FrameDecoder;
   private readonly pending = new Map<number, PendingCall>();
@@ -185,7 +187,9 @@ export class FramedConnection<In extends Incoming = Incoming> extends EventEmitt
     let frames;
     try {
       frames = this.decoder.push(chunk);
+      this.framesIn += frames.length;
     } catch (err) {
+      this.framesIn++;
       this.close(err instanceof ProtocolError ? err : new ProtocolError('bad_frame', errorMessage(err)));
       return;
     }

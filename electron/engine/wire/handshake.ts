@@ -96,10 +96,18 @@ export async function clientHandshake<In extends { type: string; id?: number }>(
 export function acceptHandshake<In extends { type: string; id?: number }>(
   socket: net.Socket,
   requestSchema: ZodType<In>,
-  options: ConnectionOptions & { handshakeTimeoutMs: number; peerId: string; agent: string; identity?: PeerIdentity | undefined },
+  options: ConnectionOptions & {
+    handshakeTimeoutMs: number;
+    peerId: string;
+    agent: string;
+    identity?: PeerIdentity | undefined;
+    /** Sees the connection from its first byte (servers count frames with it). */
+    observe?: (conn: FramedConnection<{ type: string; id?: number }>) => void;
+  },
   accept: (hello: HelloMessage, conn: FramedConnection<In>) => Partial<WelcomeMessage>,
 ): Promise<{ conn: FramedConnection<In>; hello: HelloMessage; version: number }> {
   const conn = new FramedConnection(socket, handshakeMessage, options);
+  options.observe?.(conn);
   const binding = sessionBinding(socket);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => conn.close(new EngineError('timeout', 'no hello within the handshake timeout')), options.handshakeTimeoutMs);
