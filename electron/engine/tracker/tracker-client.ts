@@ -135,8 +135,7 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
       const timer = setTimeout(() => {
         this.off('connected', onConnected);
         reject(new EngineError('tracker_unreachable', `tracker ${this.address} did not answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-      timer.unref();
+      }, timeoutMs); // not unref'd: someone is waiting on this, so the process must stay up for it
       const onConnected = () => {
         clearTimeout(timer);
         resolve();

@@ -67,20 +67,24 @@ export function tlsTransport(key: NetworkKey, options: TlsTransportOptions = {})
         onSocket,
       );
       server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
-        onHandshakeFailure?.(socket.remoteAddress ?? '?', describeFailure(err, socket.remoteAddress ?? '?').message);
+        onHandshakeFailure?.(socket.remoteAddress ?? '?', describeFailure(err, socket.remoteAddress ?? '?', 'server').message);
       });
       return server;
     },
   };
 }
 
-function describeFailure(err: NodeJS.ErrnoException, remote: string): EngineError {
+function describeFailure(err: NodeJS.ErrnoException, remote: string, side: 'client' | 'server' = 'client'): EngineError {
   const code = err.code ?? '';
   if (code === 'ERR_SSL_BINDER_DOES_NOT_VERIFY' || code === 'ERR_SSL_SSLV3_ALERT_ILLEGAL_PARAMETER' || code.includes('DECRYPT')) {
-    return new EngineError('wrong_key', `${remote} uses a different network key: check -key / -keyfile (or the invite you joined with)`, { cause: err });
+    return side === 'server'
+      ? new EngineError('wrong_key', `${remote} tried to connect with a different network key`, { cause: err })
+      : new EngineError('wrong_key', `${remote} uses a different network key: check -key / -keyfile (or the invite you joined with)`, { cause: err });
   }
-  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || code === 'ECONNRESET') {
-    return new EngineError('wrong_key', `${remote} did not speak TLS: it runs in open mode (-open) or is not a p2pshare node`, { cause: err });
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || code === 'ECONNRESET' || code === 'ERR_SSL_NO_SHARED_CIPHER') {
+    return side === 'server'
+      ? new EngineError('wrong_key', `${remote} connected without TLS or without the network key (an open-mode client, or not a p2pshare node)`, { cause: err })
+      : new EngineError('wrong_key', `${remote} did not speak TLS: it runs in open mode (-open) or is not a p2pshare node`, { cause: err });
   }
   if (code === 'ECONNREFUSED') return new EngineError('connection_closed', `cannot connect to ${remote}: connection refused`, { cause: err });
   return new EngineError('connection_closed', `secure connection with ${remote} failed: ${code || err.message}`, { cause: err });
