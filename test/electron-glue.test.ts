@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { registerIpc } from '../electron/main/ipc.js';
 import { appProtocolHandler } from '../electron/main/protocol.js';
 import { isTrustedSender, lockDownContents, lockDownSession } from '../electron/main/security.js';
-import { APP_URL, CONTENT_SECURITY_POLICY, mainWindowOptions } from '../electron/main/window.js';
+import { APP_URL, CONTENT_SECURITY_POLICY, createMainWindow } from '../electron/main/window.js';
+import type { BrowserWindowConstructorOptions } from 'electron';
 import { AppHost } from '../electron/host/app-host.js';
 import { browserIntegration } from '../electron/host/desktop-integration.js';
 import { EVENT_CHANNELS, REQUEST_CHANNELS } from '../shared/ipc/contract.js';
@@ -34,7 +35,10 @@ async function realHost(): Promise<AppHost> {
 
 describe('Electron window', () => {
   it('runs the renderer isolated, sandboxed, without Node, from the app scheme', () => {
-    const options = mainWindowOptions('/x/preload.cjs');
+    class FakeWindow {
+      constructor(readonly options: BrowserWindowConstructorOptions) {}
+    }
+    const { options } = createMainWindow(FakeWindow, '/x/preload.cjs');
     expect(options.webPreferences).toMatchObject({
       preload: '/x/preload.cjs',
       contextIsolation: true,

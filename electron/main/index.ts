@@ -14,7 +14,7 @@ import { electronIntegration } from './desktop-integration.js';
 import { registerIpc } from './ipc.js';
 import { appProtocolHandler } from './protocol.js';
 import { lockDownContents, lockDownSession } from './security.js';
-import { APP_SCHEME, APP_URL, mainWindowOptions } from './window.js';
+import { APP_SCHEME, APP_URL, createMainWindow } from './window.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DIST = path.resolve(here, '../..'); // dist/
@@ -36,7 +36,7 @@ let quitting = false;
 
 function showWindow(): void {
   if (!win || win.isDestroyed()) {
-    win = new BrowserWindow(mainWindowOptions(PRELOAD, ICON));
+    win = createMainWindow(BrowserWindow, PRELOAD, ICON);
     lockDownContents(win.webContents);
     win.once('ready-to-show', () => win?.show());
     win.on('close', (event) => {
