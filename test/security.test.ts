@@ -2,7 +2,6 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../electron/engine/engine.js';
-import { EngineError } from '../electron/engine/errors.js';
 import { generateNetworkKey, type NetworkKey } from '../electron/engine/security/network-key.js';
 import { PeerIdentity } from '../electron/engine/security/peer-identity.js';
 import { PeerSource } from '../electron/engine/peer/peer-source.js';

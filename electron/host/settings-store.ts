@@ -5,13 +5,15 @@ import { settingsSchema, type Settings } from '../../shared/ipc/contract.js';
 
 const persisted = z.object({
   version: z.literal(1),
-  settings: settingsSchema,
+  // Partial: a file from an older version lacks newer settings, which take their defaults.
+  settings: settingsSchema.partial(),
   folders: z.array(z.string()),
   downloads: z.array(
     z.object({ hash: z.string(), name: z.string(), size: z.number(), destDir: z.string(), paused: z.boolean(), done: z.boolean().default(false) }),
   ),
 });
-export type PersistedState = z.infer<typeof persisted>;
+/** On disk settings may be partial (older files); in memory they are always complete. */
+export type PersistedState = Omit<z.infer<typeof persisted>, 'settings'> & { settings: Settings };
 export type PersistedDownload = PersistedState['downloads'][number];
 
 /**
@@ -41,7 +43,7 @@ export class SettingsStore {
     }
     try {
       const saved = persisted.parse(JSON.parse(text));
-      this.state = { ...saved, settings: { ...this.state.settings, ...saved.settings } };
+      this.state = { ...saved, settings: { ...this.state.settings, ...stripUndefined(saved.settings) } as Settings };
     } catch {
       // A damaged file: keep it aside for the person to inspect, start from defaults.
       await rename(this.file, `${this.file}.damaged`).catch(() => {});
@@ -68,4 +70,8 @@ export class SettingsStore {
     });
     return this.writing;
   }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

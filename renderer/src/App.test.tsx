@@ -67,6 +67,37 @@ describe('App shell', () => {
     expect(bar.textContent).toContain('3.00 MiB/s');
   });
 
+  it('open mode: a warning across the app with a way to Settings, and the status bar says so', async () => {
+    const { host } = await renderWithHost(<App />, { settings: { openMode: true } });
+    const banner = () => screen.queryAllByRole('alert').find((el) => el.textContent?.includes('Open mode:'));
+    expect(banner()!.textContent).toBe('Open mode: connections are not encrypted and anyone who can reach this machine can list and download your files.Settings');
+    expect(screen.getByRole('main').firstElementChild).toBe(banner());
+    const bar = screen.getByRole('contentinfo', { name: 'Status' });
+    expect(within(bar).getByText('Open mode')).toBeTruthy();
+    expect(bar.textContent).not.toContain('Private network');
+    fireEvent.click(within(banner()!).getByRole('button', { name: 'Settings' }));
+    expect(screen.getByRole('heading', { level: 1, name: 'Settings' })).toBeTruthy();
+    const toggle = screen.getByRole('switch', { name: 'Open mode' });
+    expect(toggle.getAttribute('aria-checked')).toBe('true');
+    await vi.waitFor(() => expect(document.activeElement).toBe(toggle));
+    // Already there: the banner stays, its button goes.
+    expect(within(banner()!).queryByRole('button')).toBeNull();
+    // Private again: the banner goes, the status bar says so.
+    act(() => host.emit('status:changed', { ...host.status, secure: true }));
+    expect(banner()).toBeUndefined();
+    expect(within(bar).getByText('Private network')).toBeTruthy();
+  });
+
+  it('a private network: no banner, and a lock in the status bar; the banner comes with status.secure false', async () => {
+    const { host } = await renderWithHost(<App />);
+    expect(screen.queryByText(/connections are not encrypted/)).toBeNull();
+    const bar = screen.getByRole('contentinfo', { name: 'Status' });
+    expect(within(bar).getByText('Private network')).toBeTruthy();
+    act(() => host.emit('status:changed', { ...host.status, secure: false }));
+    expect(screen.getByRole('alert').textContent).toContain('Open mode: connections are not encrypted');
+    expect(within(bar).getByText('Open mode')).toBeTruthy();
+  });
+
   it('a finished download shows a toast, and a browser notification when allowed', async () => {
     const shown: Array<{ title: string; body?: string }> = [];
     vi.stubGlobal(

@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { Button } from './components/Button';
 import { ConnectionBanner } from './components/ConnectionBanner';
 import { EmptyState } from './components/EmptyState';
+import { OpenModeBanner } from './components/OpenModeBanner';
 import { Sidebar } from './components/Sidebar';
 import { Spinner } from './components/Spinner';
 import { StatusBar } from './components/StatusBar';
@@ -74,6 +75,7 @@ export function App() {
     <div className="app">
       <Sidebar />
       <main className="main" id="main">
+        <OpenModeBanner />
         <ConnectionBanner />
         <CurrentView />
       </main>

@@ -9,6 +9,7 @@ import './styles/layout.css';
 import './styles/network.css';
 import './styles/lists.css';
 import './styles/settings.css';
+import './styles/security.css';
 
 // Paint in the last known theme before the host answers, then let the saved setting take over.
 applyTheme(rememberedTheme());

@@ -29,7 +29,7 @@ export const settingsSchema = z.object({
   hostTracker: z.boolean(),
   hostTrackerPort: port,
   /** No key, no encryption: anyone who can connect may list and download. */
-  openMode: z.boolean().default(false),
+  openMode: z.boolean(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

@@ -1,4 +1,4 @@
-import type { ButtonHTMLAttributes } from 'react';
+import type { ButtonHTMLAttributes, Ref } from 'react';
 import { Icon, type IconName } from './Icon';
 import { Spinner } from './Spinner';
 
@@ -9,6 +9,7 @@ interface ButtonProps extends Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'typ
   /** Shows a spinner in place of the icon and disables the button. */
   busy?: boolean;
   type?: 'button' | 'submit';
+  ref?: Ref<HTMLButtonElement>;
 }
 
 /** Icon + text button; the text is the accessible name. */

@@ -29,8 +29,11 @@ async function copyText(text: string): Promise<boolean> {
   return ok;
 }
 
-/** A monospace value with a copy button; says "Copied" for a moment after a click. */
-export function CopyChip({ text }: { text: string }) {
+/**
+ * A monospace value with a copy button; says "Copied" for a moment after a click.
+ * `label` names the button (default "Copy TEXT"); `display` is what shows, when that differs from what is copied.
+ */
+export function CopyChip({ text, label, display }: { text: string; label?: string; display?: string }) {
   const [copied, setCopied] = useState(false);
   useEffect(() => {
     if (!copied) return;
@@ -38,8 +41,14 @@ export function CopyChip({ text }: { text: string }) {
     return () => clearTimeout(timer);
   }, [copied]);
   return (
-    <button type="button" className={copied ? 'chip chip-copied' : 'chip'} aria-label={`Copy ${text}`} title="Copy" onClick={() => void copyText(text).then(setCopied)}>
-      <span className="mono">{text}</span>
+    <button
+      type="button"
+      className={copied ? 'chip chip-copied' : 'chip'}
+      aria-label={label ?? `Copy ${text}`}
+      title="Copy"
+      onClick={() => void copyText(text).then(setCopied)}
+    >
+      <span className="mono">{display ?? text}</span>
       <Icon name={copied ? 'check' : 'copy'} size={13} />
       <span className="sr-only" aria-live="polite">
         {copied ? 'Copied' : ''}

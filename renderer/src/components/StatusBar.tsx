@@ -2,7 +2,7 @@ import { formatCount, formatRate } from '../format';
 import { useStatusStore } from '../stores/status-store';
 import { Icon } from './Icon';
 
-/** Bottom bar: tracker connections, peers, transfer rates, listening port. Not a live region: it changes every second. */
+/** Bottom bar: network privacy, tracker connections, peers, transfer rates, listening port. Not a live region: it changes every second. */
 export function StatusBar() {
   const status = useStatusStore((s) => s.status);
   if (!status) return <footer className="statusbar" aria-label="Status" />;
@@ -23,6 +23,17 @@ export function StatusBar() {
         ))}
       </ul>
       <div className="status-right">
+        {status.secure ? (
+          <span className="status-item status-secure" title="Connections are encrypted with the network key">
+            <Icon name="lock" size={13} />
+            Private network
+          </span>
+        ) : (
+          <span className="status-item status-open" title="Connections are not encrypted, and anyone who can reach this machine can list and download your files">
+            <Icon name="unlock" size={13} />
+            Open mode
+          </span>
+        )}
         <span className="status-item">
           {formatCount(status.peersOnline)} {status.peersOnline === 1 ? 'peer' : 'peers'} online
         </span>

@@ -1,3 +1,5 @@
+import type { Ref } from 'react';
+
 /** An on/off switch (role=switch); name it with `labelledBy` pointing at visible text. */
 export function Switch({
   checked,
@@ -6,6 +8,8 @@ export function Switch({
   describedBy,
   busy = false,
   disabled = false,
+  id,
+  ref,
 }: {
   checked: boolean;
   onChange: (next: boolean) => void;
@@ -13,9 +17,13 @@ export function Switch({
   describedBy?: string;
   busy?: boolean;
   disabled?: boolean;
+  id?: string;
+  ref?: Ref<HTMLButtonElement>;
 }) {
   return (
     <button
+      ref={ref}
+      id={id}
       type="button"
       role="switch"
       className={`switch${checked ? ' switch-on' : ''}${busy ? ' switch-busy' : ''}`}

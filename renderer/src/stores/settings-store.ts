@@ -4,7 +4,8 @@ import { ApiError, call, errorText } from '../api';
 import { useStatusStore } from './status-store';
 
 export type SettingsField = keyof Settings;
-export type SettingsSection = 'network' | 'transfers' | 'appearance';
+/** 'security' is open mode: a switch that applies at once, apart from the Network section's Save. */
+export type SettingsSection = 'network' | 'transfers' | 'appearance' | 'security';
 export type SettingsPatch = Partial<Omit<Settings, 'hostTracker'>>;
 
 export interface SettingsState {

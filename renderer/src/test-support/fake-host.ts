@@ -5,6 +5,7 @@ import type {
   EventChannel,
   EventPayload,
   HostCapabilities,
+  InviteInfo,
   ListingRow,
   NetworkStatus,
   P2PApi,
@@ -14,6 +15,7 @@ import type {
   Settings,
   SharedFolder,
 } from '../../../shared/ipc/contract';
+import { inviteLink, parseInvite } from '../../../shared/ipc/invite';
 
 /**
  * An in-memory P2PApi for component and store tests: the renderer's real
@@ -73,7 +75,11 @@ export const DEFAULT_SETTINGS: Settings = {
   downloadLimitKiB: 0,
   hostTracker: false,
   hostTrackerPort: 6969,
+  openMode: false,
 };
+
+/** The fake network's key (a well-formed one: 43 base64url characters). */
+export const FAKE_KEY = 'k3yK3yk3yK3yk3yK3yk3yK3yk3yK3yk3yK3yk3yK3y0';
 
 export interface FakeHostOptions {
   mode?: HostCapabilities['mode'];
@@ -91,6 +97,8 @@ export class FakeHost implements P2PApi {
   folders: SharedFolder[];
   capabilities: HostCapabilities;
   status: NetworkStatus;
+  /** The network key invites carry; `network:join` replaces it. */
+  key = FAKE_KEY;
   private readonly failures = new Map<RequestChannel, { code: string; message: string }>();
   private readonly listeners = new Map<string, Set<(payload: never) => void>>();
   /** Swap a handler to control timing or results in one test. */
@@ -104,6 +112,7 @@ export class FakeHost implements P2PApi {
     this.downloads = options.downloads ?? [];
     this.folders = options.folders ?? [];
     this.status = {
+      secure: !this.settings.openMode,
       trackers: [{ address: '192.168.1.20:6969', connected: true }],
       peersOnline: 4,
       uploadRate: 0,
@@ -148,6 +157,8 @@ export class FakeHost implements P2PApi {
       'downloads:reveal': () => null,
       'settings:update': (patch) => {
         this.settings = { ...this.settings, ...patch };
+        // Like the real host: open mode rebuilds the network, and the new status follows.
+        if (patch.openMode !== undefined) this.pushStatus({ secure: !patch.openMode });
         return structuredClone(this.settings);
       },
       'tracker:setHosting': ({ enabled, port }) => {
@@ -156,6 +167,22 @@ export class FakeHost implements P2PApi {
         const hosted = { running: enabled, port: p, addresses: enabled ? [`192.168.1.5:${p}`, `10.0.0.7:${p}`] : [], peers: enabled ? 2 : 0 };
         this.status = { ...this.status, hostedTracker: hosted };
         return hosted;
+      },
+      'network:invite': () => {
+        if (this.settings.openMode) throw new HostError('wrong_key', 'Open mode has no key: anyone can join with the tracker address alone.');
+        const tracker = this.status.hostedTracker.running ? (this.status.hostedTracker.addresses[0] ?? `127.0.0.1:${this.status.hostedTracker.port}`) : this.settings.trackers[0];
+        if (!tracker) throw new HostError('tracker_unreachable', 'Host a tracker or set one in Settings first: an invite names the tracker to join.');
+        return fakeInvite(tracker, this.key);
+      },
+      'network:join': ({ invite }) => {
+        const parsed = parseInvite(invite);
+        if ('error' in parsed) throw new HostError('bad_message', parsed.error);
+        this.key = parsed.key;
+        this.settings = { ...this.settings, trackers: [parsed.tracker], openMode: false };
+        this.pushStatus({ secure: true });
+        const settings = structuredClone(this.settings);
+        queueMicrotask(() => this.emit('settings:changed', structuredClone(settings)));
+        return settings;
       },
     };
   }
@@ -214,6 +241,13 @@ export class FakeHost implements P2PApi {
     return n;
   }
 
+  /** Changes the status and pushes it, as the host does after a change. */
+  private pushStatus(patch: Partial<NetworkStatus>): void {
+    this.status = { ...this.status, ...patch };
+    const status = structuredClone(this.status);
+    queueMicrotask(() => this.emit('status:changed', status));
+  }
+
   private setState(hash: string, state: DownloadRow['state']): null {
     const row = this.downloads.find((d) => d.hash === hash);
     if (!row) throw new HostError('not_found', 'No such download.');
@@ -228,4 +262,10 @@ export class FakeHost implements P2PApi {
     this.downloads = this.downloads.filter((d) => d.hash !== hash);
     return null;
   }
+}
+
+/** What the host answers to `network:invite`: the QR code is a stand-in SVG that names the link. */
+export function fakeInvite(tracker: string, key: string = FAKE_KEY): InviteInfo {
+  const link = inviteLink({ tracker, key });
+  return { tracker, key, link, qrSvg: `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 29 29"><desc>${link}</desc><path d="M0 0h7v7H0z"/></svg>` };
 }

@@ -93,7 +93,8 @@ describe('SettingsView', () => {
     await flush();
     expect(host.callsTo('tracker:setHosting').at(-1)).toEqual({ enabled: false });
     expect(toggle.getAttribute('aria-checked')).toBe('false');
-    expect(screen.queryByRole('button', { name: /^Copy / })).toBeNull();
+    expect(screen.queryByRole('list', { name: 'Addresses of this tracker' })).toBeNull();
+    expect(screen.queryByRole('button', { name: /^Copy \d/ })).toBeNull();
   });
 
   it('a tracker that cannot start leaves the switch off and says why', async () => {

@@ -2,6 +2,9 @@ import { Button } from '../../components/Button';
 import { useSettingsStore, type SettingsPatch } from '../../stores/settings-store';
 import { Field, SavedNote, Section, parseInteger, useDraft } from './fields';
 import { HostTracker } from './HostTracker';
+import { InvitePanel } from './InvitePanel';
+import { JoinNetwork } from './JoinNetwork';
+import { OpenMode } from './OpenMode';
 
 /** The host accepts at most this many tracker addresses, each 3–300 characters. */
 const MAX_TRACKERS = 16;
@@ -115,6 +118,10 @@ export function NetworkSection() {
         onPortApplied={() => draft.reset(['hostTrackerPort'])}
         portError={errors.hostTrackerPort}
       />
+      <InvitePanel />
+      {/* Joining sets the trackers: an unsaved edit of them would only hide the new ones. */}
+      <JoinNetwork onJoined={() => draft.reset(['trackers'])} />
+      <OpenMode />
     </Section>
   );
 }

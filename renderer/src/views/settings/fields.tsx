@@ -3,7 +3,7 @@ import { Icon } from '../../components/Icon';
 import { sentence } from '../../format';
 import { useSettingsStore, type SettingsSection } from '../../stores/settings-store';
 
-/** How long "Saved" stays next to a section's Save button. */
+/** How long "Saved" (or "Joined") stays on screen. */
 const SAVED_NOTE_MS = 2500;
 
 interface FieldIds {
@@ -51,18 +51,25 @@ export function Section({ title, description, footer, children }: { title: strin
 
 export function SavedNote({ section }: { section: SettingsSection }) {
   const savedAt = useSettingsStore((s) => s.savedAt[section]);
+  return <FlashNote at={savedAt}>Saved</FlashNote>;
+}
+
+/** A check mark and a word ("Saved", "Joined") for a moment after `at` changes; a polite live region. */
+export function FlashNote({ at, children }: { at: number | null | undefined; children: ReactNode }) {
   const [visible, setVisible] = useState(false);
   useEffect(() => {
-    if (!savedAt) return;
+    // Measured from `at`, so a view opened later does not say it again.
+    const left = at ? at + SAVED_NOTE_MS - Date.now() : 0;
+    if (left <= 0) return;
     setVisible(true);
-    const timer = setTimeout(() => setVisible(false), SAVED_NOTE_MS);
+    const timer = setTimeout(() => setVisible(false), left);
     return () => clearTimeout(timer);
-  }, [savedAt]);
+  }, [at]);
   return (
     <span className="saved-note" role="status">
       {visible && (
         <>
-          <Icon name="check" size={14} /> Saved
+          <Icon name="check" size={14} /> {children}
         </>
       )}
     </span>
