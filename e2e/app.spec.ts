@@ -183,3 +183,37 @@ test('the views work from the keyboard', async ({ net, openApp }) => {
   await go(page, 'Downloads');
   await expect(page.getByRole('listitem', { name: 'beta.txt' })).toContainText(/done/i);
 });
+
+test('one app invites, another joins with the invite and sees its files', async ({ net, openApp }, testInfo) => {
+  test.skip(testInfo.project.name !== 'browser', 'two app instances side by side: the browser project runs them as two headless hosts');
+  const tracker = await net.tracker();
+  const hostFolder = await net.tempDir();
+  await randomFile(path.join(hostFolder, 'shared by the inviter.txt'), 4000);
+  const inviter = await openApp({ folder: hostFolder, dataDir: await net.tempDir(), trackers: [`127.0.0.1:${tracker.port}`] });
+  const port = await freePort();
+  let page = inviter.page;
+  await go(page, 'Settings');
+  await page.getByRole('spinbutton', { name: 'Tracker port' }).or(page.getByRole('textbox', { name: 'Tracker port' })).fill(String(port));
+  await page.getByRole('switch', { name: 'Host tracker' }).click();
+  const invite = page.getByRole('region', { name: 'Invite' });
+  await expect(invite.getByRole('img', { name: 'Invite QR code' })).toBeVisible();
+  await invite.getByRole('button', { name: 'Show key' }).click();
+  await expect(invite).toContainText(net.key);
+  const link = `p2p://127.0.0.1:${port}#${net.key}`;
+
+  // A second host on another network key: it can't see anything until it joins.
+  const joinerFolder = await net.tempDir();
+  const other = await net.host(joinerFolder, await net.tempDir(), ['-port', '0', '-tracker', `127.0.0.1:${tracker.port}`, '-key', 'B'.repeat(43)]);
+  page = await (await page.context().browser()!.newContext()).newPage();
+  await page.goto(other.url);
+  await go(page, 'Settings');
+  await page.getByRole('textbox', { name: 'Invite' }).fill('p2p://nonsense');
+  await page.getByRole('button', { name: 'Join' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: /invite|HOST:PORT/i })).toBeVisible();
+  await page.getByRole('textbox', { name: 'Invite' }).fill(link);
+  await page.getByRole('button', { name: 'Join' }).click();
+  await expect(page.getByRole('textbox', { name: 'Trackers' })).toHaveValue(`127.0.0.1:${port}`);
+  await go(page, 'Network');
+  await expect(fileRow(page, 'shared by the inviter.txt')).toBeVisible();
+  await expect(page.getByRole('contentinfo', { name: 'Status' })).toContainText('Private network');
+});
