@@ -11,6 +11,7 @@ import { parseHostPort } from '../engine/wire/transport.js';
 import { givenOptions, helpText, parseArgs, parsePort, UsageError } from './args.js';
 import { runHeadlessHost } from './headless-host.js';
 import { chooseNetworkKey, KEY_OPTIONS } from './network-key-options.js';
+import { PUBLIC_BOOTSTRAP } from '../engine/discovery/dht-discovery.js';
 import { formatBytes } from './format.js';
 import { ProgressBar } from './progress-bar.js';
 import { runMain, untilSignal } from './run.js';
@@ -29,6 +30,9 @@ const OPTIONS = {
   'limit-up': { type: 'number', value: 'KiB/s', description: 'upload rate limit, 0 for none', default: 0 },
   'limit-down': { type: 'number', value: 'KiB/s', description: 'download rate limit, 0 for none', default: 0 },
   ...KEY_OPTIONS,
+  dht: { type: 'boolean', description: 'also find peers on the Mainline DHT (without -tracker: DHT only, no tracker)' },
+  'dht-port': { type: 'number', value: 'N', description: 'UDP port of the DHT node (0 = any free one)', default: 0 },
+  bootstrap: { type: 'string', value: 'HOST:PORT[,…]', description: 'DHT bootstrap nodes (default: the public ones)' },
   ui: { type: 'number', value: 'PORT', description: 'serve the app\'s UI to a browser on PORT (0 = any free port); prints the address with its access token' },
   'ui-host': { type: 'string', value: 'ADDR', description: 'address the web UI listens on', default: '127.0.0.1' },
   'host-tracker': { type: 'boolean', description: 'with -ui: also host a tracker (port from -host-tracker-port)' },
@@ -53,7 +57,14 @@ runMain('p2pclient', async () => {
     );
     return 0;
   }
-  const trackers = (args.tracker ?? DEFAULT_TRACKER_ADDRESS).split(',').map((t) => t.trim()).filter(Boolean);
+  const given = givenOptions(process.argv.slice(2));
+  // With -dht and no -tracker, discovery is DHT only.
+  const trackerText = args.dht && !given.has('tracker') ? '' : (args.tracker ?? DEFAULT_TRACKER_ADDRESS);
+  const trackers = trackerText.split(',').map((t) => t.trim()).filter(Boolean);
+  const dht = args.dht
+    ? { port: parsePort(args['dht-port'], 'dht-port'), bootstrap: args.bootstrap ? args.bootstrap.split(',').map((b) => b.trim()).filter(Boolean) : PUBLIC_BOOTSTRAP }
+    : undefined;
+  if (!args.dht && (given.has('dht-port') || given.has('bootstrap'))) throw new UsageError('-dht-port and -bootstrap go with -dht');
   for (const t of trackers) {
     try {
       parseHostPort(t);
@@ -61,7 +72,7 @@ runMain('p2pclient', async () => {
       throw new UsageError(`-tracker: ${(err as Error).message}`);
     }
   }
-  if (trackers.length === 0) throw new UsageError('-tracker needs at least one HOST:PORT');
+  if (trackers.length === 0 && !dht) throw new UsageError('-tracker needs at least one HOST:PORT');
   const timeoutMs = Math.max(1, args.timeout ?? 30) * 1000;
   const maxPeers = args['max-peers'] ?? 4;
   if (!Number.isInteger(maxPeers) || maxPeers < 1 || maxPeers > 64) throw new UsageError('-max-peers must be from 1 to 64');
@@ -78,11 +89,13 @@ runMain('p2pclient', async () => {
     // Listing is a one-shot query: only problems are worth printing.
     const quiet = streamLogger(process.stderr, args.verbose ? 'debug' : 'warn');
     const { key } = await chooseNetworkKey(args, baseDataDir, 'client', quiet);
-    const engine = new Engine({ dataDir: path.join(baseDataDir, 'query'), port: 0, trackers, queryOnly: true, logger: quiet, networkKey: key });
+    const engine = new Engine({ dataDir: path.join(baseDataDir, 'query'), cacheDir: baseDataDir, port: 0, trackers, queryOnly: true, logger: quiet, networkKey: key });
     await engine.start();
     try {
-      await engine.waitForTracker(timeoutMs);
-      printListing(await engine.listAll(args.search ?? ''), args.json);
+      await waitForTrackerOrCache(engine, timeoutMs);
+      const items = await engine.listAll(args.search ?? '');
+      if (items.stale) process.stderr.write(`p2pclient: no tracker answered: this is the listing saved ${ago(items.stale.savedAt)} (stale)\n`);
+      printListing(items, args.json);
     } finally {
       await engine.stop();
     }
@@ -118,6 +131,8 @@ runMain('p2pclient', async () => {
   }
   const engine = new Engine({
     dataDir: instanceDataDir(baseDataDir, folder),
+    cacheDir: baseDataDir,
+    dht,
     port,
     trackers,
     folders: [folder],
@@ -158,7 +173,7 @@ runMain('p2pclient', async () => {
 
 async function download(engine: Engine, name: string, folder: string, timeoutMs: number): Promise<void> {
   try {
-    await engine.waitForTracker(timeoutMs);
+    await waitForTrackerOrCache(engine, trackersGiven(engine) ? timeoutMs : 0);
     const item = await engine.resolve(name);
     const target = path.join(folder, ...item.name.split('/'));
     if (engine.hasContent(item.hash) && (await stat(target).then((s) => s.size === item.size, () => false))) {
@@ -200,4 +215,24 @@ function printListing(items: ListingItem[], json: boolean): void {
     process.stdout.write(`${formatBytes(i.size).padStart(10)}  ${String(i.peers).padStart(5)}  ${i.hash.slice(0, 12)}  ${i.name}\n`);
   }
   process.stdout.write(`${items.length} file${items.length === 1 ? '' : 's'}\n`);
+}
+
+function trackersGiven(engine: Engine): boolean {
+  return engine.trackers().length > 0;
+}
+
+/** Waits for a tracker; if none answers, carries on with the saved listing (or the DHT) and says so. */
+async function waitForTrackerOrCache(engine: Engine, timeoutMs: number): Promise<void> {
+  if (!trackersGiven(engine)) return;
+  try {
+    await engine.waitForTracker(timeoutMs);
+  } catch (err) {
+    if (!engine.cache.listing && !engine.dht) throw err;
+    process.stderr.write(`p2pclient: ${(err as Error).message}; using ${engine.cache.listing ? `the listing saved ${ago(engine.cache.listing.savedAt)}` : 'the DHT'} instead\n`);
+  }
+}
+
+function ago(at: number): string {
+  const s = Math.max(0, Math.round((Date.now() - at) / 1000));
+  return s < 90 ? `${s} s ago` : s < 5400 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;
 }

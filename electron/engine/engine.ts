@@ -17,6 +17,9 @@ import { RateLimiter } from './peer/rate-limiter.js';
 import { RateMeter } from './peer/rate-meter.js';
 import { TrackerClient, type ListParams } from './tracker/tracker-client.js';
 import { tcpTransport, type Transport } from './wire/transport.js';
+import { NetworkCache, pageOfListing } from './discovery/network-cache.js';
+import { DhtDiscovery } from './discovery/dht-discovery.js';
+import { PeerSource } from './peer/peer-source.js';
 
 export interface EngineOptions {
   /** Where the engine keeps its state: peer id, hash caches, resume records. */
@@ -44,6 +47,12 @@ export interface EngineOptions {
   usePolling?: boolean;
   trackerBackoff?: { baseMs: number; maxMs: number };
   peerRetryDelaysMs?: number[];
+  /** Where the network cache (last listing, known peers) lives; defaults to dataDir. Clients of one user may share it. */
+  cacheDir?: string;
+  /** How often to check whether the listing changed and refresh the cached copy. */
+  listingRefreshMs?: number;
+  /** Join the Mainline DHT for trackerless discovery. */
+  dht?: { port: number; bootstrap: string[] | false } | undefined;
   /** Global rate limits in bytes per second; 0 or absent means unlimited. */
   uploadLimit?: number;
   downloadLimit?: number;
@@ -62,7 +71,17 @@ export interface EngineEvents {
 export interface ListResult {
   total: number;
   items: ListingItem[];
+  /** Set when no tracker answered and this page comes from the cached listing. */
+  stale?: { savedAt: number };
 }
+
+/** Known peers asked at once when trackers can't say who has a content. */
+const PEX_FANOUT = 8;
+const PEX_TIMEOUT_MS = 3000;
+const DHT_LOOKUP_MS = 5000;
+const LISTING_REFRESH_MS = 5000;
+/** A full listing copy is refetched at most this often, however busy the network. */
+const LISTING_MIN_GAP_MS = 15_000;
 
 /**
  * The P2P engine: shared folders, the peer server, tracker connections and
@@ -85,12 +104,19 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly uploadMeter = new RateMeter();
   private readonly downloadMeter = new RateMeter();
   private downloadDir: string | undefined;
+  readonly cache: NetworkCache;
+  dht: DhtDiscovery | undefined;
+  private listingTimer: NodeJS.Timeout | undefined;
+  private listingGeneration = '';
+  private listingFetchedAt = 0;
+  private dhtAnnounced = new Set<string>();
 
   constructor(private readonly options: EngineOptions) {
     super();
     this.uploadLimiter = new RateLimiter(options.uploadLimit ?? 0);
     this.downloadLimiter = new RateLimiter(options.downloadLimit ?? 0);
     this.downloadDir = options.downloadDir;
+    this.cache = new NetworkCache(path.join(options.cacheDir ?? options.dataDir, 'network-cache.json'));
     this.logger = options.logger ?? silentLogger;
     this.transport =
       options.transport ??
@@ -112,14 +138,19 @@ export class Engine extends EventEmitter<EngineEvents> {
       port,
       host: this.options.host,
       peerId: this.peerId,
-      source: new FolderContentSource(() => this.folderIndexes.values()),
+      source: new FolderContentSource(
+        () => this.folderIndexes.values(),
+        (hash) => this.activeDownloads.get(hash)?.served(),
+      ),
       logger: this.logger,
       transport: this.transport,
       uploadLimiter: this.uploadLimiter,
       identity: this.identity,
+      directory: (hash) => this.cache.holdersOf(hash),
     });
     server.on('warning', (m) => this.emit('warning', m));
     server.on('upload', ({ bytes }) => this.uploadMeter.add(bytes));
+    server.on('peer', (peer) => this.cache.meet(peer));
     await server.start();
     return server;
   }
@@ -187,6 +218,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.started) return;
     this.identity = await PeerIdentity.load(this.options.dataDir);
     this.peerId = this.identity.peerId;
+    await this.cache.load();
     // Folders first: a missing folder should fail before we open any port.
     for (const folder of this.options.folders ?? []) await this.addFolder(folder);
     if (!this.options.queryOnly) {
@@ -199,11 +231,24 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
     }
     for (const address of this.options.trackers) this.addTracker(address);
+    if (this.options.dht) {
+      const dht = new DhtDiscovery({ port: this.options.dht.port, bootstrap: this.options.dht.bootstrap, logger: this.logger, ...(this.options.networkKey ? { networkKey: this.options.networkKey } : {}) });
+      dht.on('warning', (m) => this.emit('warning', m));
+      await dht.start();
+      this.dht = dht;
+      this.syncDht();
+    }
+    this.listingTimer = setInterval(() => void this.refreshListingCache(), this.options.listingRefreshMs ?? LISTING_REFRESH_MS);
+    this.listingTimer.unref();
     this.started = true;
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.listingTimer);
     for (const download of this.activeDownloads.values()) download.pause();
+    await this.dht?.stop();
+    this.dht = undefined;
+    await this.cache.flush();
     await Promise.all(this.trackerClients.map((t) => t.stop()));
     await this.server?.stop();
     await this.stopFolders();
@@ -249,11 +294,18 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.folderIndexes.get(path.resolve(folder));
   }
 
-  /** Everything we share, one entry per path (the first folder wins a clash). */
+  /**
+   * Everything we share, one entry per path (the first folder wins a clash),
+   * plus downloads in progress that already hold verified pieces.
+   */
   sharedFiles(): FileAnnouncement[] {
     const byPath = new Map<string, FileAnnouncement>();
     for (const index of this.folderIndexes.values()) {
       for (const file of index.announcements()) if (!byPath.has(file.path)) byPath.set(file.path, file);
+    }
+    for (const download of this.activeDownloads.values()) {
+      const partial = download.served();
+      if (partial && !byPath.has(download.name)) byPath.set(download.name, { path: download.name, size: partial.size, hash: download.hash });
     }
     return [...byPath.values()];
   }
@@ -265,7 +317,35 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   private onFilesChanged(): void {
     for (const tracker of this.trackerClients) tracker.filesChanged();
+    this.syncDht();
     this.emit('files');
+  }
+
+  /** Announces every shared content on the DHT, and stops announcing what we no longer have. */
+  private syncDht(): void {
+    const dht = this.dht;
+    if (!dht || !this.port) return;
+    const current = new Set(this.sharedFiles().map((f) => f.hash));
+    for (const hash of current) if (!this.dhtAnnounced.has(hash)) dht.announce(hash, this.port);
+    for (const hash of this.dhtAnnounced) if (!current.has(hash)) dht.withdraw(hash);
+    this.dhtAnnounced = current;
+  }
+
+  /** Keeps a copy of the full listing on disk while a tracker answers, refetched when it changes. */
+  private async refreshListingCache(): Promise<void> {
+    if (!this.trackerClients.some((t) => t.connected)) return;
+    try {
+      const stats = await this.trackerStats();
+      const generation = stats.map((s) => `${s.address}:${s.generation}`).join(',');
+      if (generation === this.listingGeneration) return;
+      if (Date.now() - this.listingFetchedAt < LISTING_MIN_GAP_MS && this.cache.listing) return;
+      const items = await this.listAll('', false);
+      this.listingGeneration = generation;
+      this.listingFetchedAt = Date.now();
+      this.cache.setListing(items);
+    } catch (err) {
+      this.logger.debug(`listing cache refresh failed: ${errorMessage(err)}`);
+    }
   }
 
   private async stopFolders(): Promise<void> {
@@ -321,11 +401,19 @@ export class Engine extends EventEmitter<EngineEvents> {
     return connected;
   }
 
-  /** One page of the network's listing, merged over every reachable tracker. */
-  async list(params: ListParams = {}): Promise<ListResult> {
-    const replies = await Promise.allSettled(this.connectedTrackers().map((t) => t.list(params)));
+  /**
+   * One page of the network's listing, merged over every reachable tracker.
+   * With no tracker answering, the page comes from the last listing seen, marked stale.
+   */
+  async list(params: ListParams = {}, allowStale = true): Promise<ListResult> {
+    const connected = this.trackerClients.filter((t) => t.connected);
+    const replies = await Promise.allSettled(connected.map((t) => t.list(params)));
     const ok = replies.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-    if (ok.length === 0) throw new EngineError('tracker_unreachable', 'no tracker answered the listing request');
+    if (ok.length === 0) {
+      const cached = this.cache.listing;
+      if (allowStale && cached) return { ...pageOfListing(cached.items, params), stale: { savedAt: cached.savedAt } };
+      throw new EngineError('tracker_unreachable', `no tracker answered the listing request (${this.trackerClients.map((t) => t.address).join(', ') || 'none configured'}), and there is no saved listing yet`);
+    }
     if (ok.length === 1) return { total: ok[0]!.total, items: ok[0]!.items };
     const merged = new Map<string, ListingItem>();
     for (const reply of ok) {
@@ -339,11 +427,12 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   /** Every listing row matching `query`, all pages. */
-  async listAll(query = ''): Promise<ListingItem[]> {
-    const items: ListingItem[] = [];
+  async listAll(query = '', allowStale = true): Promise<ListingItem[] & { stale?: { savedAt: number } }> {
+    const items: ListingItem[] & { stale?: { savedAt: number } } = [];
     // Pages may hold fewer than `limit` rows (long names fill the byte budget first): advance by what came back.
     for (let offset = 0; ; ) {
-      const page = await this.list({ query, offset, limit: MAX_LIST_PAGE });
+      const page = await this.list({ query, offset, limit: MAX_LIST_PAGE }, allowStale);
+      if (page.stale) items.stale = page.stale;
       items.push(...page.items);
       offset += page.items.length;
       if (page.items.length === 0 || offset >= page.total) break;
@@ -351,12 +440,68 @@ export class Engine extends EventEmitter<EngineEvents> {
     return items;
   }
 
-  /** Peers that have `hash`, from every reachable tracker. */
+  /**
+   * Peers that have `hash`: every reachable tracker, the peers remembered from
+   * earlier, and, when those say nothing, peer exchange with known peers and
+   * the DHT. What is found is remembered for when the trackers are gone.
+   */
   async findPeers(hash: string): Promise<PeerAddress[]> {
-    const replies = await Promise.allSettled(this.connectedTrackers().map((t) => t.lookup(hash)));
     const byId = new Map<string, PeerAddress>();
-    for (const r of replies) if (r.status === 'fulfilled') for (const p of r.value) byId.set(p.peerId, p);
+    const add = (peers: PeerAddress[]) => {
+      for (const p of peers) if (p.peerId !== this.peerId) byId.set(p.peerId || `${p.host}:${p.port}`, p);
+    };
+    const connected = this.trackerClients.filter((t) => t.connected);
+    const replies = await Promise.allSettled(connected.map((t) => t.lookup(hash)));
+    const fromTrackers = replies.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+    this.cache.addHolders(hash, fromTrackers);
+    add(fromTrackers);
+    add(this.cache.holdersOf(hash));
+    if (fromTrackers.length === 0) {
+      const exchanged = await this.exchangePeers(hash);
+      this.cache.addHolders(hash, exchanged);
+      add(exchanged);
+    }
+    if (byId.size === 0 && this.dht) {
+      const found = await this.dht.lookup(hash, { timeoutMs: DHT_LOOKUP_MS }).catch(() => []);
+      add(found.filter((p) => p.port !== this.port || p.host !== '127.0.0.1').map((p) => ({ peerId: '', host: p.host, port: p.port })));
+    }
     return [...byId.values()];
+  }
+
+  /** Finds a content by hash alone and asks a holder for its size and name. */
+  private async describeByHash(hash: string): Promise<ListingItem> {
+    const peers = await this.findPeers(hash);
+    const self = { peerId: this.peerId, listenPort: this.port, identity: this.identity };
+    for (const peer of peers) {
+      let source: PeerSource | undefined;
+      try {
+        source = await PeerSource.connect(peer, self, this.transport, PEX_TIMEOUT_MS);
+        const { size, name } = await source.describe(hash);
+        return { hash, size, name: name ?? hash, peers: peers.length };
+      } catch (err) {
+        this.logger.debug(`cannot describe ${hash.slice(0, 12)} via ${peer.host}:${peer.port}: ${errorMessage(err)}`);
+      } finally {
+        source?.close();
+      }
+    }
+    throw new EngineError('no_such_file', `nobody reachable has content ${hash} (no tracker, no saved listing, no peer found it)`);
+  }
+
+  /** Asks peers we have met whether they, or peers they know, hold `hash`. */
+  private async exchangePeers(hash: string): Promise<PeerAddress[]> {
+    const known = this.cache.knownPeers().filter((p) => p.peerId !== this.peerId).slice(0, PEX_FANOUT);
+    const self = { peerId: this.peerId, listenPort: this.port, identity: this.identity };
+    const answers = await Promise.allSettled(
+      known.map(async (peer) => {
+        const source = await PeerSource.connect(peer, self, this.transport, PEX_TIMEOUT_MS);
+        try {
+          return await source.exchangePeers(hash);
+        } finally {
+          source.close();
+        }
+      }),
+    );
+    return answers.flatMap((a) => (a.status === 'fulfilled' ? a.value : []));
   }
 
   /**
@@ -364,7 +509,15 @@ export class Engine extends EventEmitter<EngineEvents> {
    * a content-hash prefix. Two contents under one name is an error naming both.
    */
   async resolve(nameOrHash: string): Promise<ListingItem> {
-    const matches = await this.listAll(nameOrHash);
+    let matches: ListingItem[];
+    try {
+      matches = await this.listAll(nameOrHash);
+    } catch (err) {
+      // No tracker and no saved listing: a full content hash can still be found (peer exchange, DHT).
+      if (/^[0-9a-f]{64}$/i.test(nameOrHash)) return this.describeByHash(nameOrHash.toLowerCase());
+      throw err;
+    }
+    if (matches.length === 0 && /^[0-9a-f]{64}$/i.test(nameOrHash)) return this.describeByHash(nameOrHash.toLowerCase());
     const distinct = (items: ListingItem[]) => [...new Map(items.map((i) => [i.hash, i])).values()];
     const exact = distinct(matches.filter((i) => i.name === nameOrHash));
     const candidates = exact.length > 0 ? exact : /^[0-9a-f]{4,64}$/i.test(nameOrHash)
@@ -400,7 +553,14 @@ export class Engine extends EventEmitter<EngineEvents> {
       ...(this.options.maxPeersPerDownload ? { maxPeers: this.options.maxPeersPerDownload } : {}),
       ...(this.options.peerRetryDelaysMs ? { peerRetryDelaysMs: this.options.peerRetryDelaysMs } : {}),
     });
-    download.on('progress', (p) => this.emit('download', p));
+    let lastState = download.state;
+    download.on('progress', (p) => {
+      this.emit('download', p);
+      // A paused or failed download stops serving its pieces: tell the trackers.
+      if (p.state !== lastState && (p.state === 'paused' || p.state === 'failed' || p.state === 'cancelled')) this.onFilesChanged();
+      lastState = p.state;
+    });
+    download.on('shareable', () => this.onFilesChanged());
     download.on('data', (bytes) => this.downloadMeter.add(bytes));
     download.on('warning', (m) => this.emit('warning', m));
     this.activeDownloads.set(item.hash, download);

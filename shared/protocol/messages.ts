@@ -152,6 +152,10 @@ const meta = z.object({
   hash: contentHash,
   size: fileSize,
   pieceSize: z.literal(PIECE_SIZE),
+  /** The responder's name for this content (lets a hash found on the DHT be saved under a name). */
+  name: relativePath.optional(),
+  /** Present when the responder holds only part of it: which pieces, one bit each (MSB first), base64. */
+  have: z.string().max(Math.ceil(MAX_FILE_SIZE / PIECE_SIZE / 8 / 3) * 4 + 4).optional(),
 });
 const hashesRequest = z.object({
   type: z.literal('get-hashes'),
@@ -175,13 +179,24 @@ const pieceRequest = z.object({
   index: z.number().int().min(0),
 });
 const cancel = z.object({ type: z.literal('cancel'), id: requestId });
+/** Peer exchange: who else holds this content, as far as you know? */
+const getPeers = z.object({ type: z.literal('get-peers'), id: requestId, hash: contentHash });
+const peerList = z.object({
+  type: z.literal('peer-list'),
+  id: requestId,
+  hash: contentHash,
+  /** The responder itself holds (some of) the content. */
+  has: z.boolean(),
+  peers: z.array(peerAddress).max(MAX_LOOKUP_PEERS),
+});
+export type PeerListMessage = z.infer<typeof peerList>;
 
 export const handshakeMessage = z.discriminatedUnion('type', [hello, errorMessage]);
 export const handshakeReply = z.discriminatedUnion('type', [welcome, errorMessage]);
 export const trackerRequest = z.discriminatedUnion('type', [announce, ping, list, lookup, bye, errorMessage]);
 export const trackerReply = z.discriminatedUnion('type', [ok, pong, listing, peers, errorMessage]);
-export const peerRequest = z.discriminatedUnion('type', [metaRequest, hashesRequest, pieceRequest, cancel, ping, bye, errorMessage]);
-export const peerReply = z.discriminatedUnion('type', [meta, hashes, pong, errorMessage]);
+export const peerRequest = z.discriminatedUnion('type', [metaRequest, hashesRequest, pieceRequest, cancel, getPeers, ping, bye, errorMessage]);
+export const peerReply = z.discriminatedUnion('type', [meta, hashes, peerList, pong, errorMessage]);
 
 export type TrackerRequest = z.infer<typeof trackerRequest>;
 export type TrackerReply = z.infer<typeof trackerReply>;

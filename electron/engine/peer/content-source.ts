@@ -6,10 +6,14 @@ import type { FolderIndex, IndexedFile } from '../index/folder-index.js';
 
 /** What the peer server needs to serve one content: its hashes and its pieces. */
 export interface ServedContent {
+  /** Relative path the content is shared under. */
+  readonly name: string;
   readonly size: number;
   readonly pieceSize: number;
   readonly pieceHashes: Buffer;
   hasPiece(index: number): boolean;
+  /** For a partial holder: the pieces it has, as a bitfield. Absent when complete. */
+  bitfield?(): Buffer;
   readPiece(index: number): Promise<Buffer>;
   close(): Promise<void>;
 }
@@ -21,7 +25,11 @@ export interface ContentSource {
 
 /** Serves files of shared folders, re-checking at open time that the file is still inside its folder. */
 export class FolderContentSource implements ContentSource {
-  constructor(private readonly folders: () => Iterable<FolderIndex>) {}
+  constructor(
+    private readonly folders: () => Iterable<FolderIndex>,
+    /** Downloads in progress that can already serve the pieces they have. */
+    private readonly partial: (hash: string) => ServedContent | undefined = () => undefined,
+  ) {}
 
   async open(hash: string): Promise<ServedContent | undefined> {
     for (const folder of this.folders()) {
@@ -36,11 +44,12 @@ export class FolderContentSource implements ContentSource {
       }
       return new FileContent(file, handle);
     }
-    return undefined;
+    return this.partial(hash);
   }
 }
 
 class FileContent implements ServedContent {
+  readonly name: string;
   readonly size: number;
   readonly pieceSize: number;
   readonly pieceHashes: Buffer;
@@ -50,6 +59,7 @@ class FileContent implements ServedContent {
     file: IndexedFile,
     private readonly handle: FileHandle,
   ) {
+    this.name = file.path;
     this.size = file.size;
     this.pieceSize = file.info.pieceSize;
     this.pieceHashes = file.info.pieceHashes;

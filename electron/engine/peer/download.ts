@@ -11,6 +11,7 @@ import { tcpTransport, type Transport } from '../wire/transport.js';
 import { PeerSource } from './peer-source.js';
 import type { PeerIdentity } from '../security/peer-identity.js';
 import { PieceStore, loadResumeState } from './piece-store.js';
+import type { ServedContent } from './content-source.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RateMeter } from './rate-meter.js';
 
@@ -23,6 +24,7 @@ const REQUEST_TIMEOUT_MS = 30_000;
 const PEER_RETRY_DELAYS_MS = [500, 1000, 2000, 4000];
 const PROGRESS_INTERVAL_MS = 100;
 const BUSY_RETRY_MS = 200;
+const AVAILABILITY_POLL_MS = 300;
 
 export interface DownloadOptions {
   hash: string;
@@ -46,6 +48,8 @@ export interface DownloadOptions {
 }
 
 export interface DownloadEvents {
+  /** The first verified piece is on disk: from now on this peer can serve some of it. */
+  shareable: [];
   progress: [DownloadProgress];
   warning: [string];
   /** Verified bytes received (for global rate meters). */
@@ -171,6 +175,23 @@ export class Download extends EventEmitter<DownloadEvents> {
     }
   }
 
+  /** The pieces verified so far, servable to other peers while this download goes on. */
+  served(): ServedContent | undefined {
+    const store = this.store;
+    const info = this.info;
+    if (!store || !info || store.piecesDone === 0 || this.state !== 'downloading') return undefined;
+    return {
+      name: this.name,
+      size: info.size,
+      pieceSize: info.pieceSize,
+      pieceHashes: info.pieceHashes,
+      hasPiece: (i) => store.has(i),
+      bitfield: () => store.bitfield(),
+      readPiece: (i) => store.read(i),
+      close: async () => {},
+    };
+  }
+
   /** Shows the download as waiting for its turn (a queue slot). */
   markQueued(): void {
     if (this.state === 'paused' || this.state === 'failed' || this.state === 'cancelled') {
@@ -269,6 +290,9 @@ export class Download extends EventEmitter<DownloadEvents> {
     const store = this.store!;
     this.pool = [];
     for (let i = store.pieceCount - 1; i >= 0; i--) if (!store.has(i)) this.pool.push(i);
+    // Random piece order: peers downloading the same file at once end up with different
+    // pieces, so they can trade them instead of all waiting on the same seeder.
+    shuffle(this.pool);
     return new Promise<void>((resolve, reject) => {
       this.settle = { resolve, reject };
       this.checkAborted();
@@ -286,7 +310,13 @@ export class Download extends EventEmitter<DownloadEvents> {
       const address = this.candidates.shift()!;
       this.connecting++;
       PeerSource.connect(address, this.options.self, this.transport, this.requestTimeoutMs).then(
-        (source) => {
+        async (source) => {
+          try {
+            await source.refreshAvailability(this.hash);
+          } catch (err) {
+            source.close();
+            throw err;
+          }
           this.connecting--;
           if (!this.settle) return source.close();
           this.sources.add(source);
@@ -327,25 +357,51 @@ export class Download extends EventEmitter<DownloadEvents> {
     if (!store || !this.settle) return;
     while (source.inflight.size < PIPELINE_DEPTH && !source.closed) {
       const index = this.pick(source);
-      if (index === undefined) return;
+      if (index === undefined) {
+        if (source.inflight.size === 0 && !store.complete) this.waitForPieces(source);
+        return;
+      }
       this.request(source, index);
     }
+  }
+
+  /** A partial holder has nothing we need yet: ask again shortly what it has. */
+  private waitForPieces(source: PeerSource): void {
+    if (source.refreshing) return;
+    source.refreshing = true;
+    setTimeout(() => {
+      if (source.closed || !this.settle) return;
+      source
+        .refreshAvailability(this.hash)
+        .then(() => {
+          source.refreshing = false;
+          this.feed(source);
+        })
+        .catch((err: unknown) => this.dropSource(source, errorMessage(err)));
+    }, AVAILABILITY_POLL_MS).unref();
   }
 
   /** Next piece for `source`: an unrequested one, or in endgame a piece another peer is still sending. */
   private pick(source: PeerSource): number | undefined {
     const store = this.store!;
-    while (this.pool.length > 0) {
-      const index = this.pool.pop()!;
-      if (!store.has(index) && !this.requestedBy.get(index)?.size) return index;
+    for (let at = this.pool.length - 1; at >= 0; at--) {
+      const index = this.pool[at]!;
+      if (store.has(index) || this.requestedBy.get(index)?.size) {
+        this.pool.splice(at, 1); // done or taken meanwhile
+        continue;
+      }
+      if (!source.hasPiece(index)) continue; // a partial holder without this piece
+      this.pool.splice(at, 1);
+      return index;
     }
     for (const [index, holders] of this.requestedBy) {
-      if (!holders.has(source) && !store.has(index) && holders.size < 2) return index;
+      if (!holders.has(source) && !store.has(index) && holders.size < 2 && source.hasPiece(index)) return index;
     }
-    if (this.requestedBy.size === 0 && !store.complete) {
+    if (this.requestedBy.size === 0 && this.pool.length === 0 && !store.complete) {
       // Nothing queued and nothing in flight, yet pieces are missing: re-derive the pool rather than stall.
       for (let i = store.pieceCount - 1; i >= 0; i--) if (!store.has(i)) this.pool.push(i);
-      return this.pool.pop();
+      shuffle(this.pool);
+      return this.pick(source);
     }
     return undefined;
   }
@@ -385,6 +441,7 @@ export class Download extends EventEmitter<DownloadEvents> {
       return;
     }
     this.retryIndex = 0;
+    if (store.piecesDone === 0 && this.writes === 0) queueMicrotask(() => this.emit('shareable'));
     source.bytes += data.length;
     this.bytesByPeer.set(source.address.peerId, (this.bytesByPeer.get(source.address.peerId) ?? 0) + data.length);
     this.meter.add(data.length);

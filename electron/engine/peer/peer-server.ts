@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
-import { MAX_HASHES_PER_REPLY, PIECE_SIZE } from '../../../shared/protocol/limits.js';
-import { peerRequest, type PeerRequest } from '../../../shared/protocol/messages.js';
+import { MAX_HASHES_PER_REPLY, MAX_LOOKUP_PEERS, PIECE_SIZE } from '../../../shared/protocol/limits.js';
+import { peerRequest, type PeerAddress, type PeerRequest } from '../../../shared/protocol/messages.js';
 import { EngineError, ProtocolError, errorCode, errorMessage } from '../errors.js';
 import { HASH_BYTES, pieceCount } from '../index/content-hash.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -33,6 +33,8 @@ export interface PeerServerOptions {
   maxConnectionsPerAddress?: number;
   /** Overrides the per-frame deadline (tests). */
   frameDeadlineMs?: number;
+  /** Peers we know hold a content, for peer exchange (besides ourselves). */
+  directory?: (hash: string) => PeerAddress[];
   /** Global upload limit shared by every connection. */
   uploadLimiter?: RateLimiter;
   identity?: PeerIdentity;
@@ -40,6 +42,8 @@ export interface PeerServerOptions {
 
 export interface PeerServerEvents {
   warning: [string];
+  /** A remote peer that serves on `port` said hello: someone to remember for peer exchange. */
+  peer: [PeerAddress];
   /** Bytes of piece data sent to a remote peer. */
   upload: [{ peerId: string; hash: string; bytes: number }];
 }
@@ -106,12 +110,18 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
         observe: (conn) => conn.once('close', () => (this.framesReceived += conn.framesIn)),
       },
       (hello, conn) => {
+        if (hello.listenPort > 0) this.emit('peer', { peerId: hello.peerId, host: conn.remoteAddress, port: hello.listenPort });
         new ServingSession(conn, hello.peerId, this.options.source, this);
         return {};
       },
     ).catch((err: unknown) => {
       if (err instanceof ProtocolError) this.warn(`${socket.remoteAddress ?? '?'}: ${err.message}`);
     });
+  }
+
+  /** @internal */
+  knownHolders(hash: string, exclude: string): PeerAddress[] {
+    return (this.options.directory?.(hash) ?? []).filter((p) => p.peerId !== exclude).slice(0, MAX_LOOKUP_PEERS);
   }
 
   /** @internal */
@@ -147,7 +157,16 @@ class ServingSession {
       case 'get-meta':
         void this.content(message.hash).then((content) => {
           if (!content) return this.notFound(message.id);
-          this.conn.send({ type: 'meta', id: message.id, hash: message.hash, size: content.size, pieceSize: PIECE_SIZE });
+          const have = content.bitfield?.();
+          this.conn.send({
+            type: 'meta',
+            id: message.id,
+            hash: message.hash,
+            size: content.size,
+            pieceSize: PIECE_SIZE,
+            name: content.name,
+            ...(have ? { have: have.toString('base64') } : {}),
+          });
         }, (err: unknown) => this.fail(message.id, err)).catch((err: unknown) => this.abort(err));
         return;
       case 'get-hashes':
@@ -176,6 +195,12 @@ class ServingSession {
         if (at >= 0) this.queue.splice(at, 1);
         return;
       }
+      case 'get-peers':
+        void this.content(message.hash).then(
+          (content) => this.conn.send({ type: 'peer-list', id: message.id, hash: message.hash, has: content !== undefined, peers: this.server.knownHolders(message.hash, this.remotePeerId) }),
+          (err: unknown) => this.fail(message.id, err),
+        ).catch((err: unknown) => this.abort(err));
+        return;
       case 'ping':
         this.conn.send({ type: 'pong', id: message.id });
         return;

@@ -1,5 +1,5 @@
 import { MAX_HASHES_PER_REPLY, PIECE_SIZE } from '../../../shared/protocol/limits.js';
-import { peerReply, type MetaMessage, type PeerAddress, type PeerReply } from '../../../shared/protocol/messages.js';
+import { peerReply, type MetaMessage, type PeerAddress, type PeerListMessage, type PeerReply } from '../../../shared/protocol/messages.js';
 import { EngineError } from '../errors.js';
 import { HASH_BYTES, contentHashOf, pieceCount } from '../index/content-hash.js';
 import type { FramedConnection } from '../wire/connection.js';
@@ -15,6 +15,10 @@ export class PeerSource {
   readonly inflight = new Set<number>();
   /** Verified bytes received from this peer. */
   bytes = 0;
+  /** Pieces this peer has, when it holds only part of the content; null = all of them. */
+  private have: Buffer | null = null;
+  /** A refresh of `have` is scheduled. */
+  refreshing = false;
 
   private constructor(
     readonly address: PeerAddress,
@@ -41,12 +45,17 @@ export class PeerSource {
       callTimeoutMs,
     }, self.identity);
     // The tracker listed this address for a given peer; someone else answering is not that peer.
-    if (welcome.peerId !== address.peerId) {
+    // (DHT results come without an id: `peerId: ''`, and whoever proves an identity is that peer.)
+    if (address.peerId !== '' && welcome.peerId !== address.peerId) {
       conn.close();
       throw new EngineError('bad_message', `peer at ${address.host}:${address.port} is ${welcome.peerId.slice(0, 8)}, not ${address.peerId.slice(0, 8)}`);
     }
+    if (welcome.peerId === self.peerId) {
+      conn.close();
+      throw new EngineError('bad_message', 'that address is this peer itself');
+    }
     conn.on('message', () => {}); // stray messages (remote errors) are handled by close
-    return new PeerSource(address, conn);
+    return new PeerSource({ ...address, peerId: welcome.peerId }, conn);
   }
 
   /**
@@ -73,7 +82,30 @@ export class PeerSource {
     if (contentHashOf(meta.size, PIECE_SIZE, pieceHashes) !== hash) {
       throw new EngineError('hash_mismatch', `peer ${this.label} sent piece hashes that do not match the content hash`);
     }
+    this.have = meta.have ? Buffer.from(meta.have, 'base64') : null;
     return { size: meta.size, pieceSize: PIECE_SIZE, pieceHashes };
+  }
+
+  /** Asks again which pieces a partial holder has (it keeps downloading too). */
+  async refreshAvailability(hash: string): Promise<void> {
+    const meta = await this.conn.call<MetaMessage>({ type: 'get-meta', hash });
+    this.have = meta.have ? Buffer.from(meta.have, 'base64') : null;
+  }
+
+  hasPiece(index: number): boolean {
+    return this.have === null || ((this.have[index >> 3] ?? 0) & (0x80 >> (index & 7))) !== 0;
+  }
+
+  /** Size and name of a content, straight from this peer (for a hash found without a listing). */
+  async describe(hash: string): Promise<{ size: number; name: string | undefined }> {
+    const meta = await this.conn.call<MetaMessage>({ type: 'get-meta', hash });
+    return { size: meta.size, name: meta.name };
+  }
+
+  /** Peer exchange: the peers this one knows hold `hash`, plus itself when it does. */
+  async exchangePeers(hash: string): Promise<PeerAddress[]> {
+    const reply = await this.conn.call<PeerListMessage>({ type: 'get-peers', hash });
+    return reply.has ? [this.address, ...reply.peers] : reply.peers;
   }
 
   requestPiece(hash: string, index: number, timeoutMs: number): Promise<Buffer> {

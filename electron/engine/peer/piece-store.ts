@@ -116,6 +116,22 @@ export class PieceStore {
     return hashPiece(data).equals(pieceHashAt(this.options.pieceHashes, index));
   }
 
+  /** Reads a verified piece back (to serve it while the download goes on). */
+  async read(index: number): Promise<Buffer> {
+    if (!this.have[index] || !this.handle) throw new EngineError('not_found', `piece ${index} is not here`);
+    const length = pieceLength(index, this.options.size, this.options.pieceSize);
+    const buffer = Buffer.allocUnsafe(length);
+    const { bytesRead } = await this.handle.read(buffer, 0, length, index * this.options.pieceSize);
+    if (bytesRead !== length) throw new EngineError('not_found', `piece ${index} could not be read`);
+    return buffer;
+  }
+
+  bitfield(): Buffer {
+    const bits = Buffer.alloc(Math.ceil(this.pieceCount / 8));
+    for (let i = 0; i < this.pieceCount; i++) if (this.have[i]) bits[i >> 3]! |= 0x80 >> (i & 7);
+    return bits;
+  }
+
   /** Writes a piece the caller has verified. */
   async write(index: number, data: Buffer): Promise<void> {
     if (this.have[index]) return;

@@ -3,7 +3,8 @@ export class Backoff {
   private attempt = 0;
   constructor(
     private readonly baseMs = 500,
-    private readonly maxMs = 30_000,
+    // Capped low enough that a restarted tracker is refilled within seconds; the jitter spreads the herd.
+    private readonly maxMs = 8_000,
   ) {}
 
   next(): number {

@@ -7,7 +7,7 @@ import { EngineError, ProtocolError, errorMessage } from '../errors.js';
 import { FRAME_CONTROL, FrameDecoder, encodeControl, encodePieceHeader } from './frame-codec.js';
 
 /** Message types that answer a request carrying the same `id`. */
-const REPLY_TYPES = new Set(['welcome', 'ok', 'pong', 'listing', 'peers', 'meta', 'hashes', 'error']);
+const REPLY_TYPES = new Set(['welcome', 'ok', 'pong', 'listing', 'peers', 'peer-list', 'meta', 'hashes', 'error']);
 /** Calls awaiting a reply on one connection; beyond this `call` refuses. */
 const MAX_PENDING_CALLS = 4096;
 /** A frame that has started must finish within this long: a slow-loris drip is cut off even though bytes keep coming. */
