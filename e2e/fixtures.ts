@@ -64,7 +64,7 @@ export const test = base.extend<Fixtures>({
           path.join(o.dataDir, 'settings.json'),
           JSON.stringify({
             version: 1,
-            settings: { trackers: o.trackers, listenPort: 0, downloadDir: o.folder, theme: 'light', uploadLimitKiB: 0, downloadLimitKiB: 0, hostTracker: false, hostTrackerPort: 6969 },
+            settings: { trackers: o.trackers, listenPort: 0, downloadDir: o.folder, theme: 'light', uploadLimitKiB: 0, downloadLimitKiB: 0, hostTracker: false, hostTrackerPort: 6969, openMode: false, dht: false },
             folders: [o.folder],
             downloads: [],
           }),

@@ -24,7 +24,7 @@ async function realHost(): Promise<AppHost> {
     version: 'test',
     bindHost: '127.0.0.1',
     defaults: {
-      settings: { trackers: [], listenPort: 0, downloadDir: folder, theme: 'system', uploadLimitKiB: 0, downloadLimitKiB: 0, hostTracker: false, hostTrackerPort: 0, openMode: true },
+      settings: { trackers: [], listenPort: 0, downloadDir: folder, theme: 'system', uploadLimitKiB: 0, downloadLimitKiB: 0, hostTracker: false, hostTrackerPort: 0, openMode: true, dht: false },
       folders: [folder],
     },
   });

@@ -28,6 +28,7 @@ async function startHost(trackerPort: number, opts: { dataDir?: string; folder?:
     hostTracker: false,
     hostTrackerPort: 0,
     openMode: true,
+    dht: false,
   };
   // Open mode: these tests pair the host with open-mode engines; test/security.test.ts covers keys.
   const host = new AppHost({ dataDir, integration: browserIntegration, version: 'test', defaults: { settings, folders: [folder] }, bindHost: '127.0.0.1', networkKey: null });

@@ -31,6 +31,8 @@ export interface HeadlessHostOptions {
   trackers: string[];
   dataDir: string;
   limits: { up: number; down: number };
+  /** -dht: its bootstrap nodes. */
+  dht?: { port: number; bootstrap: string[] } | undefined;
   /** From -key/-keyfile/P2P_KEY/the stored key; undefined with -open. */
   networkKey: NetworkKey | undefined;
   /** Host a tracker on this port (the app's "Host tracker" setting). */
@@ -71,12 +73,14 @@ export async function runHeadlessHost(o: HeadlessHostOptions): Promise<number> {
     hostTracker: o.hostTracker !== undefined,
     hostTrackerPort: o.hostTracker ?? DEFAULT_TRACKER_PORT,
     openMode: o.networkKey === undefined,
+    dht: o.dht !== undefined,
   };
   const overrides: Partial<Settings> = {};
   if (o.given.has('tracker')) overrides.trackers = o.trackers;
   if (o.given.has('port')) overrides.listenPort = o.port;
   if (o.given.has('limit-up')) overrides.uploadLimitKiB = o.limits.up;
   if (o.given.has('limit-down')) overrides.downloadLimitKiB = o.limits.down;
+  if (o.dht) overrides.dht = true;
   if (o.hostTracker !== undefined) Object.assign(overrides, { hostTracker: true, hostTrackerPort: o.hostTracker });
   const host = new AppHost({
     dataDir: o.dataDir,
@@ -86,6 +90,7 @@ export async function runHeadlessHost(o: HeadlessHostOptions): Promise<number> {
     defaults: { settings: defaults, folders: [o.folder] },
     overrides: { settings: overrides, folders: [o.folder] },
     networkKey: o.networkKey ?? null,
+    ...(o.dht ? { dhtBootstrap: o.dht.bootstrap } : {}),
   });
   await host.start();
   const ui = new UiServer({ host, staticDir: RENDERER_DIR, port: o.uiPort, bindHost: o.uiHost, logger: o.logger, token: await loadUiToken(o.dataDir) });

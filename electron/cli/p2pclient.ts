@@ -123,6 +123,7 @@ runMain('p2pclient', async () => {
       dataDir: instanceDataDir(baseDataDir, folder),
       limits: { up: limitUp, down: limitDown },
       networkKey,
+      dht,
       hostTracker: args['host-tracker'] ? parsePort(args['host-tracker-port'], 'host-tracker-port') : undefined,
       given,
       logger,

@@ -26,6 +26,7 @@ import { PeerIdentity } from '../engine/security/peer-identity.js';
 import { formatNetworkKey, generateNetworkKey, parseNetworkKey, readKeyFile, writeKeyFile, type NetworkKey } from '../engine/security/network-key.js';
 import { inviteLink, parseInvite } from '../../shared/ipc/invite.js';
 import QRCode from 'qrcode';
+import { PUBLIC_BOOTSTRAP } from '../engine/discovery/dht-discovery.js';
 import type { DesktopIntegration } from './desktop-integration.js';
 import { machineAddresses } from './machine-addresses.js';
 import { SettingsStore } from './settings-store.js';
@@ -55,6 +56,8 @@ export interface AppHostOptions {
    * Absent: the key stored in the data dir (created on first start).
    */
   networkKey?: NetworkKey | null;
+  /** DHT bootstrap nodes when the DHT setting is on (default: the public ones). */
+  dhtBootstrap?: string[] | false;
 }
 
 type Handlers = { [C in RequestChannel]: (args: RequestArgs<C>) => Promise<RequestResult<C>> };
@@ -193,6 +196,8 @@ export class AppHost {
       downloadLimit: s.downloadLimitKiB * 1024,
       logger: this.logger,
       usePolling: this.options.usePolling ?? false,
+      cacheDir: this.options.dataDir,
+      dht: s.dht ? { port: 0, bootstrap: this.options.dhtBootstrap ?? PUBLIC_BOOTSTRAP } : undefined,
     });
     engine.on('download', (p) => this.pendingProgress.set(p.hash, p));
     engine.on('files', () => this.scheduleShares());
@@ -299,6 +304,7 @@ export class AppHost {
       uploadRate: rates.upload,
       downloadRate: rates.download,
       listenPort: this.engine.port,
+      dhtNodes: this.engine.dht ? this.engine.dht.nodeCount : null,
       hostedTracker: this.hostedTracker(),
     };
   }
@@ -361,7 +367,12 @@ export class AppHost {
     },
     'network:list': async (q) => {
       const page = await this.engine.list(q);
-      return { total: page.total, offset: q.offset, items: page.items.map((i) => ({ ...i, local: this.engine.hasContent(i.hash) })) };
+      return {
+        total: page.total,
+        offset: q.offset,
+        items: page.items.map((i) => ({ ...i, local: this.engine.hasContent(i.hash) })),
+        ...(page.stale ? { stale: page.stale } : {}),
+      };
     },
     'downloads:start': async (item) => {
       const existing = this.engine.getDownload(item.hash);
@@ -592,6 +603,8 @@ export class AppHost {
     await this.store.save();
     if (patch.openMode !== undefined && patch.openMode !== current.openMode) {
       await this.loadNetworkKey();
+      await this.restartNetwork();
+    } else if (patch.dht !== undefined && patch.dht !== current.dht) {
       await this.restartNetwork();
     }
     if (patch.trackers || patch.hostTrackerPort !== undefined) this.engine.setTrackers(this.effectiveTrackers());

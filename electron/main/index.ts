@@ -77,6 +77,7 @@ app.whenReady().then(async () => {
         hostTracker: true,
         hostTrackerPort: DEFAULT_TRACKER_PORT,
         openMode: false,
+        dht: true,
       },
       folders: [shared],
     },

@@ -30,6 +30,8 @@ export const settingsSchema = z.object({
   hostTrackerPort: port,
   /** No key, no encryption: anyone who can connect may list and download. */
   openMode: z.boolean(),
+  /** Also find peers on the Mainline DHT (works with no tracker at all). */
+  dht: z.boolean(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -66,6 +68,8 @@ export interface NetworkStatus {
   uploadRate: number;
   downloadRate: number;
   listenPort: number;
+  /** Nodes in the DHT routing table; null when the DHT is off. */
+  dhtNodes: number | null;
   hostedTracker: HostedTracker;
 }
 
@@ -75,6 +79,8 @@ export interface ListingPage {
   total: number;
   offset: number;
   items: ListingRow[];
+  /** Set when no tracker answered: the page comes from the listing saved at this time (ms since epoch). */
+  stale?: { savedAt: number };
 }
 
 /** What differs between the desktop app and the browser UI. */

@@ -25,6 +25,8 @@ const PEER_RETRY_DELAYS_MS = [500, 1000, 2000, 4000];
 const PROGRESS_INTERVAL_MS = 100;
 const BUSY_RETRY_MS = 200;
 const AVAILABILITY_POLL_MS = 300;
+/** While below maxPeers, look for more sources this often (new seeders, other downloaders). */
+const SOURCE_DISCOVERY_MS = 2000;
 
 export interface DownloadOptions {
   hash: string;
@@ -43,6 +45,7 @@ export interface DownloadOptions {
   maxPeers?: number;
   requestTimeoutMs?: number;
   peerRetryDelaysMs?: number[];
+  sourceDiscoveryMs?: number;
   /** Global download limit shared by every download. */
   limiter?: RateLimiter;
 }
@@ -293,14 +296,33 @@ export class Download extends EventEmitter<DownloadEvents> {
     // Random piece order: peers downloading the same file at once end up with different
     // pieces, so they can trade them instead of all waiting on the same seeder.
     shuffle(this.pool);
+    const discovery = setInterval(() => void this.discoverSources(), this.options.sourceDiscoveryMs ?? SOURCE_DISCOVERY_MS);
+    discovery.unref();
     return new Promise<void>((resolve, reject) => {
       this.settle = { resolve, reject };
       this.checkAborted();
       for (const source of this.sources) this.feed(source);
       this.fillSources();
     }).finally(() => {
+      clearInterval(discovery);
       this.settle = undefined;
     });
+  }
+
+  /** Tops up the candidate list with peers that appeared since (a swarm grows as others download). */
+  private async discoverSources(): Promise<void> {
+    if (!this.settle || this.refreshing || this.sources.size + this.connecting >= this.maxPeers) return;
+    let found: PeerAddress[];
+    try {
+      found = await this.options.findPeers(this.hash);
+    } catch {
+      return;
+    }
+    const known = new Set([...this.sources].map((s) => s.address.peerId).concat(this.candidates.map((c) => c.peerId)));
+    const fresh = found.filter((p) => p.peerId !== this.options.self.peerId && !this.banned.has(p.peerId) && !known.has(p.peerId));
+    if (fresh.length === 0) return;
+    this.candidates.push(...shuffle(fresh));
+    this.fillSources();
   }
 
   /** Opens connections to more peers, up to maxPeers. */
