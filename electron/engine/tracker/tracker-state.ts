@@ -38,6 +38,9 @@ export interface ListQuery {
 export class TrackerState {
   private readonly contents = new Map<string, ContentRecord>();
   private readonly peers = new Map<number, PeerRecord>();
+  /** Indexes for replacing stale sessions in O(1): by peer id and by reachable address. */
+  private readonly byPeerId = new Map<string, PeerRecord>();
+  private readonly byAddress = new Map<string, PeerRecord>();
   private nextSession = 1;
   private sorted: ListingItem[] | null = null;
   /** Changes whenever the listing does; clients poll it to know when to refetch. */
@@ -62,19 +65,21 @@ export class TrackerState {
    * address replaces the old session, which is returned so its connection can be closed.
    */
   addPeer(peerId: string, host: string, port: number): { peer: PeerRecord; replaced: PeerRecord[] } {
-    const replaced: PeerRecord[] = [];
-    for (const existing of this.peers.values()) {
-      if (existing.peerId === peerId || (existing.host === host && existing.port === port)) replaced.push(existing);
-    }
+    const replaced = [...new Set([this.byPeerId.get(peerId), this.byAddress.get(`${host}:${port}`)])].filter((p): p is PeerRecord => p !== undefined);
     for (const old of replaced) this.removePeer(old);
     const peer: PeerRecord = { session: this.nextSession++, peerId, host, port, files: new Map() };
     this.peers.set(peer.session, peer);
+    this.byPeerId.set(peerId, peer);
+    this.byAddress.set(`${host}:${port}`, peer);
     this.generation++;
     return { peer, replaced };
   }
 
   removePeer(peer: PeerRecord): void {
     if (!this.peers.delete(peer.session)) return;
+    if (this.byPeerId.get(peer.peerId) === peer) this.byPeerId.delete(peer.peerId);
+    const address = `${peer.host}:${peer.port}`;
+    if (this.byAddress.get(address) === peer) this.byAddress.delete(address);
     this.generation++;
     for (const path of [...peer.files.keys()]) this.removeFile(peer, path);
   }
