@@ -217,3 +217,20 @@ test('one app invites, another joins with the invite and sees its files', async 
   await expect(fileRow(page, 'shared by the inviter.txt')).toBeVisible();
   await expect(page.getByRole('contentinfo', { name: 'Status' })).toContainText('Private network');
 });
+
+test('with the tracker gone, the saved listing is shown as stale and downloads still start', async ({ net, openApp }) => {
+  const tracker = await net.tracker();
+  const seedDir = await net.tempDir();
+  const expected = await randomFile(path.join(seedDir, 'still here.bin'), 3 * MiB);
+  await net.peer(seedDir, tracker.port);
+  const folder = await net.tempDir();
+  const { page } = await openApp({ folder, dataDir: await net.tempDir(), trackers: [`127.0.0.1:${tracker.port}`] });
+  await expect(fileRow(page, 'still here.bin')).toBeVisible();
+  await page.waitForTimeout(6000); // the host saves a copy of the listing within seconds
+  await tracker.proc.stop('SIGKILL');
+  await expect(page.getByRole('status').filter({ hasText: /No tracker is answering/ })).toBeVisible({ timeout: 20_000 });
+  await fileRow(page, 'still here.bin').getByRole('button', { name: 'Download' }).click();
+  await go(page, 'Downloads');
+  await expect(page.getByRole('listitem', { name: 'still here.bin' })).toContainText(/done/i, { timeout: 30_000 });
+  expect(await sha256Of(path.join(folder, 'still here.bin'))).toBe(expected);
+});

@@ -120,7 +120,7 @@ describe('no tracker at all', () => {
 describe('many sources', () => {
   it('4 seeders and 1 downloader: all four are used', async () => {
     const tracker = await trackerProcess();
-    const data = randomBytes(24 * MiB);
+    const data = randomBytes(32 * MiB);
     for (let i = 0; i < 4; i++) {
       const folder = await fx.tempDir();
       await writeFile(path.join(folder, 'popular.bin'), data);

@@ -82,6 +82,8 @@ const DHT_LOOKUP_MS = 5000;
 const LISTING_REFRESH_MS = 5000;
 /** A full listing copy is refetched at most this often, however busy the network. */
 const LISTING_MIN_GAP_MS = 15_000;
+/** With each saved listing, who holds its first this-many contents (peer lists for when no tracker answers). */
+const LISTING_HOLDERS_REMEMBERED = 200;
 
 /**
  * The P2P engine: shared folders, the peer server, tracker connections and
@@ -331,6 +333,19 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.dhtAnnounced = current;
   }
 
+  /** Looks up and remembers who holds these contents, so they can be fetched with no tracker later. */
+  private async rememberHolders(hashes: string[]): Promise<void> {
+    const tracker = this.trackerClients.find((t) => t.connected);
+    if (!tracker) return;
+    const queue = [...new Set(hashes)];
+    const worker = async () => {
+      for (let hash = queue.shift(); hash !== undefined; hash = queue.shift()) {
+        this.cache.addHolders(hash, await tracker.lookup(hash).catch(() => []));
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+  }
+
   /** Keeps a copy of the full listing on disk while a tracker answers, refetched when it changes. */
   private async refreshListingCache(): Promise<void> {
     if (!this.trackerClients.some((t) => t.connected)) return;
@@ -343,6 +358,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.listingGeneration = generation;
       this.listingFetchedAt = Date.now();
       this.cache.setListing(items);
+      await this.rememberHolders(items.slice(0, LISTING_HOLDERS_REMEMBERED).map((i) => i.hash));
     } catch (err) {
       this.logger.debug(`listing cache refresh failed: ${errorMessage(err)}`);
     }
@@ -557,7 +573,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     download.on('progress', (p) => {
       this.emit('download', p);
       // A paused or failed download stops serving its pieces: tell the trackers.
-      if (p.state !== lastState && (p.state === 'paused' || p.state === 'failed' || p.state === 'cancelled')) this.onFilesChanged();
+      if (p.state !== lastState && (p.state === 'paused' || p.state === 'failed' || p.state === 'cancelled' || p.state === 'done')) this.onFilesChanged();
       lastState = p.state;
     });
     download.on('shareable', () => this.onFilesChanged());

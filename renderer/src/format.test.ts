@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatCount, formatEta, formatPercent, formatRate, sentence, shortHash, splitPath } from './format';
+import { formatAgo, formatBytes, formatCount, formatEta, formatPercent, formatRate, sentence, shortHash, splitPath } from './format';
 
 describe('formatBytes', () => {
   it('uses binary units with at most three significant digits', () => {
@@ -65,5 +65,17 @@ describe('small helpers', () => {
     expect(sentence('no tracker is reachable (1.2.3.4:6969)')).toBe('No tracker is reachable (1.2.3.4:6969)');
     expect(sentence('port in use')).toBe('Port in use.');
     expect(sentence('Done.')).toBe('Done.');
+  });
+});
+
+describe('formatAgo', () => {
+  it('says how long ago, to the minute', () => {
+    const now = 1_700_000_000_000;
+    expect(formatAgo(now - 30_000, now)).toBe('just now');
+    expect(formatAgo(now + 5_000, now)).toBe('just now');
+    expect(formatAgo(now - 5 * 60_000, now)).toBe('5 min ago');
+    expect(formatAgo(now - 59 * 60_000 - 59_000, now)).toBe('59 min ago');
+    expect(formatAgo(now - 2 * 3600_000 - 10 * 60_000, now)).toBe('2 h ago');
+    expect(formatAgo(now - 3 * 86_400_000, now)).toBe('3 d ago');
   });
 });

@@ -44,6 +44,16 @@ export function formatEta(seconds: number | null | undefined): string {
   return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
+/** How long ago `at` was, to the minute: "just now", "5 min ago", "2 h ago", "3 d ago". */
+export function formatAgo(at: number, now: number = Date.now()): string {
+  const minutes = Math.floor(Math.max(0, now - at) / 60_000);
+  if (minutes < 1) return 'just now';
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} h ago`;
+  return `${Math.floor(hours / 24)} d ago`;
+}
+
 export function formatPercent(done: number, total: number): number {
   if (total <= 0) return done > 0 ? 100 : 0;
   return Math.min(100, Math.max(0, Math.floor((done / total) * 1000) / 10));

@@ -17,8 +17,11 @@ import { RateMeter } from './rate-meter.js';
 
 /** Sources one download uses at once. */
 export const DEFAULT_MAX_PEERS = 4;
-/** Piece requests outstanding per source: enough to keep a fast link busy. */
-const PIPELINE_DEPTH = 8;
+/**
+ * Piece requests outstanding per source: 4 MiB in flight keeps a fast link
+ * busy, and leaves pieces for other sources to take (so faster peers get more).
+ */
+const PIPELINE_DEPTH = 4;
 const REQUEST_TIMEOUT_MS = 30_000;
 /** How often to ask the trackers again when no usable peer is left. */
 const PEER_RETRY_DELAYS_MS = [500, 1000, 2000, 4000];
@@ -156,6 +159,7 @@ export class Download extends EventEmitter<DownloadEvents> {
       if (this.store.resumedPieces > 0) this.logger.info(`${this.name}: resuming with ${this.store.resumedPieces} verified pieces`);
       if (!this.store.complete) {
         this.setState('downloading');
+        if (this.store.piecesDone > 0) this.emit('shareable'); // resumed with pieces to share
         await this.transfer();
       }
       this.setState('verifying');
@@ -331,27 +335,7 @@ export class Download extends EventEmitter<DownloadEvents> {
     while (this.sources.size + this.connecting < this.maxPeers && this.candidates.length > 0) {
       const address = this.candidates.shift()!;
       this.connecting++;
-      PeerSource.connect(address, this.options.self, this.transport, this.requestTimeoutMs).then(
-        async (source) => {
-          try {
-            await source.refreshAvailability(this.hash);
-          } catch (err) {
-            source.close();
-            throw err;
-          }
-          this.connecting--;
-          if (!this.settle) return source.close();
-          this.sources.add(source);
-          this.watchSource(source);
-          this.feed(source);
-          this.emitProgress();
-        },
-        (err: unknown) => {
-          this.connecting--;
-          this.logger.debug(`${this.name}: cannot use peer ${address.host}:${address.port}: ${errorMessage(err)}`);
-          this.fillSources();
-        },
-      );
+      void this.addSource(address);
     }
     if (this.sources.size === 0 && this.connecting === 0 && !this.refreshing) {
       this.refreshing = true;
@@ -366,6 +350,27 @@ export class Download extends EventEmitter<DownloadEvents> {
         },
       );
     }
+  }
+
+  /** Connects to one more source; a failure only costs that candidate. */
+  private async addSource(address: PeerAddress): Promise<void> {
+    let source: PeerSource | undefined;
+    try {
+      source = await PeerSource.connect(address, this.options.self, this.transport, this.requestTimeoutMs);
+      await source.refreshAvailability(this.hash);
+    } catch (err) {
+      source?.close();
+      this.connecting--;
+      this.logger.debug(`${this.name}: cannot use peer ${address.host}:${address.port}: ${errorMessage(err)}`);
+      this.fillSources();
+      return;
+    }
+    this.connecting--;
+    if (!this.settle) return source.close();
+    this.sources.add(source);
+    this.watchSource(source);
+    this.feed(source);
+    this.emitProgress();
   }
 
   private watchSource(source: PeerSource): void {
@@ -463,7 +468,6 @@ export class Download extends EventEmitter<DownloadEvents> {
       return;
     }
     this.retryIndex = 0;
-    if (store.piecesDone === 0 && this.writes === 0) queueMicrotask(() => this.emit('shareable'));
     source.bytes += data.length;
     this.bytesByPeer.set(source.address.peerId, (this.bytesByPeer.get(source.address.peerId) ?? 0) + data.length);
     this.meter.add(data.length);
@@ -472,6 +476,8 @@ export class Download extends EventEmitter<DownloadEvents> {
     store.write(index, data).then(
       () => {
         this.writes--;
+        // The first verified piece on disk: from now on we can serve part of this file.
+        if (store.piecesDone === 1) this.emit('shareable');
         this.emitProgress();
         if (store.complete && this.writes === 0) this.settle?.resolve();
       },

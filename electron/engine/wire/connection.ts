@@ -10,8 +10,12 @@ import { FRAME_CONTROL, FrameDecoder, encodeControl, encodePieceHeader } from '.
 const REPLY_TYPES = new Set(['welcome', 'ok', 'pong', 'listing', 'peers', 'peer-list', 'meta', 'hashes', 'error']);
 /** Calls awaiting a reply on one connection; beyond this `call` refuses. */
 const MAX_PENDING_CALLS = 4096;
-/** A frame that has started must finish within this long: a slow-loris drip is cut off even though bytes keep coming. */
-export const FRAME_DEADLINE_MS = 30_000;
+/**
+ * A frame that has started must finish within this long: a slow-loris drip is
+ * cut off even though bytes keep coming. Generous enough for a 1 MiB piece
+ * over a ~10 KiB/s link.
+ */
+export const FRAME_DEADLINE_MS = 120_000;
 
 export interface ConnectionOptions {
   /** Close after this long with no bytes in either direction. 0 disables. */

@@ -2,7 +2,7 @@ import { formatCount, formatRate } from '../format';
 import { useStatusStore } from '../stores/status-store';
 import { Icon } from './Icon';
 
-/** Bottom bar: network privacy, tracker connections, peers, transfer rates, listening port. Not a live region: it changes every second. */
+/** Bottom bar: network privacy, tracker connections, DHT nodes, peers, transfer rates, listening port. Not a live region: it changes every second. */
 export function StatusBar() {
   const status = useStatusStore((s) => s.status);
   if (!status) return <footer className="statusbar" aria-label="Status" />;
@@ -14,7 +14,8 @@ export function StatusBar() {
       <ul className="status-trackers" aria-label="Trackers">
         {status.trackers.length === 0 && <li className="status-item muted">No tracker configured</li>}
         {status.trackers.map((t) => (
-          <li key={t.address} className="status-item" title={t.connected ? `Connected to ${t.address}` : `Not connected to ${t.address}`}>
+          // Several trackers are normal: each one says its own state (the dot for the eye, the words for the title and screen readers).
+          <li key={t.address} className="status-item" title={`${t.address}: ${t.connected ? 'connected' : 'not connected'}`}>
             <span className={t.connected ? 'dot dot-on' : 'dot'} aria-hidden="true" />
             <span className="mono">{t.address}</span>
             {t.address === ownAddress && <span className="muted">(hosted here)</span>}
@@ -32,6 +33,11 @@ export function StatusBar() {
           <span className="status-item status-open" title="Connections are not encrypted, and anyone who can reach this machine can list and download your files">
             <Icon name="unlock" size={13} />
             Open mode
+          </span>
+        )}
+        {status.dhtNodes !== null && (
+          <span className="status-item" title="Nodes in the DHT routing table: peers are also found there, with or without a tracker">
+            DHT: {formatCount(status.dhtNodes)} {status.dhtNodes === 1 ? 'node' : 'nodes'}
           </span>
         )}
         <span className="status-item">

@@ -92,7 +92,7 @@ describe('useNetworkStore', () => {
     expect(refetched.map((a) => a.offset)).toEqual([400]);
     expect(Object.keys(useNetworkStore.getState().pages)).toEqual(['400']);
     expect(rowAt(useNetworkStore.getState().pages, 400)?.peers).toBe(99);
-    expect(useNetworkStore.getState().stale).toBe(false);
+    expect(useNetworkStore.getState().refreshing).toBe(false);
   });
 
   it('keeps the error for the view and retries on demand', async () => {
@@ -106,5 +106,34 @@ describe('useNetworkStore', () => {
     await flush();
     expect(useNetworkStore.getState().error).toBeNull();
     expect(useNetworkStore.getState().total).toBe(10);
+  });
+
+  it('keeps `stale` from the last page: set from a saved listing, cleared by a tracker’s answer', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const host = await connect({ listing: listingRows(10), stale: { savedAt: 1_700_000_000_000 } });
+    expect(useNetworkStore.getState().stale).toBeNull();
+    useNetworkStore.getState().ensureRange(0, 30);
+    await flush();
+    expect(useNetworkStore.getState().stale).toEqual({ savedAt: 1_700_000_000_000 });
+    expect(useNetworkStore.getState().total).toBe(10);
+
+    // A new query keeps it until its own answer arrives.
+    useNetworkStore.getState().setQuery('file-000001');
+    expect(useNetworkStore.getState().stale).toEqual({ savedAt: 1_700_000_000_000 });
+    await flush();
+    expect(useNetworkStore.getState().stale).toEqual({ savedAt: 1_700_000_000_000 });
+
+    host.stale = undefined;
+    host.emit('network:changed', { at: 1 });
+    await vi.advanceTimersByTimeAsync(300);
+    await flush();
+    expect(useNetworkStore.getState().stale).toBeNull();
+
+    // A failed request does not change what the pages on screen are.
+    host.stale = { savedAt: 1_700_000_100_000 };
+    host.fail('network:list', 'tracker_unreachable', 'no tracker is reachable');
+    useNetworkStore.getState().retry();
+    await flush();
+    expect(useNetworkStore.getState().stale).toBeNull();
   });
 });

@@ -31,7 +31,9 @@ export interface NetworkState {
   pending: number;
   error: { code: string; message: string } | null;
   /** The host said the listing changed; visible pages are being refetched. */
-  stale: boolean;
+  refreshing: boolean;
+  /** Set when the last page applied came from the listing saved on disk (no tracker answered). */
+  stale: { savedAt: number } | null;
   /** Bumped when query or sort change: answers for an older generation are dropped. */
   generation: number;
   visible: { first: number; last: number };
@@ -110,20 +112,20 @@ export const useNetworkStore = create<NetworkState>()((set, get) => {
         if (s.total !== null && page.total < s.total) {
           pages = Object.fromEntries(Object.entries(pages).filter(([o]) => Number(o) < page.total));
         }
-        return { pages: evict(pages, s.visible), total: page.total, error: null };
+        return { pages: evict(pages, s.visible), total: page.total, error: null, stale: page.stale ?? null };
       });
     } catch (err) {
       if (get().generation !== generation) return;
       set({ error: { code: err instanceof ApiError ? err.code : 'unknown', message: errorText(err) } });
     } finally {
       inFlight.delete(key);
-      set((s) => ({ pending: s.pending - 1, stale: s.pending - 1 > 0 && s.stale }));
+      set((s) => ({ pending: s.pending - 1, refreshing: s.pending - 1 > 0 && s.refreshing }));
     }
   }
 
   function restart(patch: Partial<NetworkState>): void {
     applied.clear();
-    set((s) => ({ ...patch, generation: s.generation + 1, pages: {}, error: null, stale: false, visible: { first: 0, last: PAGE_SIZE } }));
+    set((s) => ({ ...patch, generation: s.generation + 1, pages: {}, error: null, refreshing: false, visible: { first: 0, last: PAGE_SIZE } }));
     void fetchPage(0, PAGE_SIZE);
   }
 
@@ -135,7 +137,7 @@ export const useNetworkStore = create<NetworkState>()((set, get) => {
     // Off-screen pages are dropped, not refetched: they load again when scrolled to.
     const kept: Pages = {};
     for (const cell of cells) if (pages[cell]) kept[cell] = pages[cell];
-    set({ pages: kept, stale: true });
+    set({ pages: kept, refreshing: true });
     if (total === null || cells.size === 0) cells.add(0);
     for (const cell of cells) void fetchPage(cell, PAGE_SIZE, true);
   }
@@ -149,7 +151,8 @@ export const useNetworkStore = create<NetworkState>()((set, get) => {
     pages: {},
     pending: 0,
     error: null,
-    stale: false,
+    refreshing: false,
+    stale: null,
     generation: 0,
     visible: { first: 0, last: PAGE_SIZE },
 

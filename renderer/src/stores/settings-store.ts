@@ -4,8 +4,8 @@ import { ApiError, call, errorText } from '../api';
 import { useStatusStore } from './status-store';
 
 export type SettingsField = keyof Settings;
-/** 'security' is open mode: a switch that applies at once, apart from the Network section's Save. */
-export type SettingsSection = 'network' | 'transfers' | 'appearance' | 'security';
+/** 'security' is open mode and 'dht' the DHT: switches that apply at once, apart from the Network section's Save. */
+export type SettingsSection = 'network' | 'transfers' | 'appearance' | 'security' | 'dht';
 export type SettingsPatch = Partial<Omit<Settings, 'hostTracker'>>;
 
 export interface SettingsState {

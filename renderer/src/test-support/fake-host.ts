@@ -76,7 +76,11 @@ export const DEFAULT_SETTINGS: Settings = {
   hostTracker: false,
   hostTrackerPort: 6969,
   openMode: false,
+  dht: true,
 };
+
+/** Nodes in the fake DHT routing table while the DHT is on. */
+export const FAKE_DHT_NODES = 120;
 
 /** The fake network's key (a well-formed one: 43 base64url characters). */
 export const FAKE_KEY = 'k3yK3yk3yK3yk3yK3yk3yK3yk3yK3yk3yK3yk3yK3y0';
@@ -87,6 +91,10 @@ export interface FakeHostOptions {
   listing?: ListingRow[];
   downloads?: DownloadRow[];
   folders?: SharedFolder[];
+  /** Overrides of the first status (trackers, dhtNodes…). */
+  status?: Partial<NetworkStatus>;
+  /** Answer `network:list` from a saved listing, as the host does when no tracker answers. */
+  stale?: { savedAt: number };
 }
 
 export class FakeHost implements P2PApi {
@@ -97,6 +105,8 @@ export class FakeHost implements P2PApi {
   folders: SharedFolder[];
   capabilities: HostCapabilities;
   status: NetworkStatus;
+  /** Set: `network:list` pages say they come from the listing saved at this time. */
+  stale: { savedAt: number } | undefined;
   /** The network key invites carry; `network:join` replaces it. */
   key = FAKE_KEY;
   private readonly failures = new Map<RequestChannel, { code: string; message: string }>();
@@ -118,8 +128,11 @@ export class FakeHost implements P2PApi {
       uploadRate: 0,
       downloadRate: 0,
       listenPort: this.settings.listenPort,
+      dhtNodes: this.settings.dht ? FAKE_DHT_NODES : null,
       hostedTracker: { running: false, port: this.settings.hostTrackerPort, addresses: [], peers: 0 },
+      ...options.status,
     };
+    this.stale = options.stale;
     this.handlers = {
       'app:snapshot': () => this.snapshot(),
       'shares:pick': () => '/home/me/Picked',
@@ -141,7 +154,8 @@ export class FakeHost implements P2PApi {
           const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
           return descending ? -c : c;
         });
-        return { total: rows.length, offset, items: rows.slice(offset, offset + limit) };
+        const page = { total: rows.length, offset, items: rows.slice(offset, offset + limit) };
+        return this.stale ? { ...page, stale: { ...this.stale } } : page;
       },
       'downloads:start': ({ hash, name, size }) => {
         const row = downloadRow({ hash, name, size, state: 'queued', bytesDone: 0, downloadRate: 0, etaSeconds: null, peers: 0 });
@@ -159,6 +173,8 @@ export class FakeHost implements P2PApi {
         this.settings = { ...this.settings, ...patch };
         // Like the real host: open mode rebuilds the network, and the new status follows.
         if (patch.openMode !== undefined) this.pushStatus({ secure: !patch.openMode });
+        // So does the DHT switch.
+        if (patch.dht !== undefined) this.pushStatus({ dhtNodes: patch.dht ? FAKE_DHT_NODES : null });
         return structuredClone(this.settings);
       },
       'tracker:setHosting': ({ enabled, port }) => {
@@ -242,7 +258,7 @@ export class FakeHost implements P2PApi {
   }
 
   /** Changes the status and pushes it, as the host does after a change. */
-  private pushStatus(patch: Partial<NetworkStatus>): void {
+  pushStatus(patch: Partial<NetworkStatus>): void {
     this.status = { ...this.status, ...patch };
     const status = structuredClone(this.status);
     queueMicrotask(() => this.emit('status:changed', status));

@@ -174,5 +174,58 @@ describe('NetworkView', () => {
     await flush();
     expect(screen.getByText('4 files on the network')).toBeTruthy();
   });
-});
 
+  describe('when no tracker answers', () => {
+    const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
+    const banner = 'No tracker is answering. Showing the listing saved 5 min ago — downloads can still start from it.';
+
+    it('says the listing is the saved one, as information (not an alert), and the table stays usable', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(NOW);
+      const { host } = await renderWithHost(<NetworkView />, { listing: listingRows(3), stale: { savedAt: NOW - 5 * 60_000 } });
+      expect(screen.getByRole('status').textContent).toBe(banner);
+      expect(screen.queryByRole('alert')).toBeNull();
+      expect(screen.getByText('3 files on the network')).toBeTruthy();
+      expect(bodyRows()).toHaveLength(3);
+
+      fireEvent.click(within(rowFor('file-000001.bin')).getByRole('button', { name: 'Download' }));
+      await flush();
+      expect(host.callsTo('downloads:start').map((a) => a.name)).toEqual(['folder/file-000001.bin']);
+      expect(screen.getByRole('status').textContent).toBe(banner);
+    });
+
+    it('the age moves on every minute', async () => {
+      vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] });
+      vi.setSystemTime(NOW);
+      await renderWithHost(<NetworkView />, { listing: listingRows(2), stale: { savedAt: NOW - 5 * 60_000 } });
+      expect(screen.getByRole('status').textContent).toContain('saved 5 min ago');
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(60_000);
+      });
+      expect(screen.getByRole('status').textContent).toContain('saved 6 min ago');
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(55 * 60_000);
+      });
+      expect(screen.getByRole('status').textContent).toContain('saved 1 h ago');
+    });
+
+    it('goes away once a tracker answers again', async () => {
+      const { host } = await renderWithHost(<NetworkView />, { listing: listingRows(2), stale: { savedAt: Date.now() - 30_000 } });
+      expect(screen.getByRole('status').textContent).toContain('saved just now');
+      host.stale = undefined;
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      act(() => host.emit('network:changed', { at: Date.now() }));
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(300);
+      });
+      await flush();
+      expect(screen.getByRole('status').textContent).toBe('');
+      expect(bodyRows()).toHaveLength(2);
+    });
+
+    it('shows nothing for a listing that came from a tracker', async () => {
+      await renderWithHost(<NetworkView />, { listing: listingRows(2) });
+      expect(screen.getByRole('status').textContent).toBe('');
+    });
+  });
+});

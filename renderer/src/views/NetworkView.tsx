@@ -8,6 +8,7 @@ import { useAppStore } from '../stores/app-store';
 import { useDownloadsStore } from '../stores/downloads-store';
 import { useNetworkStore } from '../stores/network-store';
 import { NetworkTable } from './NetworkTable';
+import { StaleListingNotice } from './StaleListingNotice';
 
 /** Keystrokes are batched into one query after this pause. */
 const SEARCH_DEBOUNCE_MS = 150;
@@ -169,6 +170,8 @@ export function NetworkView() {
         </div>
       </header>
       <StartError />
+      {/* Over an error page the saved listing is not on screen: nothing to explain. */}
+      <StaleListingNotice hidden={error !== null && total === null} />
       {body}
     </section>
   );

@@ -129,4 +129,96 @@ describe('SettingsView', () => {
     await renderWithHost(<SettingsView />, { mode: 'desktop' });
     expect(screen.queryByRole('region', { name: 'Notifications' })).toBeNull();
   });
+
+  describe('Network: DHT and trackers', () => {
+    const dht = () => within(section('Network')).getByRole('switch', { name: 'DHT' });
+    const help = 'Find peers without a tracker, on the public BitTorrent DHT (under a name derived from the network key, so nothing readable is published).';
+
+    it('the DHT switch says what it does and shows the live node count while on', async () => {
+      const { host } = await renderWithHost(<SettingsView />);
+      expect(dht().getAttribute('aria-checked')).toBe('true');
+      expect(document.getElementById(dht().getAttribute('aria-describedby')!)!.textContent).toBe(help);
+      expect(within(section('Network')).getByText('120 nodes in the DHT routing table')).toBeTruthy();
+      act(() => host.pushStatus({ dhtNodes: 1 }));
+      await flush();
+      expect(within(section('Network')).getByText('1 node in the DHT routing table')).toBeTruthy();
+      act(() => host.pushStatus({ dhtNodes: 0 }));
+      await flush();
+      expect(within(section('Network')).getByText('No DHT nodes yet: looking for some…')).toBeTruthy();
+    });
+
+    it('turning the DHT off calls settings:update { dht: false } at once, without Save', async () => {
+      const { host } = await renderWithHost(<SettingsView />);
+      fireEvent.click(dht());
+      await flush();
+      expect(host.callsTo('settings:update')).toEqual([{ dht: false }]);
+      expect(dht().getAttribute('aria-checked')).toBe('false');
+      expect(within(section('Network')).queryByText(/in the DHT routing table/)).toBeNull();
+      // The Network section's Save is for its text fields only.
+      expect((within(section('Network')).getByRole('button', { name: 'Save' }) as HTMLButtonElement).disabled).toBe(true);
+      expect(document.activeElement).toBe(dht());
+
+      fireEvent.click(dht());
+      await flush();
+      expect(host.callsTo('settings:update')).toEqual([{ dht: false }, { dht: true }]);
+      expect(dht().getAttribute('aria-checked')).toBe('true');
+      expect(within(section('Network')).getByText('120 nodes in the DHT routing table')).toBeTruthy();
+    });
+
+    it('a refused DHT change leaves the switch as it was and says why', async () => {
+      const { host } = await renderWithHost(<SettingsView />, { settings: { dht: false } });
+      expect(dht().getAttribute('aria-checked')).toBe('false');
+      expect(within(section('Network')).queryByText(/DHT routing table/)).toBeNull();
+      host.fail('settings:update', 'port_in_use', 'The DHT cannot listen: no free UDP port.');
+      fireEvent.click(dht());
+      await flush();
+      expect(host.callsTo('settings:update')).toEqual([{ dht: true }]);
+      expect(dht().getAttribute('aria-checked')).toBe('false');
+      expect(within(section('Network')).getByRole('alert').textContent).toBe('The DHT cannot listen: no free UDP port.');
+    });
+
+    it('lists each saved tracker under the field with its live state', async () => {
+      const { host } = await renderWithHost(<SettingsView />, {
+        settings: { trackers: ['a.lan:6969', 'b.lan:7000', 'c.lan:6969'] },
+        status: {
+          trackers: [
+            { address: 'a.lan:6969', connected: true },
+            { address: 'b.lan:7000', connected: false },
+          ],
+        },
+      });
+      const states = () =>
+        within(screen.getByRole('list', { name: 'Tracker connections' }))
+          .getAllByRole('listitem')
+          .map((li) => li.textContent);
+      // c.lan has no connection yet: not connected.
+      expect(states()).toEqual(['a.lan:6969connected', 'b.lan:7000not connected', 'c.lan:6969not connected']);
+      act(() =>
+        host.pushStatus({
+          trackers: [
+            { address: 'a.lan:6969', connected: false },
+            { address: 'b.lan:7000', connected: true },
+            { address: 'c.lan:6969', connected: true },
+          ],
+        }),
+      );
+      await flush();
+      expect(states()).toEqual(['a.lan:6969not connected', 'b.lan:7000connected', 'c.lan:6969connected']);
+    });
+
+    it('the tracker list follows the saved trackers, not the unsaved edit', async () => {
+      const { host } = await renderWithHost(<SettingsView />);
+      const states = () =>
+        within(screen.getByRole('list', { name: 'Tracker connections' }))
+          .getAllByRole('listitem')
+          .map((li) => li.textContent);
+      expect(states()).toEqual(['192.168.1.20:6969connected']);
+      fireEvent.change(input('Trackers'), { target: { value: '192.168.1.20:6969\n10.0.0.2:6969' } });
+      expect(states()).toEqual(['192.168.1.20:6969connected']);
+      fireEvent.click(within(section('Network')).getByRole('button', { name: 'Save' }));
+      await flush();
+      expect(host.callsTo('settings:update')).toEqual([{ trackers: ['192.168.1.20:6969', '10.0.0.2:6969'] }]);
+      expect(states()).toEqual(['192.168.1.20:6969connected', '10.0.0.2:6969not connected']);
+    });
+  });
 });

@@ -1,10 +1,12 @@
 import { Button } from '../../components/Button';
 import { useSettingsStore, type SettingsPatch } from '../../stores/settings-store';
+import { Dht } from './Dht';
 import { Field, SavedNote, Section, parseInteger, useDraft } from './fields';
 import { HostTracker } from './HostTracker';
 import { InvitePanel } from './InvitePanel';
 import { JoinNetwork } from './JoinNetwork';
 import { OpenMode } from './OpenMode';
+import { TrackerStates } from './TrackerStates';
 
 /** The host accepts at most this many tracker addresses, each 3–300 characters. */
 const MAX_TRACKERS = 16;
@@ -81,7 +83,12 @@ export function NetworkSection() {
         </>
       }
     >
-      <Field label="Trackers" help="One HOST:PORT per line (or separated by commas), for example 192.168.1.20:6969." error={errors.trackers}>
+      <Field
+        label="Trackers"
+        help="One HOST:PORT per line (or separated by commas), for example 192.168.1.20:6969. Any one that answers is enough."
+        error={errors.trackers}
+        after={<TrackerStates trackers={settings.trackers} />}
+      >
         {({ id, describedBy, invalid }) => (
           <textarea
             id={id}
@@ -95,6 +102,7 @@ export function NetworkSection() {
           />
         )}
       </Field>
+      <Dht />
       <Field label="Listening port" help="Other peers download from you on this TCP port. 0 picks a free one." error={errors.listenPort}>
         {({ id, describedBy, invalid }) => (
           <input

@@ -12,8 +12,20 @@ interface FieldIds {
   invalid: true | undefined;
 }
 
-/** Label, control, help text and the inline error, wired together for assistive tech. */
-export function Field({ label, help, error, children }: { label: string; help?: ReactNode; error?: string | undefined; children: (ids: FieldIds) => ReactNode }) {
+/** Label, control, help text and the inline error, wired together for assistive tech; `after` goes below them all. */
+export function Field({
+  label,
+  help,
+  error,
+  after,
+  children,
+}: {
+  label: string;
+  help?: ReactNode;
+  error?: string | undefined;
+  after?: ReactNode;
+  children: (ids: FieldIds) => ReactNode;
+}) {
   const id = useId();
   const describedBy = [help ? `${id}-help` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
@@ -30,6 +42,7 @@ export function Field({ label, help, error, children }: { label: string; help?: 
           {sentence(error)}
         </p>
       )}
+      {after}
     </div>
   );
 }

@@ -1,0 +1,24 @@
+import { useStatusStore } from '../../stores/status-store';
+
+/**
+ * Each saved tracker and whether this peer is connected to it now, from the
+ * live status. Several trackers are normal: any one that answers is enough.
+ */
+export function TrackerStates({ trackers }: { trackers: string[] }) {
+  const live = useStatusStore((s) => s.status?.trackers);
+  if (!live || trackers.length === 0) return null;
+  return (
+    <ul className="tracker-states" aria-label="Tracker connections">
+      {trackers.map((address) => {
+        const connected = live.find((t) => t.address === address)?.connected ?? false;
+        return (
+          <li key={address} className="tracker-state">
+            <span className={connected ? 'dot dot-on' : 'dot'} aria-hidden="true" />
+            <span className="mono">{address}</span>
+            <span className={connected ? 'tracker-state-on' : 'muted'}>{connected ? 'connected' : 'not connected'}</span>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
