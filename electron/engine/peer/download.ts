@@ -287,9 +287,9 @@ export class Download extends EventEmitter<DownloadEvents> {
     } catch (err) {
       this.logger.debug(`${this.name}: peer lookup failed: ${errorMessage(err)}`);
     }
-    const connected = new Set([...this.sources].map((s) => s.address.peerId));
+    const connected = new Set([...this.sources].map((s) => candidateKey(s.address)));
     this.candidates = shuffle(
-      found.filter((p) => p.peerId !== this.options.self.peerId && !this.banned.has(p.peerId) && !connected.has(p.peerId)),
+      found.filter((p) => p.peerId !== this.options.self.peerId && !this.banned.has(p.peerId) && !connected.has(candidateKey(p))),
     );
   }
 
@@ -322,8 +322,8 @@ export class Download extends EventEmitter<DownloadEvents> {
     } catch {
       return;
     }
-    const known = new Set([...this.sources].map((s) => s.address.peerId).concat(this.candidates.map((c) => c.peerId)));
-    const fresh = found.filter((p) => p.peerId !== this.options.self.peerId && !this.banned.has(p.peerId) && !known.has(p.peerId));
+    const known = new Set([...this.sources].flatMap((s) => [candidateKey(s.address), `${s.address.host}:${s.address.port}`]).concat(this.candidates.map(candidateKey)));
+    const fresh = found.filter((p) => p.peerId !== this.options.self.peerId && !this.banned.has(p.peerId) && !known.has(candidateKey(p)));
     if (fresh.length === 0) return;
     this.candidates.push(...shuffle(fresh));
     this.fillSources();
@@ -550,3 +550,8 @@ export class Download extends EventEmitter<DownloadEvents> {
 }
 
 export { pieceLength };
+
+/** Identifies a candidate: its peer id, or its address when the id is unknown (found on the DHT). */
+function candidateKey(p: PeerAddress): string {
+  return p.peerId || `${p.host}:${p.port}`;
+}

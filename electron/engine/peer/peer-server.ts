@@ -14,6 +14,8 @@ import { RateLimiter } from './rate-limiter.js';
 import type { PeerIdentity } from '../security/peer-identity.js';
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Connections still in their TLS handshake, on top of the connection limit. */
+const HANDSHAKES_IN_PROGRESS = 64;
 const IDLE_TIMEOUT_MS = 60_000;
 const MAX_CONNECTIONS = 256;
 const MAX_CONNECTIONS_PER_ADDRESS = 16;
@@ -67,6 +69,8 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     this.limiter = options.uploadLimiter ?? new RateLimiter(0);
     this.gate = new ConnectionGate(options.maxConnections ?? MAX_CONNECTIONS, options.maxConnectionsPerAddress ?? MAX_CONNECTIONS_PER_ADDRESS);
     this.server = (options.transport ?? tcpTransport).createServer((socket) => this.onSocket(socket));
+    // Raw connections, TLS handshakes in progress included, are capped too (the gate sees only finished handshakes).
+    this.server.maxConnections = (options.maxConnections ?? MAX_CONNECTIONS) + HANDSHAKES_IN_PROGRESS;
   }
 
   async start(): Promise<number> {

@@ -29,7 +29,8 @@ export function parseNetworkKey(text: string): NetworkKey {
     throw new EngineError('bad_message', 'a network key is 43 characters of A-Z, a-z, 0-9, "-" and "_" (as printed by p2ptracker -genkey)');
   }
   const key = Buffer.from(trimmed, 'base64url');
-  if (key.length !== KEY_BYTES) throw new EngineError('bad_message', 'the network key does not decode to 256 bits');
+  // One key, one spelling: the last character carries 4 unused bits that must be zero.
+  if (key.length !== KEY_BYTES || formatNetworkKey(key) !== trimmed) throw new EngineError('bad_message', 'the network key does not decode to exactly 256 bits');
   return key as NetworkKey;
 }
 

@@ -1,4 +1,4 @@
-/** Exponential backoff with full jitter: a restarted tracker is not hit by every peer at once. */
+/** Exponential backoff with equal jitter (half fixed, half random): a restarted tracker is not hit by every peer at once. */
 export class Backoff {
   private attempt = 0;
   constructor(

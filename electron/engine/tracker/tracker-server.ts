@@ -15,6 +15,8 @@ export const DEFAULT_HEARTBEAT_MS = 4000;
 /** A peer silent this long is dropped from the listing. */
 export const DEFAULT_PEER_TIMEOUT_MS = 12_000;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Connections still in their TLS handshake, on top of the connection limit. */
+const HANDSHAKES_IN_PROGRESS = 64;
 const MAX_CONNECTIONS = 10_000;
 /** One host may hold this many tracker connections (a NAT with several peers, not one client hogging slots). */
 const MAX_CONNECTIONS_PER_ADDRESS = 32;
@@ -66,6 +68,8 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
     this.peerTimeoutMs = options.peerTimeoutMs ?? DEFAULT_PEER_TIMEOUT_MS;
     this.gate = new ConnectionGate(options.maxConnections ?? MAX_CONNECTIONS, options.maxConnectionsPerAddress ?? MAX_CONNECTIONS_PER_ADDRESS);
     this.server = (options.transport ?? tcpTransport).createServer((socket) => this.onSocket(socket));
+    // Raw connections, TLS handshakes in progress included, are capped too (the gate sees only finished handshakes).
+    this.server.maxConnections = (options.maxConnections ?? MAX_CONNECTIONS) + HANDSHAKES_IN_PROGRESS;
   }
 
   async start(): Promise<number> {
