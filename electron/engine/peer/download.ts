@@ -97,6 +97,7 @@ export class Download extends EventEmitter<DownloadEvents> {
   private lastProgressAt = 0;
   private progressTimer: NodeJS.Timeout | undefined;
   private writes = 0;
+  private readonly pendingWrites = new Set<Promise<void>>();
 
   constructor(private readonly options: DownloadOptions) {
     super();
@@ -168,6 +169,8 @@ export class Download extends EventEmitter<DownloadEvents> {
       return finalPath;
     } catch (err) {
       const failure = err instanceof EngineError ? err : new EngineError('io_error', errorMessage(err), { cause: err });
+      // Verified pieces already being written still land: settle them before reporting the final figures.
+      await Promise.allSettled([...this.pendingWrites]);
       if (this.abort.signal.aborted) {
         this.setState(this.state === 'failed' ? 'failed' : (this.abort.signal.reason as DownloadState) ?? 'paused');
       } else {
@@ -473,7 +476,10 @@ export class Download extends EventEmitter<DownloadEvents> {
     this.meter.add(data.length);
     this.emit('data', data.length);
     this.writes++;
-    store.write(index, data).then(
+    const writing = store.write(index, data);
+    this.pendingWrites.add(writing);
+    void writing.finally(() => this.pendingWrites.delete(writing)).catch(() => {});
+    writing.then(
       () => {
         this.writes--;
         // The first verified piece on disk: from now on we can serve part of this file.
