@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import nodeNet from 'node:net';
 import path from 'node:path';
 import { expect, test } from './fixtures';
@@ -203,7 +204,7 @@ test('one app invites, another joins with the invite and sees its files', async 
 
   // A second host on another network key: it can't see anything until it joins.
   const joinerFolder = await net.tempDir();
-  const other = await net.host(joinerFolder, await net.tempDir(), ['-port', '0', '-tracker', `127.0.0.1:${tracker.port}`, '-key', 'B'.repeat(43)]);
+  const other = await net.host(joinerFolder, await net.tempDir(), ['-port', '0', '-tracker', `127.0.0.1:${tracker.port}`, '-key', randomBytes(32).toString('base64url')]);
   page = await (await page.context().browser()!.newContext()).newPage();
   await page.goto(other.url);
   await go(page, 'Settings');
