@@ -68,6 +68,7 @@ describe('Electron window', () => {
     expect((await handle({ url: 'app://p2p/assets/app.js' })).headers.get('content-type')).toMatch(/javascript/);
     expect((await handle({ url: 'app://p2p/..%2f..%2fetc%2fpasswd' })).status).toBe(404);
     expect((await handle({ url: 'app://p2p/missing.js' })).status).toBe(404);
+    expect((await handle({ url: 'app://p2p/%E0%A4%A' })).status).toBe(404); // malformed percent-encoding
   });
 
   it('refuses navigation away from the app, new windows, webviews and permissions', () => {

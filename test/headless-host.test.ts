@@ -106,6 +106,7 @@ describe('headless host: access control', () => {
     expect(page.status).toBe(200);
     expect(page.headers['content-security-policy']).toMatch(/default-src 'self'/);
     expect((await get(ui.port, '/../../etc/passwd', { cookie })).status).toBe(404);
+    expect((await get(ui.port, '/%E0%A4%A', { cookie })).status).toBe(404); // malformed percent-encoding answers, not hangs
     await expect(SocketClient.open(ui.port, 'p2p_ui=nope')).rejects.toThrow(/403/);
     await expect(SocketClient.open(ui.port, cookie, 'http://evil.example')).rejects.toThrow(/403/);
     const client = await SocketClient.open(ui.port, cookie);

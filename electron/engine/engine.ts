@@ -409,14 +409,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     await Promise.all(this.trackerClients.map((t) => t.flush()));
   }
 
-  private connectedTrackers(): TrackerClient[] {
-    const connected = this.trackerClients.filter((t) => t.connected);
-    if (connected.length === 0) {
-      throw new EngineError('tracker_unreachable', `no tracker is reachable (${this.trackerClients.map((t) => t.address).join(', ') || 'none configured'})`);
-    }
-    return connected;
-  }
-
   /**
    * One page of the network's listing, merged over every reachable tracker.
    * With no tracker answering, the page comes from the last listing seen, marked stale.

@@ -1,7 +1,7 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile, rename } from 'node:fs/promises';
 import { z } from 'zod';
 import { settingsSchema, type Settings } from '../../shared/ipc/contract.js';
+import { writeFileAtomic } from '../engine/persist.js';
 
 const persisted = z.object({
   version: z.literal(1),
@@ -62,12 +62,8 @@ export class SettingsStore {
 
   save(): Promise<void> {
     const body = JSON.stringify(this.state, null, 2);
-    this.writing = this.writing.then(async () => {
-      await mkdir(path.dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.tmp`;
-      await writeFile(tmp, body);
-      await rename(tmp, this.file);
-    });
+    // Saves run in order; a failed one is reported to its caller without blocking the next.
+    this.writing = this.writing.catch(() => {}).then(() => writeFileAtomic(this.file, body));
     return this.writing;
   }
 }

@@ -1,28 +1,17 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import http from 'node:http';
-import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { isRequestChannel } from '../../shared/ipc/contract.js';
 import { SOCKET_MAX_PAYLOAD, SOCKET_PATH, type SocketServerMessage } from '../../shared/ipc/socket-protocol.js';
 import { silentLogger, type Logger } from '../engine/logger.js';
 import { closeServer, listen } from '../engine/wire/transport.js';
 import type { AppHost } from './app-host.js';
+import { CONTENT_SECURITY_POLICY, readStaticFile } from './static-files.js';
 
 const COOKIE = 'p2p_ui';
 const MAX_SOCKETS = 32;
 /** Requests one browser socket may have running at once. */
 const MAX_INFLIGHT_PER_SOCKET = 64;
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
 
 export interface UiServerOptions {
   host: AppHost;
@@ -146,16 +135,10 @@ export class UiServer {
       res.setHeader('Location', url.pathname);
       return this.reply(res, 303, '');
     }
-    const relative = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
-    const file = path.resolve(this.options.staticDir, relative);
-    if (!file.startsWith(path.resolve(this.options.staticDir) + path.sep)) return this.reply(res, 404, 'not found');
-    let body: Buffer;
-    try {
-      body = await readFile(file);
-    } catch {
-      return this.reply(res, 404, 'not found');
-    }
-    res.setHeader('Content-Type', CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream');
+    const found = await readStaticFile(this.options.staticDir, url.pathname);
+    if (!found) return this.reply(res, 404, 'not found');
+    const body = found.body;
+    res.setHeader('Content-Type', found.contentType);
     res.setHeader('Cache-Control', 'no-store');
     this.securityHeaders(res);
     res.writeHead(200);
@@ -163,10 +146,7 @@ export class UiServer {
   }
 
   private securityHeaders(res: http.ServerResponse): void {
-    res.setHeader(
-      'Content-Security-Policy',
-      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-    );
+    res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Frame-Options', 'DENY');

@@ -6,8 +6,7 @@ export const APP_ORIGIN = `${APP_SCHEME}://p2p`;
 export const APP_URL = `${APP_ORIGIN}/index.html`;
 
 /** Same policy as the headless host sends, and as renderer/index.html declares. */
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export { CONTENT_SECURITY_POLICY } from '../host/static-files.js';
 
 /**
  * Creates the main window. The renderer is an untrusted web page that can

@@ -1,7 +1,7 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { MAX_LOOKUP_PEERS } from '../../../shared/protocol/limits.js';
+import { DebouncedWriter, writeFileAtomic } from '../persist.js';
 import { listingItem, peerAddress, type ListingItem, type PeerAddress } from '../../../shared/protocol/messages.js';
 
 /** Peers remembered in all; the least recently seen are forgotten first. */
@@ -27,8 +27,7 @@ export class NetworkCache {
   listing: { savedAt: number; items: ListingItem[] } | null = null;
   private holders = new Map<string, PeerAddress[]>();
   private known = new Map<string, PeerAddress & { lastSeen: number }>();
-  private saveTimer: NodeJS.Timeout | undefined;
-  private saving: Promise<void> = Promise.resolve();
+  private readonly saver = new DebouncedWriter(() => this.save(), SAVE_DELAY_MS);
 
   constructor(readonly file: string) {}
 
@@ -77,39 +76,19 @@ export class NetworkCache {
     return [...this.known.values()].reverse().map(({ peerId, host, port }) => ({ peerId, host, port }));
   }
 
-  async flush(): Promise<void> {
-    if (this.saveTimer) {
-      clearTimeout(this.saveTimer);
-      this.saveTimer = undefined;
-      this.saving = this.saving.then(() => this.save());
-    }
-    await this.saving;
+  flush(): Promise<void> {
+    return this.saver.flush();
   }
 
   private scheduleSave(): void {
-    if (this.saveTimer) return;
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined;
-      this.saving = this.saving.then(() => this.save());
-    }, SAVE_DELAY_MS);
-    this.saveTimer.unref();
+    this.saver.schedule();
   }
 
-  private async save(): Promise<void> {
-    const body = JSON.stringify({
-      version: 1,
-      listing: this.listing,
-      holders: Object.fromEntries(this.holders),
-      known: [...this.known.values()],
-    });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    try {
-      await mkdir(path.dirname(this.file), { recursive: true });
-      await writeFile(tmp, body);
-      await rename(tmp, this.file);
-    } catch {
-      // a cache: failing to save it is not worth more than a retry next time
-    }
+  private save(): Promise<void> {
+    return writeFileAtomic(
+      this.file,
+      JSON.stringify({ version: 1, listing: this.listing, holders: Object.fromEntries(this.holders), known: [...this.known.values()] }),
+    );
   }
 }
 

@@ -1,9 +1,9 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { PIECE_SIZE } from '../../../shared/protocol/limits.js';
 import { contentHash } from '../../../shared/protocol/messages.js';
 import type { ContentInfo } from './content-hash.js';
+import { DebouncedWriter, writeFileAtomic } from '../persist.js';
 
 const SAVE_DELAY_MS = 1000;
 const cacheFile = z.object({
@@ -18,8 +18,7 @@ const cacheFile = z.object({
  */
 export class HashCache {
   private entries = new Map<string, [size: number, mtimeMs: number, hash: string, pieces: string]>();
-  private saveTimer: NodeJS.Timeout | undefined;
-  private saving: Promise<void> = Promise.resolve();
+  private readonly saver = new DebouncedWriter(() => this.save(), SAVE_DELAY_MS);
   hits = 0;
   misses = 0;
 
@@ -60,33 +59,16 @@ export class HashCache {
   }
 
   /** Writes now if anything is pending. */
-  async flush(): Promise<void> {
-    if (this.saveTimer) {
-      clearTimeout(this.saveTimer);
-      this.saveTimer = undefined;
-      this.saving = this.saving.then(() => this.save());
-    }
-    await this.saving;
+  flush(): Promise<void> {
+    return this.saver.flush();
   }
 
   private scheduleSave(): void {
-    if (this.saveTimer) return;
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined;
-      this.saving = this.saving.then(() => this.save());
-    }, SAVE_DELAY_MS);
-    this.saveTimer.unref();
+    this.saver.schedule();
   }
 
-  private async save(): Promise<void> {
-    const body = JSON.stringify({ version: 1, entries: Object.fromEntries(this.entries) });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    try {
-      await mkdir(path.dirname(this.file), { recursive: true });
-      await writeFile(tmp, body);
-      await rename(tmp, this.file); // atomic: a crash leaves the old cache, not half a new one
-    } catch {
-      // The cache is an optimisation; failing to save it costs a re-hash next start.
-    }
+  // The cache is an optimisation; failing to save it costs a re-hash next start.
+  private save(): Promise<void> {
+    return writeFileAtomic(this.file, JSON.stringify({ version: 1, entries: Object.fromEntries(this.entries) }));
   }
 }

@@ -96,7 +96,7 @@ export class Download extends EventEmitter<DownloadEvents> {
   private settle: { resolve(): void; reject(err: Error): void } | undefined;
   private lastProgressAt = 0;
   private progressTimer: NodeJS.Timeout | undefined;
-  private writes = 0;
+  /** Verified pieces being written right now. */
   private readonly pendingWrites = new Set<Promise<void>>();
 
   constructor(private readonly options: DownloadOptions) {
@@ -475,20 +475,18 @@ export class Download extends EventEmitter<DownloadEvents> {
     this.bytesByPeer.set(source.address.peerId, (this.bytesByPeer.get(source.address.peerId) ?? 0) + data.length);
     this.meter.add(data.length);
     this.emit('data', data.length);
-    this.writes++;
     const writing = store.write(index, data);
     this.pendingWrites.add(writing);
-    void writing.finally(() => this.pendingWrites.delete(writing)).catch(() => {});
     writing.then(
       () => {
-        this.writes--;
+        this.pendingWrites.delete(writing);
         // The first verified piece on disk: from now on we can serve part of this file.
         if (store.piecesDone === 1) this.emit('shareable');
         this.emitProgress();
-        if (store.complete && this.writes === 0) this.settle?.resolve();
+        if (store.complete && this.pendingWrites.size === 0) this.settle?.resolve();
       },
       (err: Error) => {
-        this.writes--;
+        this.pendingWrites.delete(writing);
         this.settle?.reject(err);
       },
     );
@@ -555,7 +553,6 @@ export class Download extends EventEmitter<DownloadEvents> {
   }
 }
 
-export { pieceLength };
 
 /** Identifies a candidate: its peer id, or its address when the id is unknown (found on the DHT). */
 function candidateKey(p: PeerAddress): string {

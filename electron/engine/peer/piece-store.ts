@@ -1,11 +1,12 @@
 import { constants } from 'node:fs';
-import { link, mkdir, open, readFile, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { contentHash } from '../../../shared/protocol/messages.js';
 import { EngineError, errorMessage } from '../errors.js';
-import { HASH_BYTES, hashPiece, pieceCount, pieceHashAt, pieceLength } from '../index/content-hash.js';
+import { hashPiece, pieceCount, pieceHashAt, pieceLength } from '../index/content-hash.js';
 import { PARTIAL_SUFFIX } from '../index/ignore-rules.js';
+import { DebouncedWriter, writeFileAtomic } from '../persist.js';
 
 const STATE_SAVE_DELAY_MS = 500;
 
@@ -56,8 +57,7 @@ export class PieceStore {
   readonly pieceCount: number;
   private readonly have: Uint8Array;
   private haveCount = 0;
-  private saveTimer: NodeJS.Timeout | undefined;
-  private saving: Promise<void> = Promise.resolve();
+  private readonly saver = new DebouncedWriter(() => this.saveState(), STATE_SAVE_DELAY_MS);
   /** Pieces found verified on disk when the store was opened. */
   resumedPieces = 0;
 
@@ -164,8 +164,7 @@ export class PieceStore {
     await handle.sync();
     await handle.close();
     this.handle = undefined;
-    clearTimeout(this.saveTimer);
-    await this.saving;
+    await this.saver.cancel();
     const target = this.options.finalPath;
     try {
       await link(this.partialPath, target); // fails if target exists: never clobber
@@ -186,11 +185,8 @@ export class PieceStore {
 
   /** Saves the resume record and closes the partial file; the download can resume later. */
   async close(): Promise<void> {
-    clearTimeout(this.saveTimer);
-    this.saveTimer = undefined;
     if (this.handle) {
-      this.saving = this.saving.then(() => this.saveState());
-      await this.saving;
+      await this.saver.flush({ always: true });
       await this.handle.close().catch(() => {});
       this.handle = undefined;
     }
@@ -230,17 +226,11 @@ export class PieceStore {
   }
 
   private scheduleSave(): void {
-    if (this.saveTimer) return;
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined;
-      this.saving = this.saving.then(() => this.saveState());
-    }, STATE_SAVE_DELAY_MS);
-    this.saveTimer.unref();
+    this.saver.schedule();
   }
 
-  private async saveState(): Promise<void> {
-    const bits = Buffer.alloc(Math.ceil(this.pieceCount / 8));
-    for (let i = 0; i < this.pieceCount; i++) if (this.have[i]) bits[i >> 3]! |= 0x80 >> (i & 7);
+  // Losing the record only means the partial file is re-checked piece by piece on resume.
+  private saveState(): Promise<void> {
     const state: ResumeState = {
       version: 1,
       hash: this.options.hash,
@@ -248,17 +238,8 @@ export class PieceStore {
       size: this.options.size,
       pieceSize: this.options.pieceSize,
       pieceHashes: this.options.pieceHashes.toString('base64'),
-      have: bits.toString('base64'),
+      have: this.bitfield().toString('base64'),
     };
-    const tmp = `${this.options.statePath}.tmp`;
-    try {
-      await mkdir(path.dirname(this.options.statePath), { recursive: true });
-      await writeFile(tmp, JSON.stringify(state));
-      await rename(tmp, this.options.statePath);
-    } catch {
-      // Losing the record only means the partial file is re-checked piece by piece on resume.
-    }
+    return writeFileAtomic(this.options.statePath, JSON.stringify(state));
   }
 }
-
-export { HASH_BYTES };

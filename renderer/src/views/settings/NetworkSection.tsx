@@ -1,7 +1,7 @@
 import { Button } from '../../components/Button';
-import { useSettingsStore, type SettingsPatch } from '../../stores/settings-store';
+import { useSettingsStore } from '../../stores/settings-store';
 import { Dht } from './Dht';
-import { Field, SavedNote, Section, parseInteger, useDraft } from './fields';
+import { Field, SavedNote, Section, parseInteger, saveDraft, useDraft } from './fields';
 import { HostTracker } from './HostTracker';
 import { InvitePanel } from './InvitePanel';
 import { JoinNetwork } from './JoinNetwork';
@@ -37,33 +37,19 @@ export function NetworkSection() {
     hostTrackerPort: String(settings.hostTrackerPort),
   });
 
-  async function save() {
-    for (const key of (['trackers', 'listenPort', 'hostTrackerPort'] as const)) setFieldError(key, null);
-    const patch: SettingsPatch = {};
-    const refused: Key[] = [];
-    const reject = (field: Key, message: string) => {
-      setFieldError(field, message);
-      refused.push(field);
-    };
-    for (const key of draft.dirtyKeys) {
-      if (key === 'trackers') {
-        const list = parseTrackers(draft.value('trackers'));
+  const save = () =>
+    saveDraft(
+      'network',
+      ['trackers', 'listenPort', 'hostTrackerPort'] as const,
+      draft,
+      (key, text) => {
+        if (key !== 'trackers') return parseInteger(text, 0, 65535, key === 'listenPort' ? 'The listening port' : 'The tracker port');
+        const list = parseTrackers(text);
         const problem = trackerProblem(list);
-        if (problem) reject('trackers', problem);
-        else patch.trackers = list;
-      } else {
-        const parsed = parseInteger(draft.value(key), 0, 65535, key === 'listenPort' ? 'The listening port' : 'The tracker port');
-        if ('error' in parsed) reject(key, parsed.error);
-        else patch[key] = parsed.value;
-      }
-    }
-    // Like a refusal from the host: nothing is saved, and a refused field shows its saved value again.
-    if (refused.length > 0) return draft.reset(refused);
-    if (Object.keys(patch).length === 0) return;
-    const result = await update('network', patch);
-    if (result.ok) draft.reset(draft.dirtyKeys);
-    else if (result.field === 'trackers' || result.field === 'listenPort' || result.field === 'hostTrackerPort') draft.reset([result.field]);
-  }
+        return problem ? { error: problem } : { value: list };
+      },
+      { update, setFieldError },
+    );
 
   const onChange = (key: Key, text: string) => {
     draft.set(key, text);

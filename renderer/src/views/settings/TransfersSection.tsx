@@ -1,7 +1,7 @@
 import { Button } from '../../components/Button';
 import { call, errorText } from '../../api';
-import { useSettingsStore, type SettingsPatch } from '../../stores/settings-store';
-import { Field, SavedNote, Section, parseInteger, useDraft } from './fields';
+import { useSettingsStore } from '../../stores/settings-store';
+import { Field, SavedNote, Section, parseInteger, saveDraft, useDraft } from './fields';
 
 /** The host's ceiling for a rate limit, in KiB/s. */
 const MAX_LIMIT_KIB = 10_000_000;
@@ -37,32 +37,18 @@ export function TransfersSection() {
     }
   }
 
-  async function save() {
-    for (const key of (['downloadDir', 'uploadLimitKiB', 'downloadLimitKiB'] as const)) setFieldError(key, null);
-    const patch: SettingsPatch = {};
-    const refused: Key[] = [];
-    const reject = (field: Key, message: string) => {
-      setFieldError(field, message);
-      refused.push(field);
-    };
-    for (const key of draft.dirtyKeys) {
-      if (key === 'downloadDir') {
-        const dir = draft.value('downloadDir').trim();
-        if (!dir) reject('downloadDir', 'Enter the full path of a folder.');
-        else patch.downloadDir = dir;
-      } else {
-        const parsed = parseInteger(draft.value(key), 0, MAX_LIMIT_KIB, key === 'uploadLimitKiB' ? 'The upload limit' : 'The download limit');
-        if ('error' in parsed) reject(key, parsed.error);
-        else patch[key] = parsed.value;
-      }
-    }
-    // Like a refusal from the host: nothing is saved, and a refused field shows its saved value again.
-    if (refused.length > 0) return draft.reset(refused);
-    if (Object.keys(patch).length === 0) return;
-    const result = await update('transfers', patch);
-    if (result.ok) draft.reset(draft.dirtyKeys);
-    else if (result.field === 'downloadDir' || result.field === 'uploadLimitKiB' || result.field === 'downloadLimitKiB') draft.reset([result.field]);
-  }
+  const save = () =>
+    saveDraft(
+      'transfers',
+      ['downloadDir', 'uploadLimitKiB', 'downloadLimitKiB'] as const,
+      draft,
+      (key, text) => {
+        if (key !== 'downloadDir') return parseInteger(text, 0, MAX_LIMIT_KIB, key === 'uploadLimitKiB' ? 'The upload limit' : 'The download limit');
+        const dir = text.trim();
+        return dir ? { value: dir } : { error: 'Enter the full path of a folder.' };
+      },
+      { update, setFieldError },
+    );
 
   return (
     <Section

@@ -1,7 +1,8 @@
 import { useEffect, useId, useState, type ReactNode } from 'react';
 import { Icon } from '../../components/Icon';
 import { sentence } from '../../format';
-import { useSettingsStore, type SettingsSection } from '../../stores/settings-store';
+import type { Settings } from '../../../../shared/ipc/contract';
+import { useSettingsStore, type SettingsField, type SettingsPatch, type SettingsSection, type SettingsState } from '../../stores/settings-store';
 
 /** How long "Saved" (or "Joined") stays on screen. */
 const SAVED_NOTE_MS = 2500;
@@ -110,6 +111,38 @@ export function useDraft<K extends string>(saved: Record<K, string>) {
         return next;
       }),
   };
+}
+
+type Draft<K extends string> = ReturnType<typeof useDraft<K>>;
+type Parsed<K extends SettingsField> = { value: Settings[K] } | { error: string };
+
+/**
+ * Saves a section's edited fields in one `settings:update`. A field that
+ * doesn't parse, like a refusal from the host, saves nothing and shows its
+ * saved value again, with the reason under it.
+ */
+export async function saveDraft<K extends SettingsField>(
+  section: SettingsSection,
+  keys: readonly K[],
+  draft: Draft<K>,
+  parse: (key: K, text: string) => Parsed<K>,
+  store: Pick<SettingsState, 'update' | 'setFieldError'>,
+): Promise<void> {
+  for (const key of keys) store.setFieldError(key, null);
+  const patch: SettingsPatch = {};
+  const refused: K[] = [];
+  for (const key of draft.dirtyKeys) {
+    const parsed = parse(key, draft.value(key));
+    if ('error' in parsed) {
+      store.setFieldError(key, parsed.error);
+      refused.push(key);
+    } else (patch as Record<K, unknown>)[key] = parsed.value;
+  }
+  if (refused.length > 0) return draft.reset(refused);
+  if (Object.keys(patch).length === 0) return;
+  const result = await store.update(section, patch);
+  if (result.ok) draft.reset(draft.dirtyKeys);
+  else if ((keys as readonly SettingsField[]).includes(result.field)) draft.reset([result.field as K]);
 }
 
 /** An integer in [min, max], or an error sentence for the field. */
