@@ -37,6 +37,7 @@ describe('network keys on the command line', () => {
     const keyB = b.stdout.trim().split('\n').at(-1)!;
     expect(keyA).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(keyA).not.toBe(keyB);
+    expect(a.stdout.trim()).toBe(keyA); // stdout is the key alone: `-genkey > network.key` makes a key file
   });
 
   it("runs the original spec's commands on one machine with no key flags: the tracker's stored key is used", async () => {

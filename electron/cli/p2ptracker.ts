@@ -39,7 +39,8 @@ runMain('p2ptracker', async () => {
     return 0;
   }
   if (args.genkey) {
-    process.stdout.write('A new network key. Give it to the tracker (-keyfile) and to every member:\n');
+    // Only the key goes to stdout, so `p2ptracker -genkey > network.key` makes a usable key file.
+    process.stderr.write('A new network key. Give it to the tracker (-keyfile) and to every member:\n');
     process.stdout.write(`${formatNetworkKey(generateNetworkKey())}\n`);
     return 0;
   }
