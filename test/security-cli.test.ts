@@ -60,6 +60,14 @@ describe('network keys on the command line', () => {
     expect(await sha256File(path.join(dest, 'spec.txt'))).toBe(sha256(data1));
   });
 
+  it('a node that hosts the tracker (npm start\'s headless fallback) creates the network key on a fresh machine', async () => {
+    const data = await temp();
+    const folder = await temp();
+    const host = start(CLI.client, ['-folder', folder, '-port', '0', '-ui', '0', '-host-tracker', '-host-tracker-port', '0'], { P2P_DATA_DIR: data });
+    await host.waitFor(/web UI: http:\/\/127\.0\.0\.1:\d+\/\?token=/, 20_000);
+    expect((await stat(path.join(data, 'network.key'))).mode & 0o777).toBe(0o600);
+  });
+
   it('a client with the wrong key, or none, says so clearly; -open warns', async () => {
     const data = await temp();
     const keyFile = path.join(await temp(), 'k');

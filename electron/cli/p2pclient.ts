@@ -110,7 +110,9 @@ runMain('p2pclient', async () => {
   // A missing folder is the first thing to report, before keys or ports.
   const folderStat = await stat(folder).catch(() => undefined);
   if (!folderStat?.isDirectory()) throw new EngineError('folder_unreadable', `cannot share ${folder}: ${folderStat ? 'not a folder' : 'no such folder'}`);
-  const { key: networkKey } = await chooseNetworkKey(args, baseDataDir, 'client', logger);
+  // Hosting the tracker (the app's default, and npm start's) makes this node the network's founder:
+  // with no key anywhere it creates and stores one, as p2ptracker does.
+  const { key: networkKey } = await chooseNetworkKey(args, baseDataDir, args['host-tracker'] ? 'tracker' : 'client', logger);
   if (args.ui !== undefined) {
     if (args.get) throw new UsageError('-ui and -get do not go together: download from the web UI');
     const given = givenOptions(process.argv.slice(2));
