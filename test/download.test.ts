@@ -50,7 +50,8 @@ describe('downloads', () => {
     const liarFolder = await fx.tempDir();
     const data = await writeRandomFile(path.join(honestFolder, 'movie.bin'), 24 * MiB);
     await writeFile(path.join(liarFolder, 'movie.bin'), data);
-    const honest = await fx.peer(tracker.port, { folder: honestFolder });
+    // The honest peer's upload is capped so it cannot serve the whole file before the liar gets a turn.
+    const honest = await fx.peer(tracker.port, { folder: honestFolder, uploadLimit: 12 * MiB });
     const liar = await fx.peer(tracker.port, { folder: liarFolder });
     // Now corrupt the liar's copy behind its index's back: same size and mtime, so it keeps announcing the old hash.
     const liarFile = path.join(liar.folder, 'movie.bin');

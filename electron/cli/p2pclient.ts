@@ -9,7 +9,6 @@ import { EngineError } from '../engine/errors.js';
 import { streamLogger } from '../engine/logger.js';
 import { parseHostPort } from '../engine/wire/transport.js';
 import { givenOptions, helpText, parseArgs, parsePort, UsageError } from './args.js';
-import { runHeadlessHost } from './headless-host.js';
 import { chooseNetworkKey, KEY_OPTIONS } from './network-key-options.js';
 import { PUBLIC_BOOTSTRAP } from '../engine/discovery/dht-discovery.js';
 import { formatBytes } from './format.js';
@@ -116,6 +115,8 @@ runMain('p2pclient', async () => {
   if (args.ui !== undefined) {
     if (args.get) throw new UsageError('-ui and -get do not go together: download from the web UI');
     const given = givenOptions(process.argv.slice(2));
+    // The web UI host (HTTP server, WebSocket, QR codes) loads only when asked for.
+    const { runHeadlessHost } = await import('./headless-host.js');
     return runHeadlessHost({
       folder,
       port,

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { isIPv4 } from 'node:net';
-import DHT, { type DhtPeer } from 'bittorrent-dht';
+import type DHT from 'bittorrent-dht';
+import type { DhtPeer } from 'bittorrent-dht';
 import { EngineError, errorMessage } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { parseHostPort } from '../wire/transport.js';
@@ -92,7 +93,10 @@ export class DhtDiscovery extends EventEmitter<DhtDiscoveryEvents> {
 
   async start(): Promise<number> {
     if (this.dht) throw new EngineError('busy', 'DHT discovery is already started');
-    const dht = new DHT({ bootstrap: this.bootstrap, maxPeers: MAX_STORED_PEERS, maxAge: STORED_PEER_MAX_AGE_MS });
+    // Loaded on first use: the DHT library is a large share of start-up time, and most runs don't use it.
+    const { default: DhtNode } = await import('bittorrent-dht');
+    if (this.dht) throw new EngineError('busy', 'DHT discovery is already started');
+    const dht = new DhtNode({ bootstrap: this.bootstrap, maxPeers: MAX_STORED_PEERS, maxAge: STORED_PEER_MAX_AGE_MS });
     this.dht = dht;
     this.ready = new Promise((resolve) => dht.once('ready', resolve));
     dht.on('ready', () => {

@@ -3,6 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { EngineError } from '../errors.js';
 import { pieceCount, pieceLength } from '../index/content-hash.js';
 import type { FolderIndex, IndexedFile } from '../index/folder-index.js';
+import { pieceBuffers } from '../wire/buffer-pool.js';
 
 /** What the peer server needs to serve one content: its hashes and its pieces. */
 export interface ServedContent {
@@ -72,7 +73,7 @@ class FileContent implements ServedContent {
 
   async readPiece(index: number): Promise<Buffer> {
     const length = pieceLength(index, this.size, this.pieceSize);
-    const buffer = Buffer.allocUnsafe(length);
+    const buffer = pieceBuffers.take(length); // given back once sent (ServingSession)
     let filled = 0;
     while (filled < length) {
       const { bytesRead } = await this.handle.read(buffer, filled, length - filled, index * this.pieceSize + filled);

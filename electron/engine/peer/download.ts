@@ -14,6 +14,8 @@ import { PieceStore, loadResumeState } from './piece-store.js';
 import type { ServedContent } from './content-source.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RateMeter } from './rate-meter.js';
+import { pieceHasher } from '../index/piece-hasher.js';
+import { pieceBuffers } from '../wire/buffer-pool.js';
 
 /** Sources one download uses at once. */
 export const DEFAULT_MAX_PEERS = 4;
@@ -21,7 +23,7 @@ export const DEFAULT_MAX_PEERS = 4;
  * Piece requests outstanding per source: 4 MiB in flight keeps a fast link
  * busy, and leaves pieces for other sources to take (so faster peers get more).
  */
-const PIPELINE_DEPTH = 4;
+const PIPELINE_DEPTH = 8;
 const REQUEST_TIMEOUT_MS = 30_000;
 /** How often to ask the trackers again when no usable peer is left. */
 const PEER_RETRY_DELAYS_MS = [500, 1000, 2000, 4000];
@@ -98,6 +100,8 @@ export class Download extends EventEmitter<DownloadEvents> {
   private progressTimer: NodeJS.Timeout | undefined;
   /** Verified pieces being written right now. */
   private readonly pendingWrites = new Set<Promise<void>>();
+  /** Pieces received and being hashed: neither in flight nor done. */
+  private readonly verifying = new Set<number>();
 
   constructor(private readonly options: DownloadOptions) {
     super();
@@ -416,7 +420,7 @@ export class Download extends EventEmitter<DownloadEvents> {
     const store = this.store!;
     for (let at = this.pool.length - 1; at >= 0; at--) {
       const index = this.pool[at]!;
-      if (store.has(index) || this.requestedBy.get(index)?.size) {
+      if (store.has(index) || this.verifying.has(index) || this.requestedBy.get(index)?.size) {
         this.pool.splice(at, 1); // done or taken meanwhile
         continue;
       }
@@ -427,7 +431,7 @@ export class Download extends EventEmitter<DownloadEvents> {
     for (const [index, holders] of this.requestedBy) {
       if (!holders.has(source) && !store.has(index) && holders.size < 2 && source.hasPiece(index)) return index;
     }
-    if (this.requestedBy.size === 0 && this.pool.length === 0 && !store.complete) {
+    if (this.requestedBy.size === 0 && this.verifying.size === 0 && this.pool.length === 0 && !store.complete) {
       // Nothing queued and nothing in flight, yet pieces are missing: re-derive the pool rather than stall.
       for (let i = store.pieceCount - 1; i >= 0; i--) if (!store.has(i)) this.pool.push(i);
       shuffle(this.pool);
@@ -462,42 +466,65 @@ export class Download extends EventEmitter<DownloadEvents> {
   private onPiece(source: PeerSource, index: number, data: Buffer): void {
     const store = this.store;
     this.release(source, index);
-    if (!store || !this.settle) return;
-    if (store.has(index)) return this.feed(source);
-    if (!store.verify(index, data)) {
-      if (!this.requestedBy.get(index)?.size) this.pool.push(index);
-      this.ban(source.address, `peer ${source.label} sent a corrupt piece ${index} of ${this.name}`);
-      this.dropSource(source, 'sent corrupt data');
+    if (!store || !this.settle || store.has(index) || this.verifying.has(index)) {
+      pieceBuffers.give(data); // a duplicate (endgame) or a piece of a stopped download
+      if (store && this.settle) this.feed(source);
       return;
     }
-    this.retryIndex = 0;
-    source.bytes += data.length;
-    this.bytesByPeer.set(source.address.peerId, (this.bytesByPeer.get(source.address.peerId) ?? 0) + data.length);
-    this.meter.add(data.length);
-    this.emit('data', data.length);
-    const writing = store.write(index, data);
-    this.pendingWrites.add(writing);
-    writing.then(
+    // The same piece requested from another peer in endgame is no longer needed from it.
+    for (const other of this.requestedBy.get(index) ?? []) other.cancelPiece(index);
+    this.verifying.add(index);
+    const storing = this.verifyAndStore(store, source, index, data);
+    this.pendingWrites.add(storing);
+    storing.then(
       () => {
-        this.pendingWrites.delete(writing);
-        // The first verified piece on disk: from now on we can serve part of this file.
-        if (store.piecesDone === 1) this.emit('shareable');
-        this.emitProgress();
+        this.pendingWrites.delete(storing);
         if (store.complete && this.pendingWrites.size === 0) this.settle?.resolve();
       },
       (err: Error) => {
-        this.pendingWrites.delete(writing);
+        this.pendingWrites.delete(storing);
         this.settle?.reject(err);
       },
     );
-    // Another peer may be sending the same piece in endgame: it will be ignored on arrival.
+    // Hashing runs on a worker meanwhile: ask this peer for more right away.
     this.feed(source);
+  }
+
+  /** Hashes a received piece off the event loop, then writes it if it is the piece we asked for. */
+  private async verifyAndStore(store: PieceStore, source: PeerSource, index: number, received: Buffer): Promise<void> {
+    const { digest, data } = await pieceHasher.hash(received, pieceBuffers.owns(received));
+    this.verifying.delete(index);
+    try {
+      if (!this.settle) {
+        // Stopped meanwhile: a verified piece still lands, so a resume need not fetch it again.
+        if (store.matches(index, data.length, digest)) await store.write(index, data);
+        return;
+      }
+      if (!store.matches(index, data.length, digest)) {
+        if (!this.requestedBy.get(index)?.size) this.pool.push(index);
+        this.ban(source.address, `peer ${source.label} sent a corrupt piece ${index} of ${this.name}`);
+        this.dropSource(source, 'sent corrupt data');
+        return;
+      }
+      this.retryIndex = 0;
+      source.bytes += data.length;
+      this.bytesByPeer.set(source.address.peerId, (this.bytesByPeer.get(source.address.peerId) ?? 0) + data.length);
+      this.meter.add(data.length);
+      this.emit('data', data.length);
+      await store.write(index, data);
+      // The first verified piece on disk: from now on we can serve part of this file.
+      if (store.piecesDone === 1) this.emit('shareable');
+      this.emitProgress();
+    } finally {
+      pieceBuffers.give(data);
+    }
   }
 
   private onRequestFailed(source: PeerSource, index: number, err: unknown): void {
     this.release(source, index);
-    if (!this.store?.has(index) && !this.requestedBy.get(index)?.size) this.pool.push(index);
+    if (!this.store?.has(index) && !this.verifying.has(index) && !this.requestedBy.get(index)?.size) this.pool.push(index);
     if (!this.settle) return;
+    if (errorCode(err) === 'cancelled' && !source.closed) return this.feed(source); // we withdrew it: the piece came from another peer
     if (errorCode(err) === 'busy' && !source.closed) {
       // Back-pressure, not misbehaviour: ask again shortly.
       setTimeout(() => this.feed(source), BUSY_RETRY_MS).unref();
@@ -511,7 +538,7 @@ export class Download extends EventEmitter<DownloadEvents> {
     this.logger.debug(`${this.name}: dropping peer ${source.label}: ${reason}`);
     for (const index of [...source.inflight]) {
       this.release(source, index);
-      if (!this.store?.has(index) && !this.requestedBy.get(index)?.size) this.pool.push(index);
+      if (!this.store?.has(index) && !this.verifying.has(index) && !this.requestedBy.get(index)?.size) this.pool.push(index);
     }
     source.close();
     this.emitProgress();

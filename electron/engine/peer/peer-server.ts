@@ -7,6 +7,7 @@ import { HASH_BYTES, pieceCount } from '../index/content-hash.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { normalizeAddress, type FramedConnection } from '../wire/connection.js';
 import { ConnectionGate } from '../wire/connection-gate.js';
+import { pieceBuffers } from '../wire/buffer-pool.js';
 import { acceptHandshake } from '../wire/handshake.js';
 import { closeServer, listen, tcpTransport, type Transport } from '../wire/transport.js';
 import type { ContentSource, ServedContent } from './content-source.js';
@@ -21,6 +22,10 @@ const MAX_CONNECTIONS = 256;
 const MAX_CONNECTIONS_PER_ADDRESS = 16;
 /** Piece requests one connection may have queued; more get `busy`. */
 const MAX_QUEUED_REQUESTS = 64;
+/** Pieces read from disk ahead of the one being sent. */
+const READ_AHEAD = 2;
+/** Bytes one connection may queue in its socket before waiting for a drain (a few pieces: keeps loopback and LAN links busy). */
+const SEND_BUFFER_BYTES = 4 * 1024 * 1024;
 /** Contents one connection may hold open at once. */
 const MAX_OPEN_CONTENTS = 16;
 
@@ -135,10 +140,16 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
   }
 }
 
+interface QueuedRequest {
+  id: number;
+  hash: string;
+  index: number;
+}
+
 /** One remote peer's requests, answered in order with backpressure. */
 class ServingSession {
   private readonly open = new Map<string, Promise<ServedContent | undefined>>();
-  private readonly queue: Array<{ id: number; hash: string; index: number }> = [];
+  private readonly queue: QueuedRequest[] = [];
   private serving = false;
 
   constructor(
@@ -236,40 +247,57 @@ class ServingSession {
     return pending;
   }
 
+  /**
+   * Answers queued requests in order. Up to READ_AHEAD pieces are read from disk
+   * while earlier ones are being sent, so the disk and the socket work at the same
+   * time; the socket may hold SEND_BUFFER_BYTES before we wait for it to drain.
+   */
   private async pump(): Promise<void> {
     if (this.serving) return;
     this.serving = true;
+    const reads: Array<{ request: QueuedRequest; data: Promise<Buffer | undefined> }> = [];
     try {
-      while (this.queue.length > 0 && !this.conn.closed) {
-        const request = this.queue.shift()!;
-        const content = await this.content(request.hash).catch(() => undefined);
-        if (!content) {
-          this.notFound(request.id);
-          continue;
+      for (;;) {
+        while (reads.length < READ_AHEAD && this.queue.length > 0) {
+          const request = this.queue.shift()!;
+          reads.push({ request, data: this.load(request) });
         }
-        if (!content.hasPiece(request.index)) {
-          this.conn.send({ type: 'error', id: request.id, code: 'not_found', message: `no piece ${request.index}` });
-          continue;
-        }
-        let data: Buffer;
-        try {
-          data = await content.readPiece(request.index);
-        } catch (err) {
-          // The file changed or vanished under us: drop the cached handle so the next request re-opens.
-          this.open.delete(request.hash);
-          void content.close().catch(() => {});
-          this.fail(request.id, err);
-          continue;
-        }
+        const next = reads.shift();
+        if (!next || this.conn.closed) break;
+        const data = await next.data;
+        if (!data) continue; // already answered with an error
         await this.server.limiter.take(data.length);
         if (this.conn.closed) break;
-        const flowing = this.conn.sendPiece(request.id, data);
+        this.conn.sendPiece(next.request.id, data, () => pieceBuffers.give(data));
         this.server.uploadedBytes += data.length;
-        this.server.emit('upload', { peerId: this.remotePeerId, hash: request.hash, bytes: data.length });
-        if (!flowing) await this.conn.drained();
+        this.server.emit('upload', { peerId: this.remotePeerId, hash: next.request.hash, bytes: data.length });
+        if (this.conn.socket.writableLength > SEND_BUFFER_BYTES) await this.conn.drained();
       }
     } finally {
       this.serving = false;
+    }
+  }
+
+  /** Reads one requested piece; a failure is answered here and yields undefined (never rejects). */
+  private async load(request: QueuedRequest): Promise<Buffer | undefined> {
+    const content = await this.content(request.hash).catch(() => undefined);
+    if (this.conn.closed) return undefined;
+    if (!content) {
+      this.notFound(request.id);
+      return undefined;
+    }
+    if (!content.hasPiece(request.index)) {
+      this.conn.send({ type: 'error', id: request.id, code: 'not_found', message: `no piece ${request.index}` });
+      return undefined;
+    }
+    try {
+      return await content.readPiece(request.index);
+    } catch (err) {
+      // The file changed or vanished under us: drop the cached handle so the next request re-opens.
+      this.open.delete(request.hash);
+      void content.close().catch(() => {});
+      this.fail(request.id, err);
+      return undefined;
     }
   }
 

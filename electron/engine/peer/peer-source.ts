@@ -19,6 +19,8 @@ export class PeerSource {
   private have: Buffer | null = null;
   /** A refresh of `have` is scheduled. */
   refreshing = false;
+  /** Request id of each piece in flight, to cancel it. */
+  private readonly requestIds = new Map<number, number>();
 
   private constructor(
     readonly address: PeerAddress,
@@ -109,7 +111,19 @@ export class PeerSource {
   }
 
   requestPiece(hash: string, index: number, timeoutMs: number): Promise<Buffer> {
-    return this.conn.callPiece({ type: 'request', hash, index }, timeoutMs);
+    const { id, reply } = this.conn.callPiece({ type: 'request', hash, index }, timeoutMs);
+    this.requestIds.set(index, id);
+    const forget = () => {
+      if (this.requestIds.get(index) === id) this.requestIds.delete(index);
+    };
+    reply.then(forget, forget);
+    return reply;
+  }
+
+  /** Withdraws the request for a piece that arrived from another peer (endgame), so it is not sent twice. */
+  cancelPiece(index: number): void {
+    const id = this.requestIds.get(index);
+    if (id !== undefined) this.conn.cancelPiece(id);
   }
 
   close(): void {

@@ -102,14 +102,17 @@ export class FramedConnection<In extends Incoming = Incoming> extends EventEmitt
     return this.socket.write(frame);
   }
 
-  /** Sends piece data for request `id`; returns false when the socket wants a drain. */
-  sendPiece(id: number, data: Buffer): boolean {
+  /**
+   * Sends piece data for request `id`; returns false when the socket wants a drain.
+   * `onWritten` runs once the socket no longer needs `data` (so its buffer can be reused).
+   */
+  sendPiece(id: number, data: Buffer, onWritten?: () => void): boolean {
     if (this.closed) return false;
     const header = encodePieceHeader(id, data.length);
     this.bytesOut += header.length + data.length;
     this.socket.cork();
     this.socket.write(header);
-    const ok = this.socket.write(data);
+    const ok = this.socket.write(data, onWritten && ((err) => !err && onWritten()));
     this.socket.uncork();
     return ok;
   }
@@ -130,12 +133,25 @@ export class FramedConnection<In extends Incoming = Incoming> extends EventEmitt
 
   /** Sends a request and resolves with the reply of the same id; an `error` reply rejects. */
   call<R>(message: DistributiveOmit<Outgoing, 'id'>, timeoutMs = this.options.callTimeoutMs): Promise<R> {
-    return this.register<R>(this.pending, message, timeoutMs);
+    return this.register<R>(this.pending, message, timeoutMs).reply;
   }
 
-  /** Like `call`, for requests answered by a piece data frame. */
-  callPiece(message: DistributiveOmit<Outgoing, 'id'>, timeoutMs = this.options.callTimeoutMs): Promise<Buffer> {
+  /** Like `call`, for requests answered by a piece data frame; the id lets the caller cancel it. */
+  callPiece(message: DistributiveOmit<Outgoing, 'id'>, timeoutMs = this.options.callTimeoutMs): { id: number; reply: Promise<Buffer> } {
     return this.register<Buffer>(this.pendingPieces, message, timeoutMs);
+  }
+
+  /**
+   * Gives up on a piece request: its promise rejects with `cancelled`, the remote is
+   * told to drop it if it has not started, and a piece that still arrives is ignored.
+   */
+  cancelPiece(id: number): void {
+    const call = this.pendingPieces.get(id);
+    if (!call) return;
+    this.pendingPieces.delete(id);
+    clearTimeout(call.timer);
+    call.reject(new EngineError('cancelled', 'request cancelled'));
+    this.send({ type: 'cancel', id });
   }
 
   get pendingCalls(): number {
@@ -169,12 +185,12 @@ export class FramedConnection<In extends Incoming = Incoming> extends EventEmitt
     this.emit('close', reason);
   }
 
-  private register<R>(table: Map<number, PendingCall>, message: DistributiveOmit<Outgoing, 'id'>, timeoutMs: number): Promise<R> {
-    if (this.closed) return Promise.reject(this.closeReason ?? new EngineError('connection_closed', 'connection closed'));
-    if (this.pendingCalls >= MAX_PENDING_CALLS) return Promise.reject(new EngineError('too_many', 'too many requests in flight'));
+  private register<R>(table: Map<number, PendingCall>, message: DistributiveOmit<Outgoing, 'id'>, timeoutMs: number): { id: number; reply: Promise<R> } {
+    if (this.closed) return { id: 0, reply: Promise.reject(this.closeReason ?? new EngineError('connection_closed', 'connection closed')) };
+    if (this.pendingCalls >= MAX_PENDING_CALLS) return { id: 0, reply: Promise.reject(new EngineError('too_many', 'too many requests in flight')) };
     const id = this.nextId;
     this.nextId = this.nextId >= MAX_REQUEST_ID ? 1 : this.nextId + 1;
-    return new Promise<R>((resolve, reject) => {
+    const reply = new Promise<R>((resolve, reject) => {
       const timer = setTimeout(() => {
         table.delete(id);
         reject(new EngineError('timeout', `no reply to ${message.type} within ${timeoutMs} ms`));
@@ -183,6 +199,7 @@ export class FramedConnection<In extends Incoming = Incoming> extends EventEmitt
       table.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       this.send({ ...message, id } as Outgoing);
     });
+    return { id, reply };
   }
 
   private onData(chunk: Buffer): void {

@@ -1,6 +1,7 @@
 import { MAX_CONTROL_BYTES, MAX_FRAME_BYTES } from '../../../shared/protocol/limits.js';
 import type { WireMessage } from '../../../shared/protocol/messages.js';
 import { ProtocolError } from '../errors.js';
+import { pieceBuffers } from './buffer-pool.js';
 
 /**
  * Frame layout (docs/PROTOCOL.md §Framing):
@@ -69,7 +70,8 @@ export class FrameDecoder {
         this.bodyLength = length;
       }
       if (this.buffered < this.bodyLength) break;
-      const body = this.take(this.bodyLength);
+      // Piece bodies spanning several chunks are gathered into a pooled buffer (see BufferPool).
+      const body = this.take(this.bodyLength, this.chunks[0]![0] === FRAME_PIECE);
       this.bodyLength = -1;
       frames.push(decodeBody(body));
     }
@@ -77,7 +79,7 @@ export class FrameDecoder {
   }
 
   /** Removes and returns the next n buffered bytes; zero-copy when they sit in one chunk. */
-  private take(n: number): Buffer {
+  private take(n: number, pooled = false): Buffer {
     const first = this.chunks[0]!;
     let out: Buffer;
     if (first.length >= n) {
@@ -85,7 +87,7 @@ export class FrameDecoder {
       if (first.length === n) this.chunks.shift();
       else this.chunks[0] = first.subarray(n);
     } else {
-      out = Buffer.allocUnsafe(n);
+      out = pooled ? pieceBuffers.take(n) : Buffer.allocUnsafe(n);
       let filled = 0;
       while (filled < n) {
         const head = this.chunks[0]!;
