@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { access, lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
@@ -14,6 +14,8 @@ import { isIgnored, type IgnoreOptions } from './ignore-rules.js';
 
 /** Wait this long after the last event on a path before hashing it, so a file being written is hashed once. */
 const SETTLE_MS = 250;
+/** Files hashed at once: overlaps one file's disk reads with another's hashing (most folders are many small files). */
+const INDEX_CONCURRENCY = 4;
 /** A remove followed by an add with the same size and mtime within this window is a rename: reuse the hash. */
 const RENAME_WINDOW_MS = 5000;
 
@@ -64,7 +66,12 @@ export class FolderIndex extends EventEmitter<FolderIndexEvents> {
   private readonly logger: Logger;
   private watcher: FSWatcher | undefined;
   private readonly queue = new Map<string, NodeJS.Timeout | null>();
-  private working = false;
+  /** The watcher's lstat of a queued path, used once instead of a fresh lstat (a change event replaces it). */
+  private readonly seenStats = new Map<string, Stats>();
+  /** Paths being hashed now. */
+  private readonly working = new Set<string>();
+  /** Queued paths whose settle delay is over, in arrival order (a subset of `queue`). */
+  private readonly readyToHash = new Set<string>();
   private ready = false;
   private stopped = false;
   private readonly recentlyRemoved = new Map<string, { info: ContentInfo; at: number }>();
@@ -96,7 +103,7 @@ export class FolderIndex extends EventEmitter<FolderIndexEvents> {
       persistent: true,
       followSymlinks: false,
       ignoreInitial: false,
-      alwaysStat: false,
+      alwaysStat: true, // the walk's own lstat (followSymlinks: false) is reused instead of a second one per file
       usePolling: this.options.usePolling ?? false,
       interval: 100,
       ignored: (abs: string) => {
@@ -105,8 +112,8 @@ export class FolderIndex extends EventEmitter<FolderIndexEvents> {
       },
     });
     this.watcher = watcher;
-    watcher.on('add', (abs) => this.enqueue(abs, this.ready));
-    watcher.on('change', (abs) => this.enqueue(abs, true));
+    watcher.on('add', (abs, stats) => this.enqueue(abs, this.ready, stats));
+    watcher.on('change', (abs) => this.enqueue(abs, true)); // chokidar's change stats may follow links: lstat afresh
     watcher.on('unlink', (abs) => this.remove(abs));
     watcher.on('unlinkDir', (abs) => this.removeTree(abs));
     watcher.on('error', (err) => this.warn(`watching ${this.root}: ${errorMessage(err)}`));
@@ -121,6 +128,8 @@ export class FolderIndex extends EventEmitter<FolderIndexEvents> {
     this.stopped = true;
     for (const timer of this.queue.values()) if (timer) clearTimeout(timer);
     this.queue.clear();
+    this.readyToHash.clear();
+    this.seenStats.clear();
     await this.watcher?.close();
     await this.cache.flush();
   }
@@ -151,7 +160,7 @@ export class FolderIndex extends EventEmitter<FolderIndexEvents> {
   stats(): FolderStats {
     let bytes = 0;
     for (const f of this.files.values()) bytes += f.size;
-    return { files: this.files.size, bytes, hashingQueued: this.queue.size + (this.working ? 1 : 0), ready: this.ready };
+    return { files: this.files.size, bytes, hashingQueued: this.queue.size + this.working.size, ready: this.ready };
   }
 
   /**
@@ -168,7 +177,7 @@ export class FolderIndex extends EventEmitter<FolderIndexEvents> {
 
   /** Resolves when nothing is waiting to be hashed. */
   idle(): Promise<void> {
-    if (this.queue.size === 0 && !this.working) return Promise.resolve();
+    if (this.queue.size === 0 && this.working.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -188,40 +197,46 @@ export class FolderIndex extends EventEmitter<FolderIndexEvents> {
     return rel.split(path.sep).join('/');
   }
 
-  private enqueue(abs: string, settle: boolean): void {
+  private enqueue(abs: string, settle: boolean, stats?: Stats): void {
     const rel = this.relative(abs);
     if (!rel || this.stopped) return;
+    if (stats) this.seenStats.set(rel, stats);
+    else this.seenStats.delete(rel);
     const existing = this.queue.get(rel);
     if (existing) clearTimeout(existing);
-    if (this.queue.size === 0 && !this.working) this.emit('status');
+    if (this.queue.size === 0 && this.working.size === 0) this.emit('status');
+    this.readyToHash.delete(rel);
     if (!settle) {
       this.queue.set(rel, null);
+      this.readyToHash.add(rel);
       this.pump();
       return;
     }
     const timer = setTimeout(() => {
       this.queue.set(rel, null);
+      this.readyToHash.add(rel);
       this.pump();
     }, SETTLE_MS);
     this.queue.set(rel, timer);
   }
 
+  /** Starts indexing ready files, INDEX_CONCURRENCY at a time, one job per path at a time. */
   private pump(): void {
-    if (this.working || this.stopped) return;
-    const next = [...this.queue].find(([, timer]) => timer === null);
-    if (!next) {
-      if (this.queue.size === 0) this.notifyIdle();
-      return;
+    if (this.stopped) return;
+    for (const rel of this.readyToHash) {
+      if (this.working.size >= INDEX_CONCURRENCY) return;
+      if (this.working.has(rel)) continue; // changed while being hashed: runs again when that job ends
+      this.readyToHash.delete(rel);
+      this.queue.delete(rel);
+      this.working.add(rel);
+      this.indexFile(rel)
+        .catch((err: unknown) => this.warn(`cannot index ${rel}: ${errorMessage(err)}`))
+        .finally(() => {
+          this.working.delete(rel);
+          this.pump();
+        });
     }
-    const rel = next[0];
-    this.queue.delete(rel);
-    this.working = true;
-    this.indexFile(rel)
-      .catch((err: unknown) => this.warn(`cannot index ${rel}: ${errorMessage(err)}`))
-      .finally(() => {
-        this.working = false;
-        this.pump();
-      });
+    if (this.queue.size === 0 && this.working.size === 0) this.notifyIdle();
   }
 
   private notifyIdle(): void {
@@ -238,9 +253,10 @@ export class FolderIndex extends EventEmitter<FolderIndexEvents> {
       this.warn(`not sharing "${rel}": its name can't be shared safely (${unsafe})`);
       return;
     }
-    let before;
+    let before = this.seenStats.get(rel);
+    this.seenStats.delete(rel);
     try {
-      before = await lstat(abs);
+      before ??= await lstat(abs);
     } catch {
       this.removeRel(rel);
       return;
@@ -305,6 +321,8 @@ export class FolderIndex extends EventEmitter<FolderIndexEvents> {
     const pending = this.queue.get(rel);
     if (pending) clearTimeout(pending);
     this.queue.delete(rel);
+    this.readyToHash.delete(rel);
+    this.seenStats.delete(rel);
     if (!file) return;
     this.files.delete(rel);
     this.unlinkHash(file);

@@ -1,0 +1,101 @@
+// Transfer on loopback: one random file, one seeder to one downloader, through the CLI as a
+// person runs it (process start, tracker lookup and the final fsync included), beside
+// (a) the same file streamed disk to disk between two Node processes over plain TCP and
+//     plain TLS 1.3, timed the same way (from process start to the file on disk), and
+// (b) the tools people use: aria2c and webtorrent (bench/torrent-references.mjs).
+import { stat, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { P2PNetwork, ROOT, randomFile } from './lib/p2p.mjs';
+import { start } from './lib/proc.mjs';
+import { MiB, mbPerS, median, ratio } from './lib/stats.mjs';
+
+const SIZES = { full: { bytes: 1024 * MiB, runs: 3 }, quick: { bytes: 128 * MiB, runs: 1 }, smoke: { bytes: 8 * MiB, runs: 1 } };
+const REFERENCE = path.join(ROOT, 'bench/stream-reference.mjs');
+
+async function streamOnce(mode, file, dest) {
+  const server = start(REFERENCE, ['serve', mode, '0', file], { node: true });
+  try {
+    const port = (await server.waitFor(/ready (\d+)/))[1];
+    const started = performance.now();
+    const client = start(REFERENCE, ['fetch', mode, port, dest], { node: true });
+    const code = await client.exited;
+    const ms = performance.now() - started;
+    if (code !== 0 || (await stat(dest)).size !== (await stat(file)).size) throw new Error(`${mode} reference failed: ${client.output()}`);
+    return ms;
+  } finally {
+    await server.stop();
+    await rm(dest, { force: true });
+  }
+}
+
+/** Times `runs` downloads from one seeder that is indexed and listening before the clock starts. */
+async function oursRuns(secure, seedDir, work, runs) {
+  const net = new P2PNetwork(work, { secure });
+  try {
+    await net.tracker();
+    await net.seeder(seedDir);
+    const times = [];
+    for (let i = 0; i < runs; i++) {
+      const get = await net.get('payload.bin');
+      times.push(await get.done);
+      const size = (await stat(get.file)).size;
+      await rm(get.folder, { recursive: true, force: true });
+      if (size !== (await stat(path.join(seedDir, 'payload.bin'))).size) throw new Error('downloaded file has the wrong size');
+    }
+    return times;
+  } finally {
+    await net.stop();
+  }
+}
+
+const row = (bytes, times) => ({ medianMs: Math.round(median(times)), mbPerS: Math.round(mbPerS(bytes, median(times))), runs: times.map(Math.round) });
+
+export async function run({ mode = 'quick', work, log = console.log }) {
+  const { bytes, runs } = SIZES[mode];
+  const seedDir = path.join(work, 'transfer-seed');
+  const file = path.join(seedDir, 'payload.bin');
+  await randomFile(file, bytes);
+  const rows = {};
+  const tcp = [];
+  const tls = [];
+  for (let i = 0; i < runs; i++) {
+    tcp.push(await streamOnce('tcp', file, path.join(work, 'ref.bin')));
+    tls.push(await streamOnce('tls', file, path.join(work, 'ref.bin')));
+  }
+  rows['plain TCP stream (Node)'] = row(bytes, tcp);
+  rows['plain TLS 1.3 stream (Node)'] = row(bytes, tls);
+  log('  transfer: references done');
+  rows['ours, open mode'] = row(bytes, await oursRuns(false, seedDir, work, runs));
+  rows['ours, encrypted'] = row(bytes, await oursRuns(true, seedDir, work, runs));
+  log('  transfer: ours done');
+
+  let unavailable = {};
+  try {
+    const { measureTorrentReferences } = await import('./torrent-references.mjs');
+    const torrent = await measureTorrentReferences({ file, work, runs, log });
+    Object.assign(rows, torrent.rows);
+    unavailable = torrent.unavailable;
+  } catch (error) {
+    unavailable = { 'torrent clients': error.message };
+  }
+  await rm(seedDir, { recursive: true, force: true });
+
+  const mb = (name) => rows[name]?.mbPerS;
+  const encrypted = mb('ours, encrypted');
+  const findRow = (prefix) => Object.keys(rows).find((k) => k.startsWith(prefix));
+  const aria2 = findRow('aria2c');
+  const webtorrent = findRow('webtorrent');
+  const ratios = {
+    openVsPlainTcp: ratio(mb('ours, open mode'), mb('plain TCP stream (Node)')),
+    encryptedVsPlainTls: ratio(encrypted, mb('plain TLS 1.3 stream (Node)')),
+    encryptedVsAria2c: aria2 ? ratio(encrypted, mb(aria2)) : null,
+    encryptedVsWebtorrent: webtorrent ? ratio(encrypted, mb(webtorrent)) : null,
+  };
+  const table = Object.entries(rows).map(([name, r]) => [name, r.mbPerS, 'MB/s', `median ${r.medianMs} ms of ${r.runs.length}`]);
+  for (const [name, reason] of Object.entries(unavailable)) table.push([name, null, '', `unavailable: ${reason}`]);
+  table.push(['ratio open / plain TCP', ratios.openVsPlainTcp, '×', 'goal ≥ 0.7']);
+  table.push(['ratio encrypted / plain TLS', ratios.encryptedVsPlainTls, '×', 'goal ≥ 0.7']);
+  table.push(['ratio encrypted / aria2c', ratios.encryptedVsAria2c, '×', 'goal ≥ 5']);
+  table.push(['ratio encrypted / webtorrent', ratios.encryptedVsWebtorrent, '×', 'goal ≥ 5']);
+  return { title: `Transfer on loopback, one ${bytes / MiB} MiB file, 1 seeder → 1 downloader (median of ${runs})`, table, fileBytes: bytes, rows, unavailable, ratios };
+}
