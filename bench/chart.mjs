@@ -8,7 +8,9 @@ const GAP = 6;
 const PANEL_PAD = 34;
 
 const escape = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
-const LOWER_IS_BETTER = new Set(['ms', 's', 'B/entry', 'MiB']);
+const LOWER_IS_BETTER = new Set(['ms', 's', 'B/entry', 'MiB', '%']);
+/** Rates that describe rather than rank (events per second during a transfer). */
+const NEUTRAL = new Set(['frames/s', 'B/s', 'events/s']);
 
 function panels(results) {
   const out = [];
@@ -31,9 +33,9 @@ export function renderChart(results) {
   const parts = [];
   for (const panel of list) {
     const max = Math.max(...panel.rows.map((r) => r.value), 1);
-    const better = LOWER_IS_BETTER.has(panel.unit) ? 'lower is better' : 'higher is better';
+    const better = NEUTRAL.has(panel.unit) ? '' : LOWER_IS_BETTER.has(panel.unit) ? ', lower is better' : ', higher is better';
     parts.push(`<text x="10" y="${y}" class="title">${escape(panel.title.slice(0, 120))}</text>`);
-    parts.push(`<text x="10" y="${y + 15}" class="note">${escape(panel.unit)}, ${better}</text>`);
+    parts.push(`<text x="10" y="${y + 15}" class="note">${escape(panel.unit)}${better}</text>`);
     y += PANEL_PAD;
     for (const row of panel.rows) {
       const w = Math.max(1, Math.round(((WIDTH - LABEL_W - 110) * row.value) / max));

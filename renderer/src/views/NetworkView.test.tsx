@@ -33,20 +33,54 @@ describe('NetworkView', () => {
     expect(within(row).getByRole('button', { name: 'Download' })).toBeTruthy();
   });
 
-  it('search-as-you-type sends one query after a short pause', async () => {
+  it('search-as-you-type: the first keystroke queries at once, the rest of the burst as one query after a short pause', async () => {
     const { host } = await renderWithHost(<NetworkView />, { listing: listingRows(50) });
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     const box = screen.getByRole('textbox', { name: 'Search files' });
+    const queries = () => host.callsTo('network:list').map((a) => a.query);
+    fireEvent.change(box, { target: { value: 'f' } });
     fireEvent.change(box, { target: { value: 'file-00001' } });
     fireEvent.change(box, { target: { value: 'file-000012' } });
+    await flush();
+    expect(queries()).toEqual(['', 'f']);
     await act(async () => {
-      await vi.advanceTimersByTimeAsync(200);
+      await vi.advanceTimersByTimeAsync(100);
+    });
+    expect(queries()).toEqual(['', 'f']);
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(100);
     });
     await flush();
-    const queries = host.callsTo('network:list').map((a) => a.query);
-    expect(queries).toEqual(['', 'file-000012']);
+    expect(queries()).toEqual(['', 'f', 'file-000012']);
     expect(bodyRows()).toHaveLength(1);
     expect(screen.getByText('1 file matching “file-000012”')).toBeTruthy();
+  });
+
+  it('an edit after a pause (a paste, clearing the box) is sent without waiting', async () => {
+    const { host } = await renderWithHost(<NetworkView />, { listing: listingRows(50) });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const box = screen.getByRole('textbox', { name: 'Search files' });
+    const queries = () => host.callsTo('network:list').map((a) => a.query);
+    fireEvent.change(box, { target: { value: 'file-000012' } });
+    await flush();
+    expect(queries()).toEqual(['', 'file-000012']);
+    expect(screen.getByText('1 file matching “file-000012”')).toBeTruthy();
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(1000);
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Clear search' }));
+    await flush();
+    expect(queries()).toEqual(['', 'file-000012', '']);
+    expect(screen.getByText('50 files on the network')).toBeTruthy();
+    // Only spaces added: the query is the same, nothing is sent.
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(1000);
+    });
+    fireEvent.change(box, { target: { value: '  ' } });
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(1000);
+    });
+    expect(queries()).toEqual(['', 'file-000012', '']);
   });
 
   it('a column header sorts by it, and again flips the direction (aria-sort follows)', async () => {

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { Button } from '../components/Button';
 import { EmptyState } from '../components/EmptyState';
 import { Icon } from '../components/Icon';
@@ -10,7 +10,10 @@ import { useNetworkStore } from '../stores/network-store';
 import { NetworkTable } from './NetworkTable';
 import { StaleListingNotice } from './StaleListingNotice';
 
-/** Keystrokes are batched into one query after this pause. */
+/**
+ * An edit after a quiet spell of this long is sent at once (a paste, a clear, one
+ * keystroke); the rest of a burst of typing is batched into one query sent after this pause.
+ */
 const SEARCH_DEBOUNCE_MS = 150;
 /** Errors that mean "no answer from the host", not "no tracker": the banner covers them. */
 const HOST_DOWN_CODES = new Set(['disconnected', 'timeout', 'ipc_failed']);
@@ -19,9 +22,20 @@ function SearchBox() {
   const text = useNetworkStore((s) => s.input);
   const setText = useNetworkStore((s) => s.setInput);
   const setQuery = useNetworkStore((s) => s.setQuery);
+  /** When the search text last changed (performance.now()). */
+  const lastEdit = useRef(Number.NEGATIVE_INFINITY);
 
   useEffect(() => {
-    const timer = setTimeout(() => setQuery(text.trim()), SEARCH_DEBOUNCE_MS);
+    const query = text.trim();
+    if (query === useNetworkStore.getState().query) return;
+    const now = performance.now();
+    const quiet = now - lastEdit.current >= SEARCH_DEBOUNCE_MS;
+    lastEdit.current = now;
+    if (quiet) {
+      setQuery(query);
+      return;
+    }
+    const timer = setTimeout(() => setQuery(query), SEARCH_DEBOUNCE_MS);
     return () => clearTimeout(timer);
   }, [text, setQuery]);
 
