@@ -149,6 +149,7 @@ export class Download extends EventEmitter<DownloadEvents> {
     this.error = undefined;
     this.retryIndex = 0;
     this.setState('connecting');
+    pieceHasher.warm();
     try {
       const statePath = path.join(this.options.stateDir, `${this.hash}.json`);
       let previous = await loadResumeState(statePath, this.hash);
