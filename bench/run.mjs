@@ -1,10 +1,11 @@
 // npm run bench [-- --quick | --smoke] [-- --only transfer,tracker]
+// (--only re-runs the named benchmarks and keeps the others' last results in the same file.)
 // Runs each benchmark in one go, prints a table per benchmark, writes the results as JSON
 // and a chart. Every figure stands beside a reference measured in the same run.
 //   full:  the sizes docs/BENCHMARKS.md quotes → bench/results.json, docs/benchmarks.svg
 //   quick: a small version of everything in under 3 minutes → bench/results-quick.json/.svg
 //   smoke: tiny, proves each benchmark still works (CI) → bench/results-smoke.json/.svg
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { renderChart } from './chart.mjs';
@@ -18,7 +19,11 @@ const selected = onlyAt > 0 ? process.argv[onlyAt + 1].split(',') : BENCHMARKS;
 for (const name of selected) if (!BENCHMARKS.includes(name)) throw new Error(`unknown benchmark "${name}"; choose from ${BENCHMARKS.join(', ')}`);
 
 const cpus = os.cpus();
+const suffix = mode === 'full' ? '' : `-${mode}`;
+const resultsPath = path.join(ROOT, `bench/results${suffix}.json`);
+const previous = onlyAt > 0 ? await readFile(resultsPath, 'utf8').then(JSON.parse, () => ({})) : {};
 const results = {
+  ...Object.fromEntries(BENCHMARKS.filter((name) => previous[name]).map((name) => [name, previous[name]])),
   mode,
   at: new Date().toISOString(),
   machine: { cpus: cpus.length, model: cpus[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}`, node: process.version },
@@ -33,6 +38,7 @@ for (const name of selected) {
     const { run } = await import(`./${name}.mjs`);
     const result = await run({ mode, work, log: (line) => console.log(line) });
     result.seconds = Math.round((performance.now() - t0) / 100) / 10;
+    result.at = new Date().toISOString();
     results[name] = result;
     printTable(`${result.title}  [${result.seconds} s]`, result.table);
   } catch (error) {
@@ -44,8 +50,7 @@ for (const name of selected) {
   }
 }
 results.seconds = Math.round((performance.now() - started) / 1000);
-const suffix = mode === 'full' ? '' : `-${mode}`;
-await writeFile(path.join(ROOT, `bench/results${suffix}.json`), `${JSON.stringify(results, null, 2)}\n`);
+await writeFile(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
 const chartPath = mode === 'full' ? path.join(ROOT, 'docs/benchmarks.svg') : path.join(ROOT, `bench/results${suffix}.svg`);
 await writeFile(chartPath, renderChart(results));
 console.log(`\n${mode} run took ${results.seconds} s; wrote bench/results${suffix}.json and ${path.relative(ROOT, chartPath)}`);

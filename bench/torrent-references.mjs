@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ensureCommands } from './lib/debian.mjs';
 import { ensureNpmReferences } from './lib/npm-references.mjs';
-import { start } from './lib/proc.mjs';
+import { flushDirtyPages, start } from './lib/proc.mjs';
 import { MiB, mbPerS, repeat } from './lib/stats.mjs';
 import { infoHashOf, torrentFile, torrentInfo } from './references/torrent-file.mjs';
 
@@ -246,6 +246,7 @@ async function measureRow(ctx, rowDir, { seed, get }) {
     return await repeat(ctx.runs, async (run) => {
       const dest = await mkdtemp(path.join(rowDir, 'get-'));
       try {
+        await flushDirtyPages();
         const started = performance.now();
         const downloader = track(get({ torrentPath, dest, run }));
         const code = await withTimeout(downloader.exited, ctx.transferMs, 'download');

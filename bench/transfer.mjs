@@ -6,13 +6,14 @@
 import { stat, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { P2PNetwork, ROOT, randomFile } from './lib/p2p.mjs';
-import { start } from './lib/proc.mjs';
+import { flushDirtyPages, start } from './lib/proc.mjs';
 import { MiB, mbPerS, median, ratio } from './lib/stats.mjs';
 
 const SIZES = { full: { bytes: 1024 * MiB, runs: 3 }, quick: { bytes: 128 * MiB, runs: 1 }, smoke: { bytes: 8 * MiB, runs: 1 } };
 const REFERENCE = path.join(ROOT, 'bench/stream-reference.mjs');
 
 async function streamOnce(mode, file, dest) {
+  await flushDirtyPages();
   const server = start(REFERENCE, ['serve', mode, '0', file], { node: true });
   try {
     const port = (await server.waitFor(/ready (\d+)/))[1];
@@ -28,24 +29,22 @@ async function streamOnce(mode, file, dest) {
   }
 }
 
-/** Times `runs` downloads from one seeder that is indexed and listening before the clock starts. */
-async function oursRuns(secure, seedDir, work, runs) {
+/** One seeder per mode, indexed and listening before any clock starts. */
+async function oursSetup(secure, seedDir, work) {
   const net = new P2PNetwork(work, { secure });
-  try {
-    await net.tracker();
-    await net.seeder(seedDir);
-    const times = [];
-    for (let i = 0; i < runs; i++) {
-      const get = await net.get('payload.bin');
-      times.push(await get.done);
-      const size = (await stat(get.file)).size;
-      await rm(get.folder, { recursive: true, force: true });
-      if (size !== (await stat(path.join(seedDir, 'payload.bin'))).size) throw new Error('downloaded file has the wrong size');
-    }
-    return times;
-  } finally {
-    await net.stop();
-  }
+  await net.tracker();
+  await net.seeder(seedDir);
+  return net;
+}
+
+async function oursOnce(net, seedDir) {
+  await flushDirtyPages();
+  const get = await net.get('payload.bin');
+  const ms = await get.done;
+  const size = (await stat(get.file)).size;
+  await rm(get.folder, { recursive: true, force: true });
+  if (size !== (await stat(path.join(seedDir, 'payload.bin'))).size) throw new Error('downloaded file has the wrong size');
+  return ms;
 }
 
 const row = (bytes, times) => ({ medianMs: Math.round(median(times)), mbPerS: Math.round(mbPerS(bytes, median(times))), runs: times.map(Math.round) });
@@ -56,18 +55,26 @@ export async function run({ mode = 'quick', work, log = console.log }) {
   const file = path.join(seedDir, 'payload.bin');
   await randomFile(file, bytes);
   const rows = {};
-  const tcp = [];
-  const tls = [];
-  for (let i = 0; i < runs; i++) {
-    tcp.push(await streamOnce('tcp', file, path.join(work, 'ref.bin')));
-    tls.push(await streamOnce('tls', file, path.join(work, 'ref.bin')));
+  const times = { tcp: [], tls: [], open: [], encrypted: [] };
+  const openNet = await oursSetup(false, seedDir, work);
+  const encryptedNet = await oursSetup(true, seedDir, work);
+  try {
+    // Rounds interleave the four, so slow patches of the machine touch each alike.
+    for (let i = 0; i < runs; i++) {
+      times.tcp.push(await streamOnce('tcp', file, path.join(work, 'ref.bin')));
+      times.tls.push(await streamOnce('tls', file, path.join(work, 'ref.bin')));
+      times.open.push(await oursOnce(openNet, seedDir));
+      times.encrypted.push(await oursOnce(encryptedNet, seedDir));
+      log(`  transfer: round ${i + 1} of ${runs} done`);
+    }
+  } finally {
+    await openNet.stop();
+    await encryptedNet.stop();
   }
-  rows['plain TCP stream (Node)'] = row(bytes, tcp);
-  rows['plain TLS 1.3 stream (Node)'] = row(bytes, tls);
-  log('  transfer: references done');
-  rows['ours, open mode'] = row(bytes, await oursRuns(false, seedDir, work, runs));
-  rows['ours, encrypted'] = row(bytes, await oursRuns(true, seedDir, work, runs));
-  log('  transfer: ours done');
+  rows['plain TCP stream (Node)'] = row(bytes, times.tcp);
+  rows['plain TLS 1.3 stream (Node)'] = row(bytes, times.tls);
+  rows['ours, open mode'] = row(bytes, times.open);
+  rows['ours, encrypted'] = row(bytes, times.encrypted);
 
   let unavailable = {};
   try {

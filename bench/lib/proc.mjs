@@ -1,5 +1,6 @@
 // Child processes for benchmarks: start one, wait for a line of its output, stop it.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 
 /**
  * Starts `command args`; output (stdout + stderr) is collected so callers can wait
@@ -44,4 +45,12 @@ export async function rssOf(pid) {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = Number(status.match(/VmRSS:\s+(\d+) kB/)?.[1]);
   return kb * 1024;
+}
+
+/**
+ * Writes out the page cache's dirty pages (sync) before a timed run, so no run pays for
+ * the writeback of the one before it.
+ */
+export async function flushDirtyPages() {
+  await promisify(execFile)('sync');
 }
