@@ -1,11 +1,14 @@
 // Renders the results of a bench run as one SVG: a panel of horizontal bars per benchmark
 // and unit, drawn from the rows each benchmark prints (ratios are left to the tables).
-// Our rows are drawn in the accent colour, references in grey.
+// Our rows are drawn in the accent colour, references (other tools, plain streams) in grey.
 const WIDTH = 900;
 const LABEL_W = 380;
 const BAR_H = 18;
 const GAP = 6;
 const PANEL_PAD = 34;
+
+/** Rows measuring something other than our code. */
+const REFERENCE_ROW = /reference|plain (TCP|TLS)|sha256sum|aria2c|transmission|webtorrent|opentracker|bittorrent-tracker|find \+ stat/i;
 
 const escape = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 const LOWER_IS_BETTER = new Set(['ms', 's', 'B/entry', 'MiB', '%']);
@@ -39,7 +42,7 @@ export function renderChart(results) {
     y += PANEL_PAD;
     for (const row of panel.rows) {
       const w = Math.max(1, Math.round(((WIDTH - LABEL_W - 110) * row.value) / max));
-      const ours = /^ours/i.test(row.label);
+      const ours = !REFERENCE_ROW.test(row.label);
       parts.push(`<text x="${LABEL_W - 8}" y="${y + BAR_H - 5}" class="label" text-anchor="end">${escape(row.label.slice(0, 60))}</text>`);
       parts.push(`<rect x="${LABEL_W}" y="${y}" width="${w}" height="${BAR_H}" class="${ours ? 'ours' : 'ref'}"/>`);
       parts.push(`<text x="${LABEL_W + w + 6}" y="${y + BAR_H - 5}" class="value">${escape(row.value.toLocaleString('en-US'))}</text>`);
