@@ -83,7 +83,6 @@ export class PieceHasher {
 
   private startLane(): Lane {
     const worker = new Worker(WORKER_SOURCE, { eval: true });
-    worker.unref(); // an idle hasher never keeps the process alive (ref'd while it has work)
     const lane: Lane = { worker, jobs: new Map() };
     worker.on('message', (reply: { id: number; buffer: ArrayBuffer; digest: ArrayBuffer; digestOffset: number }) => {
       const job = lane.jobs.get(reply.id);
@@ -100,6 +99,9 @@ export class PieceHasher {
     };
     worker.on('error', fail);
     worker.on('exit', () => fail(new Error('hash worker exited')));
+    // After the listeners: adding a 'message' listener refs the worker again. An idle hasher
+    // never keeps the process alive; it is ref'd only while it has work.
+    worker.unref();
     return lane;
   }
 }
