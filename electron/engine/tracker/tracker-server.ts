@@ -53,7 +53,8 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
   framesReceived = 0;
   private readonly server: net.Server;
   private readonly connections = new Set<net.Socket>();
-  private readonly sessions = new Map<PeerRecord, FramedConnection<TrackerRequest>>();
+  /** Connection of each live peer session, by PeerRecord.session. */
+  private readonly sessions = new Map<number, FramedConnection<TrackerRequest>>();
   private readonly logger: Logger;
   private readonly heartbeatMs: number;
   private readonly peerTimeoutMs: number;
@@ -117,17 +118,17 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
         if (hello.listenPort > 0) {
           const added = this.state.addPeer(hello.peerId, conn.remoteAddress, hello.listenPort);
           peer = added.peer;
-          this.sessions.set(peer, conn);
+          this.sessions.set(peer.session, conn);
           for (const old of added.replaced) {
-            this.sessions.get(old)?.close();
-            this.sessions.delete(old);
+            this.sessions.get(old.session)?.close();
+            this.sessions.delete(old.session);
           }
           this.logger.info(`peer ${hello.peerId.slice(0, 8)} joined from ${conn.remoteAddress}:${hello.listenPort}`);
           this.emit('join', peer);
         }
         conn.on('message', (message) => this.onMessage(conn, peer, message));
         conn.on('close', (reason) => {
-          if (peer && this.sessions.get(peer) === conn) this.sessions.delete(peer);
+          if (peer && this.sessions.get(peer.session) === conn) this.sessions.delete(peer.session);
           if (reason instanceof ProtocolError) this.warn(`${conn.remoteAddress}: ${reason.message}`);
           if (peer && this.state.hasPeer(peer)) {
             this.state.removePeer(peer);
