@@ -124,3 +124,4 @@ describe('peer server request queue', () => {
     }
   });
 });
+
