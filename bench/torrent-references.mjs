@@ -9,15 +9,15 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import { mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ensureCommands } from './lib/debian.mjs';
 import { ensureNpmReferences } from './lib/npm-references.mjs';
-import { flushDirtyPages, start } from './lib/proc.mjs';
+import { startOpentracker } from './lib/opentracker.mjs';
+import { flushDirtyPages, freePort, sleep, start } from './lib/proc.mjs';
 import { MiB, mbPerS, repeat } from './lib/stats.mjs';
 import { infoHashOf, torrentFile, torrentInfo } from './references/torrent-file.mjs';
 
@@ -42,17 +42,6 @@ const ARIA2_COMMON = [
   '--summary-interval=0',
   '--console-log-level=warn',
 ];
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const server = net.createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` until it returns true; throws after `timeoutMs`. */
 async function waitUntil(check, timeoutMs, what) {
@@ -88,17 +77,11 @@ async function sha256Of(file) {
   return hash.digest('hex');
 }
 
-/**
- * A local opentracker. Debian builds it in whitelist mode (README.Debian), so the
- * torrent's info hash is listed; it chroots to its folder and drops root for `nobody`,
- * hence the readable folder. HTTP only (no -P): the torrent announces over HTTP.
- */
+/** A local opentracker for one torrent, answering scrapes before this returns. */
 async function startTracker(dir, infoHash, track) {
   await mkdir(dir);
-  await writeFile(path.join(dir, 'whitelist'), `${infoHash}\n`);
-  await chmod(dir, 0o755);
-  const port = await freePort();
-  const proc = track(start('opentracker', ['-i', '127.0.0.1', '-p', String(port), '-d', dir, '-w', 'whitelist'], { cwd: dir }));
+  const { proc: started, port } = await startOpentracker(dir, [infoHash]);
+  const proc = track(started);
   const escapedHash = infoHash.replace(/../g, '%$&');
   /** Seeders (complete) and leechers (incomplete) the tracker holds for the torrent. */
   const scrape = async () => {

@@ -7,15 +7,15 @@
 //        [--parts=throughput,memory]   (needs `npm run build` first; prints the table, then the JSON)
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { ensureCommands } from './lib/debian.mjs';
 import { ensureNpmReferences } from './lib/npm-references.mjs';
-import { rssOf, start } from './lib/proc.mjs';
+import { startOpentracker as startDebianOpentracker } from './lib/opentracker.mjs';
+import { rssOf, sleep, start, stopChild } from './lib/proc.mjs';
 import { printTable, ratio } from './lib/stats.mjs';
 import { MEMORY_BASE, infoHash } from './tracker-ids.mjs';
 
@@ -38,17 +38,6 @@ const LABEL = {
   'ours-tls': 'ours, TLS PSK (sessions)',
   'ours-open': 'ours, open mode (sessions)',
 };
-
-/** A free TCP port on 127.0.0.1 (for opentracker, which cannot report one it picked). */
-async function freePort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The load generator child, driven by request/response over IPC. */
 function startGenerator() {
@@ -74,30 +63,14 @@ function startGenerator() {
       child.once('exit', onExit);
       child.send({ cmd, ...args });
     });
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    await exited;
-    clearTimeout(timer);
-  };
-  return { call, stop };
+  return { call, stop: () => stopChild(child, exited) };
 }
 
 // ---------------------------------------------------------------- the trackers
 
-/** opentracker as packaged by Debian: whitelist build, so every info hash we use is listed. */
 async function startOpentracker(work, contents) {
   const dir = await mkdtemp(path.join(work, 'opentracker-'));
-  const lines = contents.map((k) => infoHash(k).toString('hex'));
-  await writeFile(path.join(dir, 'whitelist.txt'), `${lines.join('\n')}\n`);
-  // As root it chroots into `dir` and drops to `nobody`, who must be able to read the list.
-  await chmod(dir, 0o755);
-  await chmod(path.join(dir, 'whitelist.txt'), 0o644);
-  const port = await freePort();
-  const asRoot = process.getuid?.() === 0;
-  const args = ['-i', '127.0.0.1', '-p', String(port), ...(asRoot ? ['-d', dir, '-u', 'nobody', '-w', '/whitelist.txt'] : ['-w', path.join(dir, 'whitelist.txt')])];
-  const proc = start('opentracker', args);
+  const { proc, port } = await startDebianOpentracker(dir, contents.map((k) => infoHash(k).toString('hex')));
   return { proc, port, pid: proc.child.pid, kind: 'http' };
 }
 

@@ -45,7 +45,6 @@ describe('BufferPool', () => {
 
 describe('PieceHasher', () => {
   const hasher = new PieceHasher(2);
-  afterEach(() => {});
 
   it('hashes movable pieces on a worker and hands the same bytes back', async () => {
     const pieces = Array.from({ length: 12 }, () => {

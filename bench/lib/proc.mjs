@@ -1,5 +1,6 @@
 // Child processes for benchmarks: start one, wait for a line of its output, stop it.
 import { execFile, spawn } from 'node:child_process';
+import net from 'node:net';
 import { promisify } from 'node:util';
 
 /**
@@ -28,16 +29,28 @@ export function start(command, args = [], { env = {}, cwd, node = false } = {}) 
       };
       tick();
     });
-  /** Stops the process and waits until it is gone (SIGKILL after 3 s). */
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    await exited;
-    clearTimeout(timer);
-  };
-  return { child, waitFor, exited, stop, output: () => out };
+  return { child, waitFor, exited, stop: () => stopChild(child, exited), output: () => out };
 }
+
+/** Stops a child process and waits until it is gone (SIGKILL after 3 s). `exited` resolves on its exit. */
+export async function stopChild(child, exited) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** A free TCP port on 127.0.0.1, for tools that cannot report a port they picked. */
+export async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Resident set size of a process in bytes, from /proc (Linux). */
 export async function rssOf(pid) {
