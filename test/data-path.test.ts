@@ -1,6 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ProtocolError } from '../electron/engine/errors.js';
+import { generateNetworkKey } from '../electron/engine/security/network-key.js';
+import { FramedConnection } from '../electron/engine/wire/connection.js';
+import { tlsTransport } from '../electron/engine/wire/tls-transport.js';
+import { closeServer, listen, tcpTransport } from '../electron/engine/wire/transport.js';
 import { PieceHasher } from '../electron/engine/index/piece-hasher.js';
 import { BufferPool, pieceBuffers } from '../electron/engine/wire/buffer-pool.js';
 import { FRAME_PIECE, FrameDecoder, encodeControl, encodePieceHeader } from '../electron/engine/wire/frame-codec.js';
@@ -124,3 +131,63 @@ describe('peer server request queue', () => {
   });
 });
 
+
+describe('direct reads (onread) on sockets we open', () => {
+  const servers: net.Server[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => closeServer(s)));
+  });
+  const anyMessage = z.object({ type: z.string(), id: z.number().optional() }).passthrough();
+
+  for (const [name, transport] of [
+    ['plain TCP', tcpTransport],
+    ['TLS', tlsTransport(generateNetworkKey())],
+  ] as const) {
+    it(`${name}: frames that arrive before the connection attaches are delivered, then pieces land whole`, async () => {
+      const data = randomBytes(3 * MiB + 123);
+      const server = transport.createServer((socket) => {
+        socket.on('error', () => {});
+        // Unasked: a control message at once, before the client has built its connection.
+        socket.write(encodeControl({ type: 'ping', id: 1 }));
+        socket.on('data', () => {
+          // Any request: three pieces, written in odd-sized slices.
+          const wire = Buffer.concat([0, 1, 2].map((i) => Buffer.concat([encodePieceHeader(1 + i, MiB), data.subarray(i * MiB, (i + 1) * MiB)])));
+          for (let at = 0; at < wire.length; at += 77_777) socket.write(wire.subarray(at, at + 77_777));
+        });
+      });
+      servers.push(server);
+      const port = await listen(server, 0, '127.0.0.1', 'test server');
+      const opened = await transport.connect('127.0.0.1', port, 5000);
+      await new Promise((r) => setTimeout(r, 100)); // the ping arrives meanwhile
+      const conn = new FramedConnection(opened.socket, anyMessage, { idleTimeoutMs: 0, callTimeoutMs: 5000 }, opened.reads);
+      const messages: unknown[] = [];
+      conn.on('message', (m) => messages.push(m));
+      await eventually(() => messages.length > 0 || undefined, 5000, 'the early ping');
+      expect(messages[0]).toEqual({ type: 'ping', id: 1 });
+      const calls = [0, 1, 2].map(() => conn.callPiece({ type: 'request', hash: 'a'.repeat(64), index: 0 }));
+      const pieces = await Promise.all(calls.map((c) => c.reply));
+      expect(Buffer.concat(pieces.map((p) => p.data)).equals(data.subarray(0, 3 * MiB))).toBe(true);
+      for (const [i, piece] of pieces.entries()) {
+        expect(pieceBuffers.owns(piece.data)).toBe(true);
+        expect(piece.digest.equals(sha(data.subarray(i * MiB, (i + 1) * MiB)))).toBe(true); // hashed as it arrived
+      }
+      conn.close();
+    });
+  }
+
+  it('a malformed frame read directly closes that connection with a protocol error', async () => {
+    const server = tcpTransport.createServer((socket) => {
+      socket.on('error', () => {});
+      socket.resume(); // read (and so see the client hang up), so the server can close after the test
+      socket.write(Buffer.from([0, 0, 0, 9, 7, 1, 2, 3, 4, 5, 6, 7, 8])); // kind 7 does not exist
+      socket.write(randomBytes(256 * 1024)); // and more bytes behind it, which must be dropped quietly
+    });
+    servers.push(server);
+    const port = await listen(server, 0, '127.0.0.1', 'test server');
+    const opened = await tcpTransport.connect('127.0.0.1', port, 5000);
+    const conn = new FramedConnection(opened.socket, anyMessage, { idleTimeoutMs: 0, callTimeoutMs: 5000 }, opened.reads);
+    const reason = await new Promise<Error | undefined>((resolve) => conn.once('close', resolve));
+    expect(reason).toBeInstanceOf(ProtocolError);
+    expect(reason?.message).toMatch(/unknown frame kind 7/);
+  });
+});

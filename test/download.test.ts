@@ -199,6 +199,28 @@ describe('downloads', () => {
     expect(await readFile(path.join(leecher.folder, 'clash.txt'), 'utf8')).toBe('mine, keep me');
   });
 
+  it('holds requests back while the disk is behind, and resumes them as writes finish', async () => {
+    const tracker = await fx.tracker();
+    const seeder = await fx.peer(tracker.port);
+    const content = await writeRandomFile(path.join(seeder.folder, 'paced.bin'), 24 * MiB + 7);
+    await announced(seeder.engine);
+    const leecher = await fx.peer(tracker.port);
+    const item = await listed(leecher.engine, 'paced.bin');
+    // One piece may wait for the disk: once one does, no new request goes out until a write finishes
+    // (requests already in flight, at most 8, still arrive).
+    const download = new Download({
+      hash: item.hash,
+      name: item.name,
+      destDir: leecher.folder,
+      stateDir: await fx.tempDir(),
+      self: { peerId: leecher.engine.peerId, listenPort: leecher.engine.port },
+      findPeers: (hash) => leecher.engine.findPeers(hash),
+      maxPiecesStoring: 1,
+    });
+    expect(await sha256File(await download.run())).toBe(sha256(content));
+    expect(download.peakStoring).toBeLessThanOrEqual(1 + 8);
+  });
+
   it('refuses to save under an unsafe name', async () => {
     for (const name of ['../escape.txt', '/etc/passwd', 'a/../../b', 'sub\\..\\x', 'CON']) {
       expect(

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { describe, it, expect } from 'vitest';
 import {
   FRAME_CONTROL,
@@ -203,8 +204,8 @@ describe('FrameDecoder pendingBytes', () => {
     decoder.push(frame.subarray(0, 2));
     expect(decoder.pendingBytes).toBe(2);
     decoder.push(frame.subarray(2, 500));
-    // The 4-byte header has been consumed; the rest waits for the body to complete.
-    expect(decoder.pendingBytes).toBe(496);
+    // The header counts: a frame has started once its first byte is here (the deadline runs from then).
+    expect(decoder.pendingBytes).toBe(500);
     decoder.push(frame.subarray(500));
     expect(decoder.pendingBytes).toBe(0);
   });
@@ -248,7 +249,7 @@ describe('FrameDecoder rejects bad input', () => {
   it('accepts a length of exactly MAX_FRAME_BYTES and waits for the body', () => {
     const decoder = new FrameDecoder();
     expect(decoder.push(lengthHeader(MAX_FRAME_BYTES))).toEqual([]);
-    expect(decoder.pendingBytes).toBe(0);
+    expect(decoder.pendingBytes).toBe(4);
   });
 
   it('honours a smaller limit passed to the constructor', () => {
@@ -289,5 +290,93 @@ describe('FrameDecoder rejects bad input', () => {
       const err = protocolErrorOf(() => new FrameDecoder().push(rawFrame(FRAME_PIECE, Buffer.alloc(idBytes))));
       expect(err.code, `${idBytes} id bytes`).toBe('bad_frame');
     }
+  });
+});
+
+/** Reads `stream` through readTarget/filled the way a socket with `onread` does, `sizes()` bytes at most per read. */
+function readThrough(decoder: FrameDecoder, stream: Buffer, sizes: () => number): Frame[] {
+  const frames: Frame[] = [];
+  for (let at = 0; at < stream.length; ) {
+    const target = decoder.readTarget();
+    expect(target.length).toBeGreaterThan(0);
+    const n = Math.min(target.length, sizes(), stream.length - at);
+    stream.copy(target, 0, at, at + n);
+    at += n;
+    frames.push(...decoder.filled(n));
+  }
+  return frames;
+}
+
+/** Small deterministic generator, so a failing split can be replayed. */
+function prng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+}
+
+describe('FrameDecoder with reads steered into its buffers', () => {
+  const big = randomBytes(1024 * 1024);
+  const largeControl: WireMessage = { type: 'error', id: 5, code: 'internal', message: 'y'.repeat(100_000) };
+  const stream = Buffer.concat([
+    encodeControl(ping),
+    pieceFrame(1, big),
+    encodeControl(largeControl),
+    pieceFrame(2, Buffer.from('tail piece')),
+    encodeControl(errorMsg),
+    pieceFrame(3, big.subarray(0, 70_000)),
+    encodeControl(bye),
+  ]);
+  const expected = plain([
+    { kind: FRAME_CONTROL, message: ping },
+    { kind: FRAME_PIECE, id: 1, data: big },
+    { kind: FRAME_CONTROL, message: largeControl },
+    { kind: FRAME_PIECE, id: 2, data: Buffer.from('tail piece') },
+    { kind: FRAME_CONTROL, message: errorMsg },
+    { kind: FRAME_PIECE, id: 3, data: big.subarray(0, 70_000) },
+    { kind: FRAME_CONTROL, message: bye },
+  ]);
+
+  it('decodes the same frames whatever the read sizes', () => {
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const random = prng(seed);
+      const maxRead = [1, 7, 4096, 65536, 1 << 20][seed % 5]!;
+      const decoder = new FrameDecoder();
+      const frames = readThrough(decoder, stream, () => 1 + Math.floor(random() * maxRead));
+      expect(plain(frames), `seed ${seed}`).toEqual(expected);
+      expect(decoder.pendingBytes).toBe(0);
+      // Each piece comes with the SHA-256 of its data, taken as the reads landed.
+      for (const frame of frames) if (frame.kind === FRAME_PIECE) expect(frame.digest.equals(createHash('sha256').update(frame.data).digest())).toBe(true);
+    }
+  });
+
+  it('reads a piece body in place: the header read stops at the kind byte, the body lands in the buffer handed out', () => {
+    const decoder = new FrameDecoder();
+    const frame = pieceFrame(9, big);
+    expect(decoder.readTarget().length).toBe(5); // length + kind, nothing of the body
+    frame.copy(decoder.readTarget(), 0, 0, 5);
+    expect(decoder.filled(5)).toEqual([]);
+    const target = decoder.readTarget();
+    expect(target.length).toBe(4 + big.length); // request id and piece, in one buffer
+    frame.copy(target, 0, 5);
+    const [piece] = decoder.filled(target.length);
+    if (piece?.kind !== FRAME_PIECE) throw new Error('expected a piece frame');
+    expect(piece.id).toBe(9);
+    expect(piece.data.buffer).toBe(target.buffer); // the same memory: no copy after the read
+    expect(piece.data.equals(big)).toBe(true);
+  });
+
+  it('checks length and kind before allocating a body', () => {
+    const decoder = new FrameDecoder();
+    const header = Buffer.concat([lengthHeader(MAX_FRAME_BYTES), Buffer.from([9])]);
+    header.copy(decoder.readTarget());
+    expect(protocolErrorOf(() => decoder.filled(5)).code).toBe('bad_frame');
+    const control = Buffer.concat([lengthHeader(MAX_CONTROL_BYTES + 2), Buffer.from([FRAME_CONTROL])]);
+    const second = new FrameDecoder();
+    control.copy(second.readTarget());
+    expect(protocolErrorOf(() => second.filled(5)).code).toBe('too_large');
   });
 });

@@ -5,6 +5,7 @@ import { MAX_LIST_PAGE } from '../../shared/protocol/limits.js';
 import type { FileAnnouncement, ListingItem, PeerAddress } from '../../shared/protocol/messages.js';
 import type { DownloadProgress, SharedFolderStatus, TrackerStatus } from '../../shared/types.js';
 import { EngineError, errorMessage } from './errors.js';
+import { InstanceLock } from './instance-lock.js';
 import { PeerIdentity } from './security/peer-identity.js';
 import type { NetworkKey } from './security/network-key.js';
 import { tlsTransport } from './wire/tls-transport.js';
@@ -94,6 +95,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   peerId = '';
   port = 0;
   identity: PeerIdentity | undefined;
+  /** Held while this engine owns its data dir's identity (see InstanceLock). */
+  private instanceLock: InstanceLock | undefined;
   private readonly logger: Logger;
   private readonly transport: Transport;
   private readonly folderIndexes = new Map<string, FolderIndex>();
@@ -218,7 +221,14 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   async start(): Promise<void> {
     if (this.started) return;
-    this.identity = await PeerIdentity.load(this.options.dataDir);
+    const lock = await InstanceLock.acquire(this.options.dataDir);
+    if (lock instanceof InstanceLock) {
+      this.instanceLock = lock;
+      this.identity = await PeerIdentity.load(this.options.dataDir);
+    } else {
+      this.identity = PeerIdentity.generate();
+      this.logger.warn(`another process (pid ${lock.heldBy}) is using ${this.options.dataDir}; this one runs under a temporary peer identity`);
+    }
     this.peerId = this.identity.peerId;
     await this.cache.load();
     // Folders first: a missing folder should fail before we open any port.
@@ -254,6 +264,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     await Promise.all(this.trackerClients.map((t) => t.stop()));
     await this.server?.stop();
     await this.stopFolders();
+    await this.instanceLock?.release();
+    this.instanceLock = undefined;
     this.started = false;
   }
 

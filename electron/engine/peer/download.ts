@@ -14,8 +14,8 @@ import { PieceStore, loadResumeState } from './piece-store.js';
 import type { ServedContent } from './content-source.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RateMeter } from './rate-meter.js';
-import { pieceHasher } from '../index/piece-hasher.js';
 import { pieceBuffers } from '../wire/buffer-pool.js';
+import type { ReceivedPiece } from '../wire/frame-codec.js';
 
 /** Sources one download uses at once. */
 export const DEFAULT_MAX_PEERS = 4;
@@ -24,6 +24,12 @@ export const DEFAULT_MAX_PEERS = 4;
  * busy, and leaves pieces for other sources to take (so faster peers get more).
  */
 const PIPELINE_DEPTH = 8;
+/**
+ * Received pieces waiting for the disk at most; beyond this no new requests go out
+ * until writes catch up, so a disk slower than the network bounds memory instead
+ * of filling it.
+ */
+const MAX_PIECES_STORING = 32;
 const REQUEST_TIMEOUT_MS = 30_000;
 /** How often to ask the trackers again when no usable peer is left. */
 const PEER_RETRY_DELAYS_MS = [500, 1000, 2000, 4000];
@@ -53,6 +59,8 @@ export interface DownloadOptions {
   sourceDiscoveryMs?: number;
   /** Global download limit shared by every download. */
   limiter?: RateLimiter;
+  /** Overrides MAX_PIECES_STORING (tests). */
+  maxPiecesStoring?: number;
 }
 
 export interface DownloadEvents {
@@ -100,8 +108,10 @@ export class Download extends EventEmitter<DownloadEvents> {
   private progressTimer: NodeJS.Timeout | undefined;
   /** Verified pieces being written right now. */
   private readonly pendingWrites = new Set<Promise<void>>();
-  /** Pieces received and being hashed: neither in flight nor done. */
-  private readonly verifying = new Set<number>();
+  /** Pieces received and being checked and written: neither in flight nor done. */
+  private readonly storing = new Set<number>();
+  /** Most pieces waiting for the disk at once (diagnostics and tests). */
+  peakStoring = 0;
 
   constructor(private readonly options: DownloadOptions) {
     super();
@@ -149,7 +159,6 @@ export class Download extends EventEmitter<DownloadEvents> {
     this.error = undefined;
     this.retryIndex = 0;
     this.setState('connecting');
-    pieceHasher.warm();
     try {
       const statePath = path.join(this.options.stateDir, `${this.hash}.json`);
       let previous = await loadResumeState(statePath, this.hash);
@@ -390,7 +399,8 @@ export class Download extends EventEmitter<DownloadEvents> {
   private feed(source: PeerSource): void {
     const store = this.store;
     if (!store || !this.settle) return;
-    while (source.inflight.size < PIPELINE_DEPTH && !source.closed) {
+    const maxStoring = this.options.maxPiecesStoring ?? MAX_PIECES_STORING;
+    while (source.inflight.size < PIPELINE_DEPTH && !source.closed && this.storing.size < maxStoring) {
       const index = this.pick(source);
       if (index === undefined) {
         if (source.inflight.size === 0 && !store.complete) this.waitForPieces(source);
@@ -421,7 +431,7 @@ export class Download extends EventEmitter<DownloadEvents> {
     const store = this.store!;
     for (let at = this.pool.length - 1; at >= 0; at--) {
       const index = this.pool[at]!;
-      if (store.has(index) || this.verifying.has(index) || this.requestedBy.get(index)?.size) {
+      if (store.has(index) || this.storing.has(index) || this.requestedBy.get(index)?.size) {
         this.pool.splice(at, 1); // done or taken meanwhile
         continue;
       }
@@ -432,7 +442,7 @@ export class Download extends EventEmitter<DownloadEvents> {
     for (const [index, holders] of this.requestedBy) {
       if (!holders.has(source) && !store.has(index) && holders.size < 2 && source.hasPiece(index)) return index;
     }
-    if (this.requestedBy.size === 0 && this.verifying.size === 0 && this.pool.length === 0 && !store.complete) {
+    if (this.requestedBy.size === 0 && this.storing.size === 0 && this.pool.length === 0 && !store.complete) {
       // Nothing queued and nothing in flight, yet pieces are missing: re-derive the pool rather than stall.
       for (let i = store.pieceCount - 1; i >= 0; i--) if (!store.has(i)) this.pool.push(i);
       shuffle(this.pool);
@@ -452,7 +462,7 @@ export class Download extends EventEmitter<DownloadEvents> {
     const granted = limiter && limiter.limit > 0 ? limiter.take(length) : undefined;
     const ask = () => (source.closed || !this.settle ? Promise.reject(new EngineError('cancelled', 'source gone')) : source.requestPiece(this.hash, index, this.requestTimeoutMs));
     (granted ? granted.then(ask) : ask()).then(
-      (data) => this.onPiece(source, index, data),
+      (piece) => this.onPiece(source, index, piece),
       (err: unknown) => this.onRequestFailed(source, index, err),
     );
   }
@@ -464,37 +474,38 @@ export class Download extends EventEmitter<DownloadEvents> {
     if (holders && holders.size === 0) this.requestedBy.delete(index);
   }
 
-  private onPiece(source: PeerSource, index: number, data: Buffer): void {
+  private onPiece(source: PeerSource, index: number, piece: ReceivedPiece): void {
     const store = this.store;
     this.release(source, index);
-    if (!store || !this.settle || store.has(index) || this.verifying.has(index)) {
-      pieceBuffers.give(data); // a duplicate (endgame) or a piece of a stopped download
+    if (!store || !this.settle || store.has(index) || this.storing.has(index)) {
+      pieceBuffers.give(piece.data); // a duplicate (endgame) or a piece of a stopped download
       if (store && this.settle) this.feed(source);
       return;
     }
     // The same piece requested from another peer in endgame is no longer needed from it.
     for (const other of this.requestedBy.get(index) ?? []) other.cancelPiece(index);
-    this.verifying.add(index);
-    const storing = this.verifyAndStore(store, source, index, data);
+    this.storing.add(index);
+    this.peakStoring = Math.max(this.peakStoring, this.storing.size);
+    const storing = this.verifyAndStore(store, source, index, piece);
     this.pendingWrites.add(storing);
     storing.then(
       () => {
         this.pendingWrites.delete(storing);
         if (store.complete && this.pendingWrites.size === 0) this.settle?.resolve();
+        // A write done makes room: a source held back by MAX_PIECES_STORING may ask again.
+        else if (this.settle) for (const other of this.sources) if (other.inflight.size < PIPELINE_DEPTH) this.feed(other);
       },
       (err: Error) => {
         this.pendingWrites.delete(storing);
         this.settle?.reject(err);
       },
     );
-    // Hashing runs on a worker meanwhile: ask this peer for more right away.
+    // The write runs meanwhile: ask this peer for more right away.
     this.feed(source);
   }
 
-  /** Hashes a received piece off the event loop, then writes it if it is the piece we asked for. */
-  private async verifyAndStore(store: PieceStore, source: PeerSource, index: number, received: Buffer): Promise<void> {
-    const { digest, data } = await pieceHasher.hash(received, pieceBuffers.owns(received));
-    this.verifying.delete(index);
+  /** Writes a received piece if it is the piece we asked for (its digest was taken as it arrived). */
+  private async verifyAndStore(store: PieceStore, source: PeerSource, index: number, { data, digest }: ReceivedPiece): Promise<void> {
     try {
       if (!this.settle) {
         // Stopped meanwhile: a verified piece still lands, so a resume need not fetch it again.
@@ -502,6 +513,7 @@ export class Download extends EventEmitter<DownloadEvents> {
         return;
       }
       if (!store.matches(index, data.length, digest)) {
+        this.storing.delete(index);
         if (!this.requestedBy.get(index)?.size) this.pool.push(index);
         this.ban(source.address, `peer ${source.label} sent a corrupt piece ${index} of ${this.name}`);
         this.dropSource(source, 'sent corrupt data');
@@ -517,13 +529,14 @@ export class Download extends EventEmitter<DownloadEvents> {
       if (store.piecesDone === 1) this.emit('shareable');
       this.emitProgress();
     } finally {
+      this.storing.delete(index);
       pieceBuffers.give(data);
     }
   }
 
   private onRequestFailed(source: PeerSource, index: number, err: unknown): void {
     this.release(source, index);
-    if (!this.store?.has(index) && !this.verifying.has(index) && !this.requestedBy.get(index)?.size) this.pool.push(index);
+    if (!this.store?.has(index) && !this.storing.has(index) && !this.requestedBy.get(index)?.size) this.pool.push(index);
     if (!this.settle) return;
     if (errorCode(err) === 'cancelled' && !source.closed) return this.feed(source); // we withdrew it: the piece came from another peer
     if (errorCode(err) === 'busy' && !source.closed) {
@@ -539,7 +552,7 @@ export class Download extends EventEmitter<DownloadEvents> {
     this.logger.debug(`${this.name}: dropping peer ${source.label}: ${reason}`);
     for (const index of [...source.inflight]) {
       this.release(source, index);
-      if (!this.store?.has(index) && !this.verifying.has(index) && !this.requestedBy.get(index)?.size) this.pool.push(index);
+      if (!this.store?.has(index) && !this.storing.has(index) && !this.requestedBy.get(index)?.size) this.pool.push(index);
     }
     source.close();
     this.emitProgress();

@@ -3,6 +3,7 @@ import { peerReply, type MetaMessage, type PeerAddress, type PeerListMessage, ty
 import { EngineError } from '../errors.js';
 import { HASH_BYTES, contentHashOf, pieceCount } from '../index/content-hash.js';
 import type { FramedConnection } from '../wire/connection.js';
+import type { ReceivedPiece } from '../wire/frame-codec.js';
 import { clientHandshake } from '../wire/handshake.js';
 import type { Transport } from '../wire/transport.js';
 import type { PeerIdentity } from '../security/peer-identity.js';
@@ -41,8 +42,8 @@ export class PeerSource {
     transport: Transport,
     callTimeoutMs: number,
   ): Promise<PeerSource> {
-    const socket = await transport.connect(address.host, address.port, CONNECT_TIMEOUT_MS);
-    const { conn, welcome } = await clientHandshake(socket, { peerId: self.peerId, listenPort: self.listenPort, agent: 'p2pclient' }, peerReply, {
+    const opened = await transport.connect(address.host, address.port, CONNECT_TIMEOUT_MS);
+    const { conn, welcome } = await clientHandshake(opened, { peerId: self.peerId, listenPort: self.listenPort, agent: 'p2pclient' }, peerReply, {
       idleTimeoutMs: 0,
       callTimeoutMs,
     }, self.identity);
@@ -110,7 +111,7 @@ export class PeerSource {
     return reply.has ? [this.address, ...reply.peers] : reply.peers;
   }
 
-  requestPiece(hash: string, index: number, timeoutMs: number): Promise<Buffer> {
+  requestPiece(hash: string, index: number, timeoutMs: number): Promise<ReceivedPiece> {
     const { id, reply } = this.conn.callPiece({ type: 'request', hash, index }, timeoutMs);
     this.requestIds.set(index, id);
     const forget = () => {

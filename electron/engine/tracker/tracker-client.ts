@@ -211,13 +211,13 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   private async connect(): Promise<void> {
     if (this.stopped) return;
     try {
-      const socket = await this.transport.connect(this.host, this.port, CONNECT_TIMEOUT_MS);
+      const opened = await this.transport.connect(this.host, this.port, CONNECT_TIMEOUT_MS);
       if (this.stopped) {
-        socket.destroy();
+        opened.socket.destroy();
         return;
       }
       const { conn, welcome } = await clientHandshake(
-        socket,
+        opened,
         { peerId: this.options.peerId, listenPort: this.options.listenPort, agent: 'p2pclient' },
         trackerReply,
         { idleTimeoutMs: 0, callTimeoutMs: CALL_TIMEOUT_MS },

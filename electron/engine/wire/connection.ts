@@ -4,7 +4,8 @@ import type { ZodType } from 'zod';
 import { MAX_FRAME_BYTES, MAX_REQUEST_ID, MAX_TEXT_LENGTH } from '../../../shared/protocol/limits.js';
 import type { WireMessage } from '../../../shared/protocol/messages.js';
 import { EngineError, ProtocolError, errorMessage } from '../errors.js';
-import { FRAME_CONTROL, FrameDecoder, encodeControl, encodePieceHeader } from './frame-codec.js';
+import type { DirectReads, ReadOutcome } from './direct-reads.js';
+import { FRAME_CONTROL, FrameDecoder, encodeControl, encodePieceHeader, type ReceivedPiece } from './frame-codec.js';
 
 /** Message types that answer a request carrying the same `id`. */
 const REPLY_TYPES = new Set(['welcome', 'ok', 'pong', 'listing', 'peers', 'peer-list', 'meta', 'hashes', 'error']);
@@ -22,6 +23,7 @@ export interface ConnectionOptions {
   idleTimeoutMs: number;
   /** Default time a `call` waits for its reply. */
   callTimeoutMs: number;
+  /** Overrides MAX_FRAME_BYTES (tests); applies to sockets read through 'data' events. */
   maxFrameBytes?: number;
   /** Overrides FRAME_DEADLINE_MS (tests). */
   frameDeadlineMs?: number;
@@ -69,17 +71,24 @@ export class FramedConnection<In extends Incoming = Incoming> extends EventEmitt
     readonly socket: Socket,
     schema: ZodType<In>,
     private readonly options: ConnectionOptions,
+    /** Given for sockets opened with `onread` (see DirectReads); otherwise bytes come as 'data' events. */
+    reads?: DirectReads,
   ) {
     super();
     this.schema = schema;
     this.remoteAddress = normalizeAddress(socket.remoteAddress ?? '');
     this.remotePort = socket.remotePort ?? 0;
-    this.decoder = new FrameDecoder(options.maxFrameBytes ?? MAX_FRAME_BYTES);
     socket.setNoDelay(true);
     if (options.idleTimeoutMs > 0) {
       socket.setTimeout(options.idleTimeoutMs, () => this.close(new EngineError('timeout', 'connection idle too long')));
     }
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (reads) {
+      this.decoder = reads.decoder;
+      reads.attach((outcome) => this.onRead(outcome));
+    } else {
+      this.decoder = new FrameDecoder(options.maxFrameBytes ?? MAX_FRAME_BYTES);
+      socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    }
     socket.on('error', (err) => this.close(err));
     socket.on('close', () => this.close(this.closeReason ?? new EngineError('connection_closed', 'connection closed by the remote')));
     socket.on('end', () => socket.end());
@@ -137,8 +146,8 @@ export class FramedConnection<In extends Incoming = Incoming> extends EventEmitt
   }
 
   /** Like `call`, for requests answered by a piece data frame; the id lets the caller cancel it. */
-  callPiece(message: DistributiveOmit<Outgoing, 'id'>, timeoutMs = this.options.callTimeoutMs): { id: number; reply: Promise<Buffer> } {
-    return this.register<Buffer>(this.pendingPieces, message, timeoutMs);
+  callPiece(message: DistributiveOmit<Outgoing, 'id'>, timeoutMs = this.options.callTimeoutMs): { id: number; reply: Promise<ReceivedPiece> } {
+    return this.register<ReceivedPiece>(this.pendingPieces, message, timeoutMs);
   }
 
   /**
@@ -204,16 +213,26 @@ export class FramedConnection<In extends Incoming = Incoming> extends EventEmitt
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    this.bytesIn += chunk.length;
-    let frames;
+    let outcome: ReadOutcome;
     try {
-      frames = this.decoder.push(chunk);
-      this.framesIn += frames.length;
-    } catch (err) {
+      outcome = { bytes: chunk.length, frames: this.decoder.push(chunk) };
+    } catch (error) {
+      outcome = { bytes: chunk.length, error };
+    }
+    this.onRead(outcome);
+  }
+
+  private onRead(outcome: ReadOutcome): void {
+    if (this.closed) return;
+    this.bytesIn += outcome.bytes;
+    if ('error' in outcome) {
       this.framesIn++;
+      const err = outcome.error;
       this.close(err instanceof ProtocolError ? err : new ProtocolError('bad_frame', errorMessage(err)));
       return;
     }
+    const frames = outcome.frames;
+    this.framesIn += frames.length;
     // Progress resets the deadline; a partial frame with no progress runs it down.
     if (frames.length > 0 && this.frameTimer) {
       clearTimeout(this.frameTimer);
@@ -227,7 +246,7 @@ export class FramedConnection<In extends Incoming = Incoming> extends EventEmitt
       if (this.closed) return;
       try {
         if (frame.kind === FRAME_CONTROL) this.onMessage(frame.message);
-        else this.settle(this.pendingPieces, frame.id, frame.data);
+        else this.settle(this.pendingPieces, frame.id, { data: frame.data, digest: frame.digest } satisfies ReceivedPiece);
       } catch (err) {
         // A bug in a handler costs this connection, not the process.
         this.close(new ProtocolError('internal', `internal error: ${errorMessage(err)}`));

@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import { MAX_CONTROL_BYTES, MAX_FRAME_BYTES } from '../../../shared/protocol/limits.js';
 import type { WireMessage } from '../../../shared/protocol/messages.js';
 import { ProtocolError } from '../errors.js';
@@ -17,7 +18,15 @@ const HEADER_BYTES = 4;
 
 export type Frame =
   | { kind: typeof FRAME_CONTROL; message: unknown }
-  | { kind: typeof FRAME_PIECE; id: number; data: Buffer };
+  | { kind: typeof FRAME_PIECE; id: number; data: Buffer; digest: Buffer };
+
+/** Piece bytes as received, with their SHA-256, for the receiver to check against the piece hash it expects. */
+export interface ReceivedPiece {
+  data: Buffer;
+  digest: Buffer;
+}
+/** Piece frame body: kind byte, u32be request id, then the data. */
+const PIECE_DATA_OFFSET = 5;
 
 export function encodeControl(message: WireMessage): Buffer {
   const json = Buffer.from(JSON.stringify(message), 'utf8');
@@ -40,73 +49,149 @@ export function encodePieceHeader(id: number, dataLength: number): Buffer {
   return header;
 }
 
-/** Incremental decoder: feed it socket chunks, get whole frames back. Throws ProtocolError. */
+/** Room for headers and small control frames; anything larger gets a buffer of its own. */
+const SCRATCH_BYTES = 64 * 1024;
+
+/**
+ * Incremental decoder. Throws ProtocolError.
+ *
+ * It can be fed two ways. `push(chunk)` takes bytes already read. Or the socket
+ * reads straight into the decoder (net's `onread`): `readTarget()` says where the
+ * next read should land and `filled(n)` reports it. Then a piece body is read
+ * into its own pooled buffer by the kernel (or by TLS as it decrypts) with no
+ * copy in between: headers and control frames go to a small scratch buffer, and
+ * a read there stops at the next frame's kind byte, so a piece body that follows
+ * lands in place.
+ *
+ * Piece data is hashed (SHA-256) as each read lands, while the bytes are still in
+ * the CPU's cache: hashing them later, or on another core, reads them back from
+ * memory and cost more CPU in all than the hash itself (docs/BENCHMARKS.md).
+ *
+ * The length and kind are checked before any buffer is allocated, so a peer can
+ * never make us allocate more than MAX_FRAME_BYTES for one frame, or more than
+ * MAX_CONTROL_BYTES for a control message.
+ */
 export class FrameDecoder {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  private bodyLength = -1;
+  private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+  /** Unconsumed bytes are scratch[start, end). */
+  private start = 0;
+  private end = 0;
+  /** A frame too large for the scratch buffer (or a piece), being filled; its header is consumed. */
+  private body: Buffer | undefined;
+  private bodyFilled = 0;
+  /** SHA-256 of a piece body's data, fed up to `hashedTo` as reads land. */
+  private bodyHash: Hash | undefined;
+  private hashedTo = 0;
 
   constructor(private readonly maxFrameBytes = MAX_FRAME_BYTES) {}
 
-  /** Bytes held waiting for the rest of a frame. */
+  /** Bytes held for a frame that has started but not completed (its header included). */
   get pendingBytes(): number {
-    return this.buffered;
+    return this.body ? HEADER_BYTES + this.bodyFilled : this.end - this.start;
+  }
+
+  /** Where the next bytes should be read to; never empty. Fill from its start, then call `filled`. */
+  readTarget(): Buffer {
+    if (this.body) return this.body.subarray(this.bodyFilled);
+    if (this.start === this.end) this.start = this.end = 0;
+    const held = this.end - this.start;
+    // Until the length and kind are known, read no further than the kind byte.
+    const frameEnd = held < HEADER_BYTES + 1 ? this.start + HEADER_BYTES + 1 : this.start + HEADER_BYTES + this.scratch.readUInt32BE(this.start);
+    if (frameEnd > SCRATCH_BYTES) {
+      this.scratch.copyWithin(0, this.start, this.end);
+      this.start = 0;
+      this.end = held;
+    }
+    return held < HEADER_BYTES + 1 ? this.scratch.subarray(this.end, this.start + HEADER_BYTES + 1) : this.scratch.subarray(this.end);
+  }
+
+  /** `n` bytes were read into the last `readTarget()`; returns the frames now complete. */
+  filled(n: number): Frame[] {
+    if (this.body) {
+      this.bodyFilled += n;
+      this.hashBody();
+      if (this.bodyFilled < this.body.length) return [];
+      const body = this.body;
+      const digest = this.bodyHash?.digest();
+      this.body = this.bodyHash = undefined;
+      this.bodyFilled = 0;
+      return [decodeBody(body, digest)];
+    }
+    this.end += n;
+    return this.drainScratch();
   }
 
   push(chunk: Buffer): Frame[] {
     const frames: Frame[] = [];
-    if (chunk.length > 0) {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-    }
-    for (;;) {
-      if (this.bodyLength < 0) {
-        if (this.buffered < HEADER_BYTES) break;
-        const length = this.take(HEADER_BYTES).readUInt32BE(0);
-        if (length === 0) throw new ProtocolError('bad_frame', 'empty frame');
-        if (length > this.maxFrameBytes) {
-          throw new ProtocolError('too_large', `frame of ${length} bytes exceeds the ${this.maxFrameBytes}-byte limit`);
-        }
-        this.bodyLength = length;
-      }
-      if (this.buffered < this.bodyLength) break;
-      // Piece bodies spanning several chunks are gathered into a pooled buffer (see BufferPool).
-      const body = this.take(this.bodyLength, this.chunks[0]![0] === FRAME_PIECE);
-      this.bodyLength = -1;
-      frames.push(decodeBody(body));
+    for (let at = 0; at < chunk.length; ) {
+      const copied = chunk.copy(this.readTarget(), 0, at);
+      at += copied;
+      for (const frame of this.filled(copied)) frames.push(frame);
     }
     return frames;
   }
 
-  /** Removes and returns the next n buffered bytes; zero-copy when they sit in one chunk. */
-  private take(n: number, pooled = false): Buffer {
-    const first = this.chunks[0]!;
-    let out: Buffer;
-    if (first.length >= n) {
-      out = first.subarray(0, n);
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-    } else {
-      out = pooled ? pieceBuffers.take(n) : Buffer.allocUnsafe(n);
-      let filled = 0;
-      while (filled < n) {
-        const head = this.chunks[0]!;
-        const want = Math.min(head.length, n - filled);
-        head.copy(out, filled, 0, want);
-        filled += want;
-        if (want === head.length) this.chunks.shift();
-        else this.chunks[0] = head.subarray(want);
+  /** Decodes the whole frames in the scratch buffer; a large frame that has begun moves to its own buffer. */
+  private drainScratch(): Frame[] {
+    const frames: Frame[] = [];
+    while (this.end - this.start >= HEADER_BYTES) {
+      const length = this.scratch.readUInt32BE(this.start);
+      checkLength(length, this.maxFrameBytes);
+      if (this.end - this.start < HEADER_BYTES + 1) break;
+      const kind = this.scratch[this.start + HEADER_BYTES]!;
+      checkKind(length, kind);
+      const bodyStart = this.start + HEADER_BYTES;
+      const held = this.end - bodyStart;
+      if (held >= length) {
+        frames.push(decodeBody(this.scratch.subarray(bodyStart, bodyStart + length)));
+        this.start = bodyStart + length;
+        continue;
       }
+      if (kind === FRAME_PIECE || HEADER_BYTES + length > SCRATCH_BYTES) {
+        this.body = kind === FRAME_PIECE ? pieceBuffers.take(length) : Buffer.allocUnsafe(length);
+        this.bodyFilled = this.scratch.copy(this.body, 0, bodyStart, this.end);
+        this.start = this.end = 0;
+        if (kind === FRAME_PIECE) {
+          this.bodyHash = createHash('sha256');
+          this.hashedTo = PIECE_DATA_OFFSET;
+          this.hashBody();
+        }
+      }
+      break;
     }
-    this.buffered -= n;
-    return out;
+    if (this.start === this.end) this.start = this.end = 0;
+    return frames;
+  }
+
+  private hashBody(): void {
+    if (this.bodyHash && this.bodyFilled > this.hashedTo) {
+      this.bodyHash.update(this.body!.subarray(this.hashedTo, this.bodyFilled));
+      this.hashedTo = this.bodyFilled;
+    }
   }
 }
 
-function decodeBody(body: Buffer): Frame {
-  const kind = body[0];
+function checkLength(length: number, maxFrameBytes: number): void {
+  if (length === 0) throw new ProtocolError('bad_frame', 'empty frame');
+  if (length > maxFrameBytes) throw new ProtocolError('too_large', `frame of ${length} bytes exceeds the ${maxFrameBytes}-byte limit`);
+}
+
+function checkKind(length: number, kind: number): void {
   if (kind === FRAME_CONTROL) {
-    if (body.length - 1 > MAX_CONTROL_BYTES) throw new ProtocolError('too_large', 'control message too large');
+    if (length - 1 > MAX_CONTROL_BYTES) throw new ProtocolError('too_large', 'control message too large');
+  } else if (kind === FRAME_PIECE) {
+    if (length < 5) throw new ProtocolError('bad_frame', 'piece frame shorter than its header');
+  } else {
+    throw new ProtocolError('bad_frame', `unknown frame kind ${kind}`);
+  }
+}
+
+/**
+ * A body read into its own buffer comes with the digest of its piece data; a body
+ * still in the reused scratch buffer has its piece data copied out (and hashed) here.
+ */
+function decodeBody(body: Buffer, digest?: Buffer): Frame {
+  if (body[0] === FRAME_CONTROL) {
     let message: unknown;
     try {
       message = JSON.parse(body.toString('utf8', 1));
@@ -118,9 +203,10 @@ function decodeBody(body: Buffer): Frame {
     }
     return { kind: FRAME_CONTROL, message };
   }
-  if (kind === FRAME_PIECE) {
-    if (body.length < 5) throw new ProtocolError('bad_frame', 'piece frame shorter than its header');
-    return { kind: FRAME_PIECE, id: body.readUInt32BE(1), data: body.subarray(5) };
-  }
-  throw new ProtocolError('bad_frame', `unknown frame kind ${kind}`);
+  // A piece: checkKind has seen its kind and minimum length.
+  const id = body.readUInt32BE(1);
+  if (digest) return { kind: FRAME_PIECE, id, data: body.subarray(PIECE_DATA_OFFSET), digest };
+  const data = pieceBuffers.take(body.length - PIECE_DATA_OFFSET);
+  body.copy(data, 0, PIECE_DATA_OFFSET);
+  return { kind: FRAME_PIECE, id, data, digest: createHash('sha256').update(data).digest() };
 }

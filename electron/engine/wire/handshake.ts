@@ -12,6 +12,7 @@ import { EngineError, ProtocolError } from '../errors.js';
 import { peerIdOf, verifyIdentity, type PeerIdentity } from '../security/peer-identity.js';
 import type { IdentityProof } from '../../../shared/protocol/messages.js';
 import { FramedConnection, type ConnectionOptions } from './connection.js';
+import type { OpenedSocket } from './transport.js';
 
 /**
  * Both wire protocols open the same way: the connecting side sends `hello`
@@ -48,13 +49,13 @@ export function pickVersion(offered: readonly number[]): number | undefined {
 }
 
 export async function clientHandshake<In extends { type: string; id?: number }>(
-  socket: net.Socket,
+  { socket, reads }: OpenedSocket,
   hello: Pick<HelloMessage, 'peerId' | 'listenPort' | 'agent'>,
   replySchema: ZodType<In>,
   options: ConnectionOptions,
   identity?: PeerIdentity,
 ): Promise<{ conn: FramedConnection<In>; welcome: WelcomeMessage }> {
-  const conn = new FramedConnection(socket, handshakeReply, options);
+  const conn = new FramedConnection(socket, handshakeReply, options, reads);
   const binding = sessionBinding(socket);
   const welcome = await new Promise<WelcomeMessage>((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -2,13 +2,17 @@ import type net from 'node:net';
 import tls from 'node:tls';
 import { EngineError } from '../errors.js';
 import { derivePsk, type NetworkKey } from '../security/network-key.js';
-import type { Transport } from './transport.js';
+import { DirectReads } from './direct-reads.js';
+import type { OpenedSocket, Transport } from './transport.js';
 
 /** TLS 1.3 only, with the SHA-256 suites an external PSK needs. */
 const CIPHERS = 'TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256';
 /** Fixed and public: the identity names the protocol, not the network, so it reveals nothing. */
 const PSK_IDENTITY = 'p2pshare/v1';
 const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** tls.connect takes `onread` like net.connect (Node ≥ 15.1); @types/node does not declare it yet. */
+type TlsConnectOptions = tls.ConnectionOptions & { onread: net.OnReadOpts };
 
 export type HandshakeFailureListener = (remote: string, reason: string) => void;
 
@@ -28,15 +32,18 @@ export function tlsTransport(key: NetworkKey, options: TlsTransportOptions = {})
   const common = { ciphers: CIPHERS, minVersion: 'TLSv1.3' as const, maxVersion: 'TLSv1.3' as const };
   return {
     connect(host, port, timeoutMs) {
-      return new Promise<net.Socket>((resolve, reject) => {
-        const socket = tls.connect({
+      return new Promise<OpenedSocket>((resolve, reject) => {
+        const reads = new DirectReads();
+        const options: TlsConnectOptions = {
           host,
           port,
           ...common,
           pskCallback: () => ({ psk, identity: PSK_IDENTITY }),
           checkServerIdentity: () => undefined, // the PSK authenticates the server; there is no certificate
           servername: undefined,
-        });
+          onread: reads.onread,
+        };
+        const socket = tls.connect(options);
         const timer = setTimeout(() => {
           socket.destroy();
           reject(new EngineError('timeout', `secure connection to ${host}:${port} timed out after ${timeoutMs} ms`));
@@ -45,7 +52,7 @@ export function tlsTransport(key: NetworkKey, options: TlsTransportOptions = {})
         socket.once('secureConnect', () => {
           clearTimeout(timer);
           socket.removeAllListeners('error');
-          resolve(socket);
+          resolve({ socket, reads });
         });
         socket.once('error', (err: NodeJS.ErrnoException) => {
           clearTimeout(timer);

@@ -1,5 +1,12 @@
 import net from 'node:net';
 import { EngineError } from '../errors.js';
+import { DirectReads } from './direct-reads.js';
+
+/** A socket we opened, with its reads going straight into frame buffers; hand both to FramedConnection. */
+export interface OpenedSocket {
+  socket: net.Socket;
+  reads: DirectReads;
+}
 
 /**
  * How bytes reach another node. Everything above this speaks frames over a
@@ -7,14 +14,15 @@ import { EngineError } from '../errors.js';
  * transport implements the same interface.
  */
 export interface Transport {
-  connect(host: string, port: number, timeoutMs: number): Promise<net.Socket>;
+  connect(host: string, port: number, timeoutMs: number): Promise<OpenedSocket>;
   createServer(onSocket: (socket: net.Socket) => void): net.Server;
 }
 
 export const tcpTransport: Transport = {
   connect(host, port, timeoutMs) {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port });
+      const reads = new DirectReads();
+      const socket = net.connect({ host, port, onread: reads.onread });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new EngineError('timeout', `connecting to ${host}:${port} timed out after ${timeoutMs} ms`));
@@ -23,7 +31,7 @@ export const tcpTransport: Transport = {
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
-        resolve(socket);
+        resolve({ socket, reads });
       });
       socket.once('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
