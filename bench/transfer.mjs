@@ -9,7 +9,7 @@ import { P2PNetwork, ROOT, randomFile } from './lib/p2p.mjs';
 import { flushDirtyPages, start } from './lib/proc.mjs';
 import { MiB, mbPerS, median, ratio } from './lib/stats.mjs';
 
-const SIZES = { full: { bytes: 1024 * MiB, runs: 3 }, quick: { bytes: 128 * MiB, runs: 1 }, smoke: { bytes: 8 * MiB, runs: 1 } };
+const SIZES = { full: { bytes: 1024 * MiB, runs: 5 }, quick: { bytes: 128 * MiB, runs: 1 }, smoke: { bytes: 8 * MiB, runs: 1 } };
 const REFERENCE = path.join(ROOT, 'bench/stream-reference.mjs');
 
 async function streamOnce(mode, file, dest) {

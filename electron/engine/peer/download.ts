@@ -6,7 +6,6 @@ import type { DownloadProgress, DownloadState } from '../../../shared/types.js';
 import { EngineError, errorCode, errorMessage } from '../errors.js';
 import { contentHashOf, pieceLength, type ContentInfo } from '../index/content-hash.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { shuffle } from '../tracker/tracker-state.js';
 import { tcpTransport, type Transport } from '../wire/transport.js';
 import { PeerSource } from './peer-source.js';
 import type { PeerIdentity } from '../security/peer-identity.js';
@@ -598,4 +597,13 @@ export class Download extends EventEmitter<DownloadEvents> {
 /** Identifies a candidate: its peer id, or its address when the id is unknown (found on the DHT). */
 function candidateKey(p: PeerAddress): string {
   return p.peerId || `${p.host}:${p.port}`;
+}
+
+/** Fisher–Yates, in place: peers are tried and pieces fetched in random order. */
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
 }

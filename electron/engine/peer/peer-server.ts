@@ -271,7 +271,7 @@ class ServingSession {
         this.conn.sendPiece(next.request.id, data, () => pieceBuffers.give(data));
         this.server.uploadedBytes += data.length;
         this.server.emit('upload', { peerId: this.remotePeerId, hash: next.request.hash, bytes: data.length });
-        if (this.conn.socket.writableLength > SEND_BUFFER_BYTES) await this.conn.drained();
+        if (this.conn.unsentBytes > SEND_BUFFER_BYTES) await this.conn.drained();
       }
     } finally {
       this.serving = false;

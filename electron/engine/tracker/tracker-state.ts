@@ -931,11 +931,3 @@ function compareBy(key: ListSortKey, a: ListingItem, b: ListingItem): number {
   if (key === 'hash') return a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0;
   return a[key] - b[key];
 }
-
-export function shuffle<T>(items: T[]): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
-}

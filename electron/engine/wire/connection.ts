@@ -4,6 +4,7 @@ import type { ZodType } from 'zod';
 import { MAX_FRAME_BYTES, MAX_REQUEST_ID, MAX_TEXT_LENGTH } from '../../../shared/protocol/limits.js';
 import type { WireMessage } from '../../../shared/protocol/messages.js';
 import { EngineError, ProtocolError, errorMessage } from '../errors.js';
+import { pieceBuffers } from './buffer-pool.js';
 import type { DirectReads, ReadOutcome } from './direct-reads.js';
 import { FRAME_CONTROL, FrameDecoder, encodeControl, encodePieceHeader, type ReceivedPiece } from './frame-codec.js';
 
@@ -126,6 +127,11 @@ export class FramedConnection<In extends Incoming = Incoming> extends EventEmitt
     return ok;
   }
 
+  /** Bytes written to the socket that it has not sent yet. */
+  get unsentBytes(): number {
+    return this.socket.writableLength;
+  }
+
   /** Resolves when the socket's write buffer has drained (or the connection closed). */
   drained(): Promise<void> {
     if (this.closed || !this.socket.writableNeedDrain) return Promise.resolve();
@@ -246,7 +252,7 @@ export class FramedConnection<In extends Incoming = Incoming> extends EventEmitt
       if (this.closed) return;
       try {
         if (frame.kind === FRAME_CONTROL) this.onMessage(frame.message);
-        else this.settle(this.pendingPieces, frame.id, { data: frame.data, digest: frame.digest } satisfies ReceivedPiece);
+        else if (!this.settle(this.pendingPieces, frame.id, { data: frame.data, digest: frame.digest } satisfies ReceivedPiece)) pieceBuffers.give(frame.data); // cancelled meanwhile
       } catch (err) {
         // A bug in a handler costs this connection, not the process.
         this.close(new ProtocolError('internal', `internal error: ${errorMessage(err)}`));
@@ -284,12 +290,14 @@ export class FramedConnection<In extends Incoming = Incoming> extends EventEmitt
     this.emit('message', message);
   }
 
-  private settle(table: Map<number, PendingCall>, id: number, value: unknown): void {
+  /** False when no call waits for `id` (cancelled or timed out). */
+  private settle(table: Map<number, PendingCall>, id: number, value: unknown): boolean {
     const call = table.get(id);
-    if (!call) return; // cancelled or timed out
+    if (!call) return false;
     table.delete(id);
     clearTimeout(call.timer);
     call.resolve(value);
+    return true;
   }
 }
 
