@@ -380,3 +380,43 @@ describe('FrameDecoder with reads steered into its buffers', () => {
     expect(protocolErrorOf(() => second.filled(5)).code).toBe('too_large');
   });
 });
+
+describe('FrameDecoder scratch-buffer edges', () => {
+  const controlOfBody = (bodyBytes: number): Buffer => {
+    // {"type":"bye","pad":"xx…"} padded so kind byte + JSON is exactly bodyBytes long.
+    const base = JSON.stringify({ type: 'bye', pad: '' });
+    return rawFrame(FRAME_CONTROL, JSON.stringify({ type: 'bye', pad: 'x'.repeat(bodyBytes - 1 - base.length) }));
+  };
+
+  it('decodes control frames that just fit the scratch buffer and just do not, after another frame', () => {
+    for (const bodyBytes of [64 * 1024 - 4, 64 * 1024 - 3]) {
+      const stream = Buffer.concat([encodeControl(ping), controlOfBody(bodyBytes), pieceFrame(4, Buffer.from('after'))]);
+      for (const maxRead of [3, 1000, 70_000]) {
+        const frames = readThrough(new FrameDecoder(), stream, () => maxRead);
+        expect(frames.map((f) => f.kind), `${bodyBytes} / ${maxRead}`).toEqual([FRAME_CONTROL, FRAME_CONTROL, FRAME_PIECE]);
+        expect((frames[1] as { message: { pad: string } }).message.pad.length).toBe(bodyBytes - 1 - JSON.stringify({ type: 'bye', pad: '' }).length);
+      }
+      const pushed = new FrameDecoder();
+      const viaPush = [...pushed.push(stream.subarray(0, 30_000)), ...pushed.push(stream.subarray(30_000))];
+      expect(viaPush).toHaveLength(3);
+    }
+  });
+
+  it('reads an empty piece through steered reads, with the digest of nothing', () => {
+    const frames = readThrough(new FrameDecoder(), Buffer.concat([pieceFrame(1, Buffer.alloc(0)), encodeControl(bye)]), () => 64);
+    expect(frames).toHaveLength(2);
+    const piece = frames[0]!;
+    if (piece.kind !== FRAME_PIECE) throw new Error('expected a piece');
+    expect(piece.data.length).toBe(0);
+    expect(piece.digest.equals(createHash('sha256').digest())).toBe(true);
+  });
+
+  it('stops a read after a control frame at the next kind byte, so a piece body after it is not read into the scratch', () => {
+    const decoder = new FrameDecoder();
+    const control = encodeControl(ping);
+    control.copy(decoder.readTarget(), 0, 0, 5);
+    decoder.filled(5);
+    // The rest of the control frame, plus the next frame's length and kind: nothing more.
+    expect(decoder.readTarget().length).toBe(control.length - 5 + 5);
+  });
+});

@@ -25,6 +25,8 @@ const BAD_INPUTS: Array<{ name: string; helloFirst: boolean; send: (c: RawClient
   { name: 'unknown message type', helloFirst: true, send: (c) => c.send({ type: 'steal', id: 1 }), code: 'bad_message' },
   { name: 'field out of range', helloFirst: true, send: (c) => c.send({ type: 'lookup', id: -1, hash: 'a'.repeat(64) }), code: 'bad_message' },
   { name: 'piece frame where none is expected', helloFirst: true, send: (c) => c.sendRaw(Buffer.concat([header(3), Buffer.from([1, 0, 0])])), code: 'bad_frame' },
+  // Well formed, but piece frames only answer a request: a server never takes one (nor hashes 2 MiB of it).
+  { name: 'a whole piece frame sent to a server', helloFirst: true, send: (c) => c.sendRaw(Buffer.concat([header(9), Buffer.from([1, 0, 0, 0, 1, 1, 2, 3, 4])])), code: 'bad_frame' },
 ];
 
 const TRACKER_ONLY: typeof BAD_INPUTS = [

@@ -222,51 +222,69 @@ export class Engine extends EventEmitter<EngineEvents> {
   async start(): Promise<void> {
     if (this.started) return;
     const lock = await InstanceLock.acquire(this.options.dataDir);
-    if (lock instanceof InstanceLock) {
-      this.instanceLock = lock;
-      this.identity = await PeerIdentity.load(this.options.dataDir);
-    } else {
+    if ('heldBy' in lock) {
       this.identity = PeerIdentity.generate();
-      this.logger.warn(`another process (pid ${lock.heldBy}) is using ${this.options.dataDir}; this one runs under a temporary peer identity`);
-    }
-    this.peerId = this.identity.peerId;
-    await this.cache.load();
-    // Folders first: a missing folder should fail before we open any port.
-    for (const folder of this.options.folders ?? []) await this.addFolder(folder);
-    if (!this.options.queryOnly) {
+      this.logger.warn(`another process${lock.heldBy ? ` (pid ${lock.heldBy})` : ''} is using ${this.options.dataDir}; this one runs under a temporary peer identity`);
+    } else {
+      if ('unlocked' in lock) this.logger.warn(`${lock.unlocked}: running without the instance lock`);
+      else this.instanceLock = lock.lock;
       try {
-        this.server = await this.startServer(this.options.port);
-        this.port = this.server.port;
+        this.identity = await PeerIdentity.load(this.options.dataDir);
       } catch (err) {
-        await this.stopFolders();
+        await this.releaseInstance();
         throw err;
       }
     }
-    for (const address of this.options.trackers) this.addTracker(address);
-    if (this.options.dht) {
-      const dht = new DhtDiscovery({ port: this.options.dht.port, bootstrap: this.options.dht.bootstrap, logger: this.logger, ...(this.options.networkKey ? { networkKey: this.options.networkKey } : {}) });
-      dht.on('warning', (m) => this.emit('warning', m));
-      await dht.start();
-      this.dht = dht;
-      this.syncDht();
+    this.peerId = this.identity.peerId;
+    try {
+      await this.cache.load();
+      // Folders first: a missing folder should fail before we open any port.
+      for (const folder of this.options.folders ?? []) await this.addFolder(folder);
+      if (!this.options.queryOnly) {
+        try {
+          this.server = await this.startServer(this.options.port);
+          this.port = this.server.port;
+        } catch (err) {
+          await this.stopFolders();
+          throw err;
+        }
+      }
+      for (const address of this.options.trackers) this.addTracker(address);
+      if (this.options.dht) {
+        const dht = new DhtDiscovery({ port: this.options.dht.port, bootstrap: this.options.dht.bootstrap, logger: this.logger, ...(this.options.networkKey ? { networkKey: this.options.networkKey } : {}) });
+        dht.on('warning', (m) => this.emit('warning', m));
+        await dht.start();
+        this.dht = dht;
+        this.syncDht();
+      }
+      this.listingTimer = setInterval(() => void this.refreshListingCache(), this.options.listingRefreshMs ?? LISTING_REFRESH_MS);
+      this.listingTimer.unref();
+    } catch (err) {
+      await this.releaseInstance(); // a retry in this process must find the lock free
+      throw err;
     }
-    this.listingTimer = setInterval(() => void this.refreshListingCache(), this.options.listingRefreshMs ?? LISTING_REFRESH_MS);
-    this.listingTimer.unref();
     this.started = true;
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.listingTimer);
-    for (const download of this.activeDownloads.values()) download.pause();
-    await this.dht?.stop();
-    this.dht = undefined;
-    await this.cache.flush();
-    await Promise.all(this.trackerClients.map((t) => t.stop()));
-    await this.server?.stop();
-    await this.stopFolders();
+    try {
+      clearInterval(this.listingTimer);
+      for (const download of this.activeDownloads.values()) download.pause();
+      await this.dht?.stop();
+      this.dht = undefined;
+      await this.cache.flush();
+      await Promise.all(this.trackerClients.map((t) => t.stop()));
+      await this.server?.stop();
+      await this.stopFolders();
+    } finally {
+      await this.releaseInstance();
+      this.started = false;
+    }
+  }
+
+  private async releaseInstance(): Promise<void> {
     await this.instanceLock?.release();
     this.instanceLock = undefined;
-    this.started = false;
   }
 
   // ---- folders ----

@@ -26,6 +26,8 @@ export interface ConnectionOptions {
   callTimeoutMs: number;
   /** Overrides MAX_FRAME_BYTES (tests); applies to sockets read through 'data' events. */
   maxFrameBytes?: number;
+  /** The serving side of a connection: a piece frame from the remote is a protocol error. */
+  serving?: boolean;
   /** Overrides FRAME_DEADLINE_MS (tests). */
   frameDeadlineMs?: number;
 }
@@ -62,6 +64,7 @@ export class FramedConnection<In extends Incoming = Incoming> extends EventEmitt
   framesIn = 0;
 
   private readonly decoder: FrameDecoder;
+  private readonly reads: DirectReads | undefined;
   private readonly pending = new Map<number, PendingCall>();
   private readonly pendingPieces = new Map<number, PendingCall>();
   private nextId = 1;
@@ -84,10 +87,11 @@ export class FramedConnection<In extends Incoming = Incoming> extends EventEmitt
       socket.setTimeout(options.idleTimeoutMs, () => this.close(new EngineError('timeout', 'connection idle too long')));
     }
     if (reads) {
+      this.reads = reads;
       this.decoder = reads.decoder;
       reads.attach((outcome) => this.onRead(outcome));
     } else {
-      this.decoder = new FrameDecoder(options.maxFrameBytes ?? MAX_FRAME_BYTES);
+      this.decoder = new FrameDecoder(options.maxFrameBytes ?? MAX_FRAME_BYTES, !options.serving);
       socket.on('data', (chunk: Buffer) => this.onData(chunk));
     }
     socket.on('error', (err) => this.close(err));
@@ -177,6 +181,7 @@ export class FramedConnection<In extends Incoming = Incoming> extends EventEmitt
     if (this.closed) return;
     this.closed = true;
     this.closeReason = reason;
+    this.reads?.stop(); // bytes still arriving before the socket is gone are not decoded
     clearTimeout(this.frameTimer);
     const failure = reason ?? new EngineError('connection_closed', 'connection closed');
     for (const table of [this.pending, this.pendingPieces]) {
@@ -249,14 +254,16 @@ export class FramedConnection<In extends Incoming = Incoming> extends EventEmitt
       this.frameTimer.unref();
     }
     for (const frame of frames) {
-      if (this.closed) return;
+      if (this.closed) {
+        if (frame.kind !== FRAME_CONTROL) pieceBuffers.give(frame.data);
+        continue;
+      }
       try {
         if (frame.kind === FRAME_CONTROL) this.onMessage(frame.message);
         else if (!this.settle(this.pendingPieces, frame.id, { data: frame.data, digest: frame.digest } satisfies ReceivedPiece)) pieceBuffers.give(frame.data); // cancelled meanwhile
       } catch (err) {
         // A bug in a handler costs this connection, not the process.
         this.close(new ProtocolError('internal', `internal error: ${errorMessage(err)}`));
-        return;
       }
     }
   }

@@ -35,11 +35,30 @@ export class DirectReads {
         this.failed = true;
         outcome = { bytes, error };
       }
-      if (this.consumer) this.consumer(outcome);
-      else this.waiting.push(outcome);
+      if (!this.consumer) {
+        this.waiting.push(outcome);
+        return !this.failed;
+      }
+      try {
+        this.consumer(outcome);
+      } catch (err) {
+        // Node will not ask for the next buffer after a throw, so the next read would land in
+        // the last one, which now belongs to whoever took the frame: stop the socket first.
+        this.failed = true;
+        this.socket?.destroy();
+        throw err;
+      }
       return !this.failed;
     },
   };
+
+  /** The socket these reads belong to, so a failure can stop it (set by the transport). */
+  socket: net.Socket | undefined;
+
+  /** No more decoding (the connection closed): what still arrives is read into a scratch and dropped. */
+  stop(): void {
+    this.failed = true;
+  }
 
   /**
    * The connection takes over. What arrived before it is handed over on the next tick,

@@ -61,7 +61,8 @@ const SCRATCH_BYTES = 64 * 1024;
  * into its own pooled buffer by the kernel (or by TLS as it decrypts) with no
  * copy in between: headers and control frames go to a small scratch buffer, and
  * a read there stops at the next frame's kind byte, so a piece body that follows
- * lands in place.
+ * lands in place. Fed by push(), whole frames are decoded where they lie in the
+ * chunk, and the scratch buffer exists only while a frame spans chunks.
  *
  * Piece data is hashed (SHA-256) as each read lands, while the bytes are still in
  * the CPU's cache: hashing them later, or on another core, reads them back from
@@ -72,7 +73,8 @@ const SCRATCH_BYTES = 64 * 1024;
  * MAX_CONTROL_BYTES for a control message.
  */
 export class FrameDecoder {
-  private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+  /** Made when first needed; push() lets it go whenever no frame is pending, so idle connections hold none. */
+  private scratch: Buffer | undefined;
   /** Unconsumed bytes are scratch[start, end). */
   private start = 0;
   private end = 0;
@@ -83,7 +85,11 @@ export class FrameDecoder {
   private bodyHash: Hash | undefined;
   private hashedTo = 0;
 
-  constructor(private readonly maxFrameBytes = MAX_FRAME_BYTES) {}
+  constructor(
+    private readonly maxFrameBytes = MAX_FRAME_BYTES,
+    /** False on the serving side: piece frames only answer our requests, so a server never takes one. */
+    private readonly acceptsPieces = true,
+  ) {}
 
   /** Bytes held for a frame that has started but not completed (its header included). */
   get pendingBytes(): number {
@@ -93,16 +99,20 @@ export class FrameDecoder {
   /** Where the next bytes should be read to; never empty. Fill from its start, then call `filled`. */
   readTarget(): Buffer {
     if (this.body) return this.body.subarray(this.bodyFilled);
+    const scratch = (this.scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES));
     if (this.start === this.end) this.start = this.end = 0;
     const held = this.end - this.start;
-    // Until the length and kind are known, read no further than the kind byte.
-    const frameEnd = held < HEADER_BYTES + 1 ? this.start + HEADER_BYTES + 1 : this.start + HEADER_BYTES + this.scratch.readUInt32BE(this.start);
-    if (frameEnd > SCRATCH_BYTES) {
-      this.scratch.copyWithin(0, this.start, this.end);
+    // Until the length and kind are known, read no further than the kind byte; then to the end
+    // of this (small, control) frame and the next frame's kind byte, so a piece body after it
+    // lands in its own buffer.
+    const frameBytes = held < HEADER_BYTES + 1 ? HEADER_BYTES + 1 : HEADER_BYTES + scratch.readUInt32BE(this.start);
+    const wantBytes = held < HEADER_BYTES + 1 ? frameBytes : frameBytes + HEADER_BYTES + 1;
+    if (this.start + frameBytes > SCRATCH_BYTES) {
+      scratch.copyWithin(0, this.start, this.end);
       this.start = 0;
       this.end = held;
     }
-    return held < HEADER_BYTES + 1 ? this.scratch.subarray(this.end, this.start + HEADER_BYTES + 1) : this.scratch.subarray(this.end);
+    return scratch.subarray(this.end, Math.min(SCRATCH_BYTES, this.start + wantBytes));
   }
 
   /** `n` bytes were read into the last `readTarget()`; returns the frames now complete. */
@@ -121,35 +131,52 @@ export class FrameDecoder {
     return this.drainScratch();
   }
 
+  /** Bytes already read (a 'data' event): whole frames are decoded where they lie, only a partial one is copied. */
   push(chunk: Buffer): Frame[] {
     const frames: Frame[] = [];
-    for (let at = 0; at < chunk.length; ) {
-      const copied = chunk.copy(this.readTarget(), 0, at);
-      at += copied;
-      for (const frame of this.filled(copied)) frames.push(frame);
+    let at = 0;
+    // First finish a frame begun in an earlier chunk.
+    while (at < chunk.length && this.pendingBytes > 0) at += this.copyIn(chunk, at, frames);
+    while (chunk.length - at >= HEADER_BYTES + 1) {
+      const length = chunk.readUInt32BE(at);
+      checkLength(length, this.maxFrameBytes);
+      checkKind(length, chunk[at + HEADER_BYTES]!, this.acceptsPieces);
+      if (chunk.length - at - HEADER_BYTES < length) break;
+      frames.push(decodeBody(chunk.subarray(at + HEADER_BYTES, at + HEADER_BYTES + length)));
+      at += HEADER_BYTES + length;
     }
+    // The start of a frame the next chunk completes.
+    while (at < chunk.length) at += this.copyIn(chunk, at, frames);
+    if (!this.body && this.start === this.end) this.scratch = undefined;
     return frames;
+  }
+
+  private copyIn(chunk: Buffer, at: number, frames: Frame[]): number {
+    const copied = chunk.copy(this.readTarget(), 0, at);
+    for (const frame of this.filled(copied)) frames.push(frame);
+    return copied;
   }
 
   /** Decodes the whole frames in the scratch buffer; a large frame that has begun moves to its own buffer. */
   private drainScratch(): Frame[] {
     const frames: Frame[] = [];
+    const scratch = this.scratch!;
     while (this.end - this.start >= HEADER_BYTES) {
-      const length = this.scratch.readUInt32BE(this.start);
+      const length = scratch.readUInt32BE(this.start);
       checkLength(length, this.maxFrameBytes);
       if (this.end - this.start < HEADER_BYTES + 1) break;
-      const kind = this.scratch[this.start + HEADER_BYTES]!;
-      checkKind(length, kind);
+      const kind = scratch[this.start + HEADER_BYTES]!;
+      checkKind(length, kind, this.acceptsPieces);
       const bodyStart = this.start + HEADER_BYTES;
       const held = this.end - bodyStart;
       if (held >= length) {
-        frames.push(decodeBody(this.scratch.subarray(bodyStart, bodyStart + length)));
+        frames.push(decodeBody(scratch.subarray(bodyStart, bodyStart + length)));
         this.start = bodyStart + length;
         continue;
       }
       if (kind === FRAME_PIECE || HEADER_BYTES + length > SCRATCH_BYTES) {
         this.body = kind === FRAME_PIECE ? pieceBuffers.take(length) : Buffer.allocUnsafe(length);
-        this.bodyFilled = this.scratch.copy(this.body, 0, bodyStart, this.end);
+        this.bodyFilled = scratch.copy(this.body, 0, bodyStart, this.end);
         this.start = this.end = 0;
         if (kind === FRAME_PIECE) {
           this.bodyHash = createHash('sha256');
@@ -176,10 +203,11 @@ function checkLength(length: number, maxFrameBytes: number): void {
   if (length > maxFrameBytes) throw new ProtocolError('too_large', `frame of ${length} bytes exceeds the ${maxFrameBytes}-byte limit`);
 }
 
-function checkKind(length: number, kind: number): void {
+function checkKind(length: number, kind: number, acceptsPieces: boolean): void {
   if (kind === FRAME_CONTROL) {
     if (length - 1 > MAX_CONTROL_BYTES) throw new ProtocolError('too_large', 'control message too large');
   } else if (kind === FRAME_PIECE) {
+    if (!acceptsPieces) throw new ProtocolError('bad_frame', 'piece data sent to a server (piece frames only answer a request)');
     if (length < 5) throw new ProtocolError('bad_frame', 'piece frame shorter than its header');
   } else {
     throw new ProtocolError('bad_frame', `unknown frame kind ${kind}`);

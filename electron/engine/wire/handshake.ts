@@ -107,7 +107,7 @@ export function acceptHandshake<In extends { type: string; id?: number }>(
   },
   accept: (hello: HelloMessage, conn: FramedConnection<In>) => Partial<WelcomeMessage>,
 ): Promise<{ conn: FramedConnection<In>; hello: HelloMessage; version: number }> {
-  const conn = new FramedConnection(socket, handshakeMessage, options);
+  const conn = new FramedConnection(socket, handshakeMessage, { ...options, serving: true });
   options.observe?.(conn);
   const binding = sessionBinding(socket);
   return new Promise((resolve, reject) => {

@@ -44,6 +44,7 @@ export function tlsTransport(key: NetworkKey, options: TlsTransportOptions = {})
           onread: reads.onread,
         };
         const socket = tls.connect(options);
+        reads.socket = socket;
         const timer = setTimeout(() => {
           socket.destroy();
           reject(new EngineError('timeout', `secure connection to ${host}:${port} timed out after ${timeoutMs} ms`));

@@ -23,6 +23,7 @@ export const tcpTransport: Transport = {
     return new Promise((resolve, reject) => {
       const reads = new DirectReads();
       const socket = net.connect({ host, port, onread: reads.onread });
+      reads.socket = socket;
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new EngineError('timeout', `connecting to ${host}:${port} timed out after ${timeoutMs} ms`));
