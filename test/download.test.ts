@@ -199,7 +199,7 @@ describe('downloads', () => {
     expect(await readFile(path.join(leecher.folder, 'clash.txt'), 'utf8')).toBe('mine, keep me');
   });
 
-  it('holds requests back while the disk is behind, and resumes them as writes finish', async () => {
+  it('with at most one piece waiting for the disk, requests resume as writes finish and the download completes', async () => {
     const tracker = await fx.tracker();
     const seeder = await fx.peer(tracker.port);
     const content = await writeRandomFile(path.join(seeder.folder, 'paced.bin'), 24 * MiB + 7);

@@ -11,6 +11,7 @@ import {
 import { ProtocolError } from '../electron/engine/errors.js';
 import { MAX_CONTROL_BYTES, MAX_FRAME_BYTES } from '../shared/protocol/limits.js';
 import type { WireMessage } from '../shared/protocol/messages.js';
+import { prng } from './support/prng.js';
 
 /** Builds a frame by hand: u32be body length, kind byte, payload. */
 function rawFrame(kind: number, payload: Buffer | string): Buffer {
@@ -307,16 +308,6 @@ function readThrough(decoder: FrameDecoder, stream: Buffer, sizes: () => number)
   return frames;
 }
 
-/** Small deterministic generator, so a failing split can be replayed. */
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 describe('FrameDecoder with reads steered into its buffers', () => {
   const big = randomBytes(1024 * 1024);

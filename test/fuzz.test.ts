@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { encodeControl } from '../electron/engine/wire/frame-codec.js';
 import type { WireMessage } from '../shared/protocol/messages.js';
 import { Fixtures, announced, sha256, sha256File, writeRandomFile } from './support/fixtures.js';
+import { prng } from './support/prng.js';
 
 /**
  * Throws at least 100,000 random and mutated frames at a tracker and at a
@@ -19,16 +20,6 @@ const CONNECTIONS = 6;
 const fx = new Fixtures();
 afterEach(() => fx.cleanup());
 
-/** Small deterministic PRNG so a failure can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 0x100000000;
-  };
-}
 
 function frameOf(kind: number, payload: Buffer): Buffer {
   const header = Buffer.alloc(5);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { PIECE_SIZE } from '../../../shared/protocol/limits.js';
@@ -34,7 +34,12 @@ export function pieceLength(index: number, size: number, pieceSize = PIECE_SIZE)
 }
 
 export function hashPiece(data: Uint8Array): Buffer {
-  return createHash('sha256').update(data).digest();
+  return pieceHashing().update(data).digest();
+}
+
+/** hashPiece fed in parts (as a piece arrives from the network). */
+export function pieceHashing(): Hash {
+  return createHash('sha256');
 }
 
 export function contentHashOf(size: number, pieceSize: number, pieceHashes: Buffer): string {

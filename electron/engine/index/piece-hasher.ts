@@ -58,11 +58,6 @@ export class PieceHasher {
     });
   }
 
-  /** Starts the worker threads now (they take tens of milliseconds), e.g. while a download fetches its metadata. */
-  warm(): void {
-    if (!this.failed) this.pickLane();
-  }
-
   /** Stops the workers; pending hashes reject. */
   async close(): Promise<void> {
     const lanes = this.lanes ?? [];

@@ -58,8 +58,7 @@ export class TrackerState {
   private readonly peers = new PeerTable();
   /** Hosts that are not canonical dotted IPv4 (IPv6, names in tests), by slot. */
   private readonly peerHostText = new Map<number, string>();
-  private readonly freeSlots: number[] = [];
-  private slotHigh = 0;
+  private readonly slots = new IdSpace();
   private livePeers = 0;
   private nextSession = 1;
   /** Indexes for replacing stale sessions in O(1): by peer id and by reachable address. */
@@ -73,8 +72,7 @@ export class TrackerState {
   private holderCount = new Int32Array(0);
   private holderBlock = new Int32Array(0);
   private holderClass = new Int32Array(0);
-  private readonly freeContents: number[] = [];
-  private contentHigh = 0;
+  private readonly contents = new IdSpace();
   /**
    * A peer holding one content under several names is one holder; the names past the
    * first are counted here, keyed by content id × MAX_PEER_SLOTS + slot (rare).
@@ -85,16 +83,14 @@ export class TrackerState {
   private readonly nameIds = new Map<string, number>();
   private readonly nameText: (string | undefined)[] = [];
   private nameRows = new Int32Array(0);
-  private readonly freeNames: number[] = [];
-  private nameHigh = 0;
+  private readonly names = new IdSpace();
 
   // Listing rows: distinct (name, content) pairs, with how many peers announce each.
   private rowName = new Int32Array(0);
   private rowContent = new Int32Array(0);
   private rowCount = new Int32Array(0);
   private readonly rowIndex = new IdIndex((row) => pairHash(this.rowName[row]!, this.rowContent[row]!));
-  private readonly freeRows: number[] = [];
-  private rowHigh = 0;
+  private readonly rowIds = new IdSpace();
   private rows = 0;
 
   /** Blocks for the peers' file sets (owner: slot) and the contents' holder arrays (owner: content id). */
@@ -156,12 +152,12 @@ export class TrackerState {
     this.removeAllFiles(slot);
     this.peers.setSession(slot, 0);
     this.peerHostText.delete(slot);
-    this.freeSlots.push(slot);
+    this.slots.release(slot);
     this.livePeers--;
   }
 
   hasPeer(peer: PeerRecord): boolean {
-    return peer.session > 0 && peer.slot < this.slotHigh && this.peers.session(peer.slot) === peer.session;
+    return peer.session > 0 && peer.slot < this.slots.high && this.peers.session(peer.slot) === peer.session;
   }
 
   /** Applies an announce; returns how many added files were refused (size contradicting a known hash). */
@@ -259,12 +255,9 @@ export class TrackerState {
   }
 
   private allocSlot(): number {
-    const reused = this.freeSlots.pop();
-    if (reused !== undefined) return reused;
-    const slot = this.slotHigh;
-    if (slot >= MAX_PEER_SLOTS) throw new EngineError('too_many', 'too many peers');
+    const slot = this.slots.take(MAX_PEER_SLOTS);
+    if (slot === undefined) throw new EngineError('too_many', 'too many peers');
     this.peers.ensure(slot);
-    this.slotHigh++;
     return slot;
   }
 
@@ -500,16 +493,13 @@ export class TrackerState {
   // ------------------------------------------------------------ contents, names, rows
 
   private newContent(hash: string, size: number): number {
-    let id = this.freeContents.pop();
-    if (id === undefined) {
-      id = this.contentHigh++;
-      if (id >= this.contentSize.length) {
-        const capacity = Math.max(64, this.contentSize.length * 2);
-        this.contentSize = grow(this.contentSize, capacity);
-        this.holderCount = grow(this.holderCount, capacity);
-        this.holderBlock = grow(this.holderBlock, capacity);
-        this.holderClass = grow(this.holderClass, capacity);
-      }
+    const id = this.contents.take()!;
+    if (id >= this.contentSize.length) {
+      const capacity = Math.max(64, this.contentSize.length * 2);
+      this.contentSize = grow(this.contentSize, capacity);
+      this.holderCount = grow(this.holderCount, capacity);
+      this.holderBlock = grow(this.holderBlock, capacity);
+      this.holderClass = grow(this.holderClass, capacity);
     }
     this.contentIds.set(hash, id);
     this.contentHash[id] = hash;
@@ -522,15 +512,12 @@ export class TrackerState {
   private freeContent(content: number): void {
     this.contentIds.delete(this.contentHash[content]!);
     this.contentHash[content] = undefined;
-    this.freeContents.push(content);
+    this.contents.release(content);
   }
 
   private newName(path: string): number {
-    let id = this.freeNames.pop();
-    if (id === undefined) {
-      id = this.nameHigh++;
-      if (id >= this.nameRows.length) this.nameRows = grow(this.nameRows, Math.max(64, this.nameRows.length * 2));
-    }
+    const id = this.names.take()!;
+    if (id >= this.nameRows.length) this.nameRows = grow(this.nameRows, Math.max(64, this.nameRows.length * 2));
     this.nameIds.set(path, id);
     this.nameText[id] = path;
     this.nameRows[id] = 0;
@@ -541,15 +528,12 @@ export class TrackerState {
   private rowFor(name: number, content: number): number {
     const found = this.rowIndex.find(pairHash(name, content), (r) => this.rowName[r] === name && this.rowContent[r] === content);
     if (found !== EMPTY) return found;
-    let row = this.freeRows.pop();
-    if (row === undefined) {
-      row = this.rowHigh++;
-      if (row >= this.rowName.length) {
-        const capacity = Math.max(64, this.rowName.length * 2);
-        this.rowName = grow(this.rowName, capacity);
-        this.rowContent = grow(this.rowContent, capacity);
-        this.rowCount = grow(this.rowCount, capacity);
-      }
+    const row = this.rowIds.take()!;
+    if (row >= this.rowName.length) {
+      const capacity = Math.max(64, this.rowName.length * 2);
+      this.rowName = grow(this.rowName, capacity);
+      this.rowContent = grow(this.rowContent, capacity);
+      this.rowCount = grow(this.rowCount, capacity);
     }
     this.rowName[row] = name;
     this.rowContent[row] = content;
@@ -562,12 +546,12 @@ export class TrackerState {
   private freeRow(row: number): void {
     this.rowIndex.delete(row);
     this.rows--;
-    this.freeRows.push(row);
+    this.rowIds.release(row);
     const name = this.rowName[row]!;
     if (--this.nameRows[name]! === 0) {
       this.nameIds.delete(this.nameText[name]!);
       this.nameText[name] = undefined;
-      this.freeNames.push(name);
+      this.names.release(name);
     }
     this.rowName[row] = EMPTY;
   }
@@ -576,7 +560,7 @@ export class TrackerState {
   private sortedEntries(): ListingItem[] {
     if (this.sorted) return this.sorted;
     const rows: ListingItem[] = [];
-    for (let row = 0; row < this.rowHigh; row++) {
+    for (let row = 0; row < this.rowIds.high; row++) {
       if (this.rowCount[row]! === 0) continue;
       const content = this.rowContent[row]!;
       rows.push({ name: this.nameText[this.rowName[row]!]!, size: this.contentSize[content]!, hash: this.contentHash[content]!, peers: this.holderCount[content]! });
@@ -676,6 +660,27 @@ class PeerTable {
  * class gives up is the next page another takes, so contents and peers, which pass through
  * every size on their way up, reuse memory instead of leaving it to the allocator.
  */
+/**
+ * Record ids 0, 1, 2, … (indexes into parallel arrays), each handed out again once
+ * released, so the arrays never grow past the most records alive at once.
+ */
+class IdSpace {
+  private readonly free: number[] = [];
+  /** One past the largest id ever handed out. */
+  high = 0;
+
+  /** A released id, else the next new one; undefined when that would reach `limit`. */
+  take(limit = Infinity): number | undefined {
+    const reused = this.free.pop();
+    if (reused !== undefined) return reused;
+    return this.high < limit ? this.high++ : undefined;
+  }
+
+  release(id: number): void {
+    this.free.push(id);
+  }
+}
+
 class PageStore {
   private readonly spare: Int32Array[] = [];
 

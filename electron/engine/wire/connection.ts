@@ -260,7 +260,7 @@ export class FramedConnection<In extends Incoming = Incoming> extends EventEmitt
       }
       try {
         if (frame.kind === FRAME_CONTROL) this.onMessage(frame.message);
-        else if (!this.settle(this.pendingPieces, frame.id, { data: frame.data, digest: frame.digest } satisfies ReceivedPiece)) pieceBuffers.give(frame.data); // cancelled meanwhile
+        else if (!this.settle(this.pendingPieces, frame.id, frame satisfies ReceivedPiece)) pieceBuffers.give(frame.data); // cancelled meanwhile
       } catch (err) {
         // A bug in a handler costs this connection, not the process.
         this.close(new ProtocolError('internal', `internal error: ${errorMessage(err)}`));

@@ -1,7 +1,8 @@
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { MAX_CONTROL_BYTES, MAX_FRAME_BYTES } from '../../../shared/protocol/limits.js';
 import type { WireMessage } from '../../../shared/protocol/messages.js';
 import { ProtocolError } from '../errors.js';
+import { hashPiece, pieceHashing } from '../index/content-hash.js';
 import { pieceBuffers } from './buffer-pool.js';
 
 /**
@@ -179,7 +180,7 @@ export class FrameDecoder {
         this.bodyFilled = scratch.copy(this.body, 0, bodyStart, this.end);
         this.start = this.end = 0;
         if (kind === FRAME_PIECE) {
-          this.bodyHash = createHash('sha256');
+          this.bodyHash = pieceHashing();
           this.hashedTo = PIECE_DATA_OFFSET;
           this.hashBody();
         }
@@ -236,5 +237,5 @@ function decodeBody(body: Buffer, digest?: Buffer): Frame {
   if (digest) return { kind: FRAME_PIECE, id, data: body.subarray(PIECE_DATA_OFFSET), digest };
   const data = pieceBuffers.take(body.length - PIECE_DATA_OFFSET);
   body.copy(data, 0, PIECE_DATA_OFFSET);
-  return { kind: FRAME_PIECE, id, data, digest: createHash('sha256').update(data).digest() };
+  return { kind: FRAME_PIECE, id, data, digest: hashPiece(data) };
 }
