@@ -63,6 +63,10 @@ describe('isIgnored', () => {
     `videos/.movie.mkv.0123abcd${PARTIAL_SUFFIX}`,
     `plain${PARTIAL_SUFFIX}`,
     `nested/dir/plain${PARTIAL_SUFFIX}`,
+    `.${'ab'.repeat(32)}${PARTIAL_SUFFIX}`,
+    `.${'ab'.repeat(32)}${PARTIAL_SUFFIX}.lock`,
+    `dir/.${'ab'.repeat(32)}${PARTIAL_SUFFIX}.lock.4242.k3j2h1`,
+    `dir/.${'ab'.repeat(32)}${PARTIAL_SUFFIX}.lock.stale.4242`,
   ])('never shares partial downloads, even with includeHidden: %j', (rel) => {
     expect(isIgnored(rel)).toBe(true);
     expect(isIgnored(rel, { includeHidden: true })).toBe(true);

@@ -15,6 +15,7 @@ export type EngineErrorCode =
   | 'unsafe_path'
   | 'disk_full'
   | 'destination_exists'
+  | 'download_busy'
   | 'hash_mismatch'
   | 'cancelled'
   | 'connection_closed'

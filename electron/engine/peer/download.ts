@@ -169,7 +169,7 @@ export class Download extends EventEmitter<DownloadEvents> {
         : await this.fetchMeta();
       this.size = meta.size;
       this.info = { hash: this.hash, ...meta };
-      this.store = await PieceStore.open({ hash: this.hash, name: this.name, finalPath: this.finalPath, statePath, ...meta }, previous);
+      this.store = await PieceStore.open({ hash: this.hash, name: this.name, finalPath: this.finalPath, root: this.options.destDir, statePath, ...meta }, previous);
       if (this.store.resumedPieces > 0) this.logger.info(`${this.name}: resuming with ${this.store.resumedPieces} verified pieces`);
       if (!this.store.complete) {
         this.setState('downloading');
