@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -17,6 +17,13 @@ export type LockResult = { lock: ProcessLock } | { heldBy: number } | { unlocked
 
 /** Attempts before giving up to others who keep winning the race. */
 const ACQUIRE_ATTEMPTS = 5;
+/**
+ * Where hard links are not supported (FAT, exFAT), a lock is created empty and
+ * then written; one found empty or unreadable is being written, unless it is older than this.
+ */
+const UNWRITTEN_LOCK_GRACE_MS = 5000;
+/** Errors of link(2) that mean "this file system has no hard links". */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
 
 /** Lock files this process holds. */
 const heldHere = new Set<string>();
@@ -47,7 +54,7 @@ export class ProcessLock {
         }
         const existing = await readFile(file, 'utf8').catch(() => undefined);
         if (existing === undefined) continue; // released meanwhile: try again
-        const holder = liveHolder(existing, file);
+        const holder = liveHolder(existing, file) ?? (await beingWritten(existing, file));
         if (holder !== undefined) return { heldBy: holder };
         await takeOver(file, existing);
       }
@@ -82,11 +89,31 @@ async function createWhole(file: string, content: string): Promise<boolean> {
     await link(aside, file);
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (code === 'EEXIST') return false;
+    if (NO_HARD_LINKS.has(code)) return createExclusive(file, content);
     throw err;
   } finally {
     await unlink(aside).catch(() => {});
   }
+}
+
+/** Without hard links: create-if-absent, then write (readers allow for the moment in between). */
+async function createExclusive(file: string, content: string): Promise<boolean> {
+  try {
+    await writeFile(file, content, { flag: 'wx' });
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+/** A lock with no readable holder yet, made moments ago, is being written: treat it as held. */
+async function beingWritten(content: string, file: string): Promise<number | undefined> {
+  if (Number.isInteger(Number(content.trim().split(' ')[0])) && content.trim() !== '') return undefined;
+  const made = await stat(file).then((s) => s.mtimeMs, () => 0);
+  return Date.now() - made < UNWRITTEN_LOCK_GRACE_MS ? 0 : undefined;
 }
 
 /** Moves a stale lock aside; if what moved was not the stale lock (another process took over first), puts it back. */
