@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { encodeControl } from '../electron/engine/wire/frame-codec.js';
 import type { WireMessage } from '../shared/protocol/messages.js';
 import { Fixtures, announced, sha256, sha256File, writeRandomFile } from './support/fixtures.js';
+import { flood } from './support/flood.js';
 import { prng } from './support/prng.js';
 
 /**
@@ -11,11 +12,14 @@ import { prng } from './support/prng.js';
  * peer, over many connections, while an honest download runs. Bounded in
  * frames and in time. The framing and validation under test are the same
  * code that runs inside TLS, so the fuzz runs on plain TCP to spend its time
- * on our parser rather than on encryption.
+ * on our parser rather than on encryption. Meanwhile a second address
+ * floods both targets with idle connections that never say hello.
  */
 const FRAMES_PER_TARGET = 100_000;
 const TIME_BUDGET_MS = 40_000;
 const CONNECTIONS = 6;
+/** Idle connections another address keeps open (and reopens) at each target meanwhile: the pre-handshake flood. */
+const FLOOD_CONNECTIONS = 300;
 
 const fx = new Fixtures();
 afterEach(() => fx.cleanup());
@@ -117,6 +121,9 @@ describe('fuzz', () => {
     if (global.gc) global.gc();
     const rssBefore = process.memoryUsage().rss;
     const deadline = Date.now() + TIME_BUDGET_MS;
+    const floods = [flood(tracker.port, FLOOD_CONNECTIONS), flood(seeder.engine.port, FLOOD_CONNECTIONS)];
+    fx.defer(() => floods.forEach((f) => f.stop()));
+    await Promise.all(floods.map((f) => f.connected(FLOOD_CONNECTIONS)));
     const honest = leecher.engine.fetch(item!);
     const seederServer = seeder.engine.peerServer!;
     const [atTracker, atPeer] = await Promise.all([
@@ -125,6 +132,7 @@ describe('fuzz', () => {
     ]);
     await new Promise((r) => setTimeout(r, 200)); // let the last closes be counted
     const finalPath = await honest;
+    const flooded = floods.map((f) => f.stats().opened);
     const rssGrowth = process.memoryUsage().rss - rssBefore;
 
     // Counted by the servers: frames that reached the decoder, not merely written.
@@ -137,7 +145,8 @@ describe('fuzz', () => {
     expect(rssGrowth).toBeLessThan(256 * 1024 * 1024);
     console.log(
       `fuzz: tracker received ${tracker.framesReceived} frames (${atTracker.frames} sent over ${atTracker.connections} connections), ` +
-        `peer received ${seederServer.framesReceived} (${atPeer.frames} sent over ${atPeer.connections}), RSS +${Math.round(rssGrowth / 1048576)} MiB`,
+        `peer received ${seederServer.framesReceived} (${atPeer.frames} sent over ${atPeer.connections}), ` +
+        `flood connections opened: ${flooded.join(' and ')}, RSS +${Math.round(rssGrowth / 1048576)} MiB`,
     );
   }, 90_000);
 });

@@ -16,7 +16,7 @@ const nameOf = (c: number) => `library/file-${String(c).padStart(5, '0')}.dat`;
 
 describe('one tracker at scale', () => {
   it('serves 2,000 peers × 50 files with correct answers, within bounded time', async () => {
-    const tracker = await fx.tracker({ maxConnectionsPerAddress: PEERS + 10 });
+    const tracker = await fx.tracker({ maxConnectionsPerAddress: PEERS + 10, maxHandshakes: PEERS + 10, maxHandshakesPerAddress: PEERS + 10 });
     const started = Date.now();
     const clients: TrackerClient[] = [];
     for (let p = 0; p < PEERS; p++) {

@@ -7,6 +7,8 @@ export const WIRE_ERROR_CODES = [
   'too_large',
   'too_many',
   'busy',
+  'tracker_full',
+  'too_many_files',
   'timeout',
   'internal',
 ] as const;

@@ -5,8 +5,8 @@ import { peerRequest, type PeerAddress, type PeerRequest } from '../../../shared
 import { EngineError, ProtocolError, errorCode, errorMessage } from '../errors.js';
 import { HASH_BYTES, pieceCount } from '../index/content-hash.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { normalizeAddress, type FramedConnection } from '../wire/connection.js';
-import { ConnectionGate } from '../wire/connection-gate.js';
+import type { FramedConnection } from '../wire/connection.js';
+import { ConnectionGate, type Admission } from '../wire/connection-gate.js';
 import { pieceBuffers } from '../wire/buffer-pool.js';
 import { acceptHandshake } from '../wire/handshake.js';
 import { closeServer, listen, tcpTransport, type Transport } from '../wire/transport.js';
@@ -14,9 +14,10 @@ import type { ContentSource, ServedContent } from './content-source.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { PeerIdentity } from '../security/peer-identity.js';
 
-const HANDSHAKE_TIMEOUT_MS = 10_000;
-/** Connections still in their TLS handshake, on top of the connection limit. */
+/** Connections still in their handshake (TLS, then hello), on top of the connection limit. */
 const HANDSHAKES_IN_PROGRESS = 64;
+/** Handshakes one address may have in progress: the rest stay free for everyone else. */
+const HANDSHAKES_PER_ADDRESS = 8;
 const IDLE_TIMEOUT_MS = 60_000;
 const MAX_CONNECTIONS = 256;
 const MAX_CONNECTIONS_PER_ADDRESS = 16;
@@ -40,6 +41,8 @@ export interface PeerServerOptions {
   maxConnectionsPerAddress?: number;
   /** Overrides the per-frame deadline (tests). */
   frameDeadlineMs?: number;
+  /** Overrides the time a new connection has to finish its handshake (tests). */
+  handshakeDeadlineMs?: number;
   /** Peers we know hold a content, for peer exchange (besides ourselves). */
   directory?: (hash: string) => PeerAddress[];
   /** Global upload limit shared by every connection. */
@@ -72,10 +75,15 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     super();
     this.logger = options.logger ?? silentLogger;
     this.limiter = options.uploadLimiter ?? new RateLimiter(0);
-    this.gate = new ConnectionGate(options.maxConnections ?? MAX_CONNECTIONS, options.maxConnectionsPerAddress ?? MAX_CONNECTIONS_PER_ADDRESS);
-    this.server = (options.transport ?? tcpTransport).createServer((socket) => this.onSocket(socket));
-    // Raw connections, TLS handshakes in progress included, are capped too (the gate sees only finished handshakes).
-    this.server.maxConnections = (options.maxConnections ?? MAX_CONNECTIONS) + HANDSHAKES_IN_PROGRESS;
+    this.gate = new ConnectionGate({
+      total: options.maxConnections ?? MAX_CONNECTIONS,
+      perAddress: options.maxConnectionsPerAddress ?? MAX_CONNECTIONS_PER_ADDRESS,
+      handshakes: HANDSHAKES_IN_PROGRESS,
+      handshakesPerAddress: HANDSHAKES_PER_ADDRESS,
+      ...(options.handshakeDeadlineMs ? { handshakeDeadlineMs: options.handshakeDeadlineMs } : {}),
+      onRefused: (reason) => this.logger.debug(`refused a connection: ${reason}`),
+    });
+    this.server = (options.transport ?? tcpTransport).createServer((socket, admission) => this.onSocket(socket, admission), this.gate);
   }
 
   async start(): Promise<number> {
@@ -85,6 +93,7 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
 
   async stop(): Promise<void> {
     const closing = closeServer(this.server);
+    this.gate.destroyAll();
     for (const socket of this.sockets) socket.destroy();
     await closing;
   }
@@ -93,17 +102,10 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     return this.sockets.size;
   }
 
-  private onSocket(socket: net.Socket): void {
-    const admitted = this.gate.admit(normalizeAddress(socket.remoteAddress ?? ''));
-    if ('refused' in admitted) {
-      this.logger.debug(`refused ${socket.remoteAddress ?? '?'}: ${admitted.refused}`);
-      socket.destroy();
-      return;
-    }
+  private onSocket(socket: net.Socket, admission: Admission | undefined): void {
     this.sockets.add(socket);
     socket.once('close', () => {
       this.sockets.delete(socket);
-      admitted.release();
     });
     acceptHandshake(
       socket,
@@ -111,7 +113,7 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
       {
         idleTimeoutMs: IDLE_TIMEOUT_MS,
         callTimeoutMs: IDLE_TIMEOUT_MS,
-        handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
+        handshakeTimeoutMs: this.gate.deadlineMs,
         peerId: this.options.peerId,
         agent: 'p2pclient',
         ...(this.options.frameDeadlineMs ? { frameDeadlineMs: this.options.frameDeadlineMs } : {}),
@@ -119,6 +121,7 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
         observe: (conn) => conn.once('close', () => (this.framesReceived += conn.framesIn)),
       },
       (hello, conn) => {
+        if (admission && !admission.established()) throw new ProtocolError('busy', `peer is busy: it serves at most ${this.gate.limits.total} connections`);
         if (hello.listenPort > 0) this.emit('peer', { peerId: hello.peerId, host: conn.remoteAddress, port: hello.listenPort });
         new ServingSession(conn, hello.peerId, this.options.source, this);
         return {};

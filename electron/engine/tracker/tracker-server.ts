@@ -4,8 +4,8 @@ import { trackerRequest, type TrackerRequest } from '../../../shared/protocol/me
 import { ProtocolError, errorMessage } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { acceptHandshake } from '../wire/handshake.js';
-import { normalizeAddress, type FramedConnection } from '../wire/connection.js';
-import { ConnectionGate } from '../wire/connection-gate.js';
+import type { FramedConnection } from '../wire/connection.js';
+import { ConnectionGate, type Admission } from '../wire/connection-gate.js';
 import { closeServer, listen, tcpTransport, type Transport } from '../wire/transport.js';
 import { TrackerState, type PeerRecord } from './tracker-state.js';
 import { PeerIdentity } from '../security/peer-identity.js';
@@ -14,9 +14,10 @@ import { PeerIdentity } from '../security/peer-identity.js';
 export const DEFAULT_HEARTBEAT_MS = 4000;
 /** A peer silent this long is dropped from the listing. */
 export const DEFAULT_PEER_TIMEOUT_MS = 12_000;
-const HANDSHAKE_TIMEOUT_MS = 10_000;
-/** Connections still in their TLS handshake, on top of the connection limit. */
-const HANDSHAKES_IN_PROGRESS = 64;
+/** Connections still in their handshake (TLS, then hello), on top of the connection limit. */
+const HANDSHAKES_IN_PROGRESS = 256;
+/** Handshakes one address may have in progress: the rest stay free for everyone else. */
+const HANDSHAKES_PER_ADDRESS = 8;
 const MAX_CONNECTIONS = 10_000;
 /** One host may hold this many tracker connections (a NAT with several peers, not one client hogging slots). */
 const MAX_CONNECTIONS_PER_ADDRESS = 32;
@@ -30,6 +31,11 @@ export interface TrackerServerOptions {
   maxConnectionsPerAddress?: number;
   /** Overrides the per-frame deadline (tests). */
   frameDeadlineMs?: number;
+  /** Overrides the time a new connection has to finish its handshake (tests). */
+  handshakeDeadlineMs?: number;
+  /** Override the handshake slots (tests that stand in for many hosts from one loopback address). */
+  maxHandshakes?: number;
+  maxHandshakesPerAddress?: number;
   logger?: Logger;
   transport?: Transport;
   /** The tracker's own identity (proved to peers over TLS); generated when absent. */
@@ -67,10 +73,15 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
     this.peerId = this.identity.peerId;
     this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.peerTimeoutMs = options.peerTimeoutMs ?? DEFAULT_PEER_TIMEOUT_MS;
-    this.gate = new ConnectionGate(options.maxConnections ?? MAX_CONNECTIONS, options.maxConnectionsPerAddress ?? MAX_CONNECTIONS_PER_ADDRESS);
-    this.server = (options.transport ?? tcpTransport).createServer((socket) => this.onSocket(socket));
-    // Raw connections, TLS handshakes in progress included, are capped too (the gate sees only finished handshakes).
-    this.server.maxConnections = (options.maxConnections ?? MAX_CONNECTIONS) + HANDSHAKES_IN_PROGRESS;
+    this.gate = new ConnectionGate({
+      total: options.maxConnections ?? MAX_CONNECTIONS,
+      perAddress: options.maxConnectionsPerAddress ?? MAX_CONNECTIONS_PER_ADDRESS,
+      handshakes: options.maxHandshakes ?? HANDSHAKES_IN_PROGRESS,
+      handshakesPerAddress: options.maxHandshakesPerAddress ?? HANDSHAKES_PER_ADDRESS,
+      ...(options.handshakeDeadlineMs ? { handshakeDeadlineMs: options.handshakeDeadlineMs } : {}),
+      onRefused: (reason) => this.logger.debug(`refused a connection: ${reason}`),
+    });
+    this.server = (options.transport ?? tcpTransport).createServer((socket, admission) => this.onSocket(socket, admission), this.gate);
   }
 
   async start(): Promise<number> {
@@ -80,6 +91,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
 
   async stop(): Promise<void> {
     const closing = closeServer(this.server);
+    this.gate.destroyAll();
     for (const socket of this.connections) socket.destroy();
     await closing;
   }
@@ -88,17 +100,10 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
     return this.connections.size;
   }
 
-  private onSocket(socket: net.Socket): void {
-    const admitted = this.gate.admit(normalizeAddress(socket.remoteAddress ?? ''));
-    if ('refused' in admitted) {
-      this.logger.debug(`refused ${socket.remoteAddress ?? '?'}: ${admitted.refused}`);
-      socket.destroy();
-      return;
-    }
+  private onSocket(socket: net.Socket, admission: Admission | undefined): void {
     this.connections.add(socket);
     socket.once('close', () => {
       this.connections.delete(socket);
-      admitted.release();
     });
     let peer: PeerRecord | undefined;
     acceptHandshake(
@@ -107,7 +112,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
       {
         idleTimeoutMs: this.peerTimeoutMs,
         callTimeoutMs: this.peerTimeoutMs,
-        handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
+        handshakeTimeoutMs: this.gate.deadlineMs,
         peerId: this.peerId,
         agent: 'p2ptracker',
         ...(this.options.frameDeadlineMs ? { frameDeadlineMs: this.options.frameDeadlineMs } : {}),
@@ -115,6 +120,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
         observe: (conn) => conn.once('close', () => (this.framesReceived += conn.framesIn)),
       },
       (hello, conn) => {
+        if (admission && !admission.established()) throw new ProtocolError('tracker_full', `tracker is full: it serves at most ${this.gate.limits.total} connections; try again later`);
         if (hello.listenPort > 0) {
           const added = this.state.addPeer(hello.peerId, conn.remoteAddress, hello.listenPort);
           peer = added.peer;

@@ -3,7 +3,7 @@ import tls from 'node:tls';
 import { EngineError } from '../errors.js';
 import { derivePsk, type NetworkKey } from '../security/network-key.js';
 import { DirectReads } from './direct-reads.js';
-import type { OpenedSocket, Transport } from './transport.js';
+import { gatedServer, type OpenedSocket, type Transport } from './transport.js';
 
 /** TLS 1.3 only, with the SHA-256 suites an external PSK needs. */
 const CIPHERS = 'TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256';
@@ -65,19 +65,32 @@ export function tlsTransport(key: NetworkKey, options: TlsTransportOptions = {})
         });
       });
     },
-    createServer(onSocket) {
-      const server = tls.createServer(
-        {
+    createServer(onSocket, gate) {
+      const secureContext = tls.createSecureContext(common);
+      // TLS is layered on each raw socket by hand (rather than by tls.Server) so that the gate sees it first.
+      return gatedServer(gate, (raw, admission) => {
+        const remote = raw.remoteAddress ?? '?';
+        const socket = new tls.TLSSocket(raw, {
+          isServer: true,
+          secureContext,
           ...common,
-          handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
-          pskCallback: (_socket, identity) => (identity === PSK_IDENTITY ? psk : null),
-        },
-        onSocket,
-      );
-      server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
-        onHandshakeFailure?.(socket.remoteAddress ?? '?', describeFailure(err, socket.remoteAddress ?? '?', 'server').message);
+          pskCallback: (_socket: tls.TLSSocket, identity: string) => (identity === PSK_IDENTITY ? psk : null),
+        } as tls.TLSSocketOptions);
+        const timer = setTimeout(() => socket.destroy(), TLS_HANDSHAKE_TIMEOUT_MS);
+        timer.unref();
+        const onError = (err: NodeJS.ErrnoException) => {
+          clearTimeout(timer);
+          onHandshakeFailure?.(remote, describeFailure(err, remote, 'server').message);
+          socket.destroy();
+        };
+        socket.once('error', onError);
+        socket.once('close', () => clearTimeout(timer));
+        socket.once('secure', () => {
+          clearTimeout(timer);
+          socket.off('error', onError);
+          onSocket(socket, admission);
+        });
       });
-      return server;
     },
   };
 }

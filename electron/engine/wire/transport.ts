@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { EngineError } from '../errors.js';
+import type { Admission, ConnectionGate } from './connection-gate.js';
 import { DirectReads } from './direct-reads.js';
 
 /** A socket we opened, with its reads going straight into frame buffers; hand both to FramedConnection. */
@@ -15,7 +16,27 @@ export interface OpenedSocket {
  */
 export interface Transport {
   connect(host: string, port: number, timeoutMs: number): Promise<OpenedSocket>;
-  createServer(onSocket: (socket: net.Socket) => void): net.Server;
+  /**
+   * With a gate, every raw socket passes it at accept time, before any TLS
+   * work; a refused one is destroyed at once and `onSocket` gets the admission
+   * of the others.
+   */
+  createServer(onSocket: (socket: net.Socket, admission: Admission | undefined) => void, gate?: ConnectionGate): net.Server;
+}
+
+/** A net.Server whose raw sockets pass `gate` (when given) before `onRaw` sees them. */
+export function gatedServer(gate: ConnectionGate | undefined, onRaw: (raw: net.Socket, admission: Admission | undefined) => void): net.Server {
+  const server = net.createServer({ noDelay: true }, (raw) => {
+    if (!gate) return onRaw(raw, undefined);
+    const admitted = gate.admit(raw);
+    if ('refused' in admitted) {
+      raw.destroy();
+      return;
+    }
+    onRaw(raw, admitted);
+  });
+  if (gate) server.maxConnections = gate.capacity; // a backstop: the gate refuses first
+  return server;
 }
 
 export const tcpTransport: Transport = {
@@ -40,8 +61,8 @@ export const tcpTransport: Transport = {
       });
     });
   },
-  createServer(onSocket) {
-    return net.createServer({ noDelay: true }, onSocket);
+  createServer(onSocket, gate) {
+    return gatedServer(gate, onSocket);
   },
 };
 
