@@ -621,6 +621,17 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.activeDownloads.get(hash);
   }
 
+  /**
+   * Stops a download and forgets it. `deleteData: false` keeps its verified
+   * pieces on disk, so downloading the same content again resumes from them.
+   */
+  async cancelDownload(hash: string, { deleteData }: { deleteData: boolean }): Promise<void> {
+    const download = this.activeDownloads.get(hash);
+    if (!download) throw new EngineError('not_found', 'No such download.');
+    await download.cancel({ deleteData });
+    if (this.activeDownloads.get(hash) === download) this.activeDownloads.delete(hash);
+  }
+
   /** Forgets a download (after cancel, or a finished one the person cleared). */
   forgetDownload(hash: string): void {
     this.activeDownloads.delete(hash);

@@ -403,10 +403,10 @@ export class AppHost {
       return null;
     },
     'downloads:retry': async ({ hash }) => this.handlers['downloads:resume']({ hash }),
-    'downloads:cancel': async ({ hash }) => {
-      const d = this.requireDownload(hash);
+    'downloads:cancel': async ({ hash, deleteData }) => {
+      this.requireDownload(hash);
       this.dequeue(hash);
-      await d.cancel();
+      await this.engine.cancelDownload(hash, { deleteData });
       this.forget(hash);
       await this.store.update((s) => void (s.downloads = s.downloads.filter((x) => x.hash !== hash)));
       return null;

@@ -108,6 +108,8 @@ function request<A extends z.ZodType, R>(args: A): { args: A; result: R } {
 const none = z.object({}).strict();
 const byHash = z.object({ hash: contentHash }).strict();
 const byPath = z.object({ path: absolutePath }).strict();
+/** `deleteData: false` keeps the verified pieces on disk for a later download of the same content. */
+const cancelArgs = z.object({ hash: contentHash, deleteData: z.boolean() }).strict();
 const listArgs = z
   .object({
     query: z.string().max(256),
@@ -133,7 +135,7 @@ export const contract = {
     'downloads:start': request<typeof startArgs, DownloadRow>(startArgs),
     'downloads:pause': request<typeof byHash, null>(byHash),
     'downloads:resume': request<typeof byHash, null>(byHash),
-    'downloads:cancel': request<typeof byHash, null>(byHash),
+    'downloads:cancel': request<typeof cancelArgs, null>(cancelArgs),
     'downloads:retry': request<typeof byHash, null>(byHash),
     'downloads:remove': request<typeof byHash, null>(byHash),
     'downloads:open': request<typeof byHash, null>(byHash),

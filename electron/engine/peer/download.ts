@@ -9,7 +9,8 @@ import { silentLogger, type Logger } from '../logger.js';
 import { tcpTransport, type Transport } from '../wire/transport.js';
 import { PeerSource } from './peer-source.js';
 import type { PeerIdentity } from '../security/peer-identity.js';
-import { PieceStore, loadResumeState } from './piece-store.js';
+import { unlink } from 'node:fs/promises';
+import { PieceStore, loadResumeState, partialPathFor } from './piece-store.js';
 import type { ServedContent } from './content-source.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RateMeter } from './rate-meter.js';
@@ -103,6 +104,8 @@ export class Download extends EventEmitter<DownloadEvents> {
   private readonly requestedBy = new Map<number, Set<PeerSource>>();
   private abort: AbortController | undefined;
   private settle: { resolve(): void; reject(err: Error): void } | undefined;
+  /** Settles when the current run() has closed its store (cancel waits for it before touching the files). */
+  private runEnded: Promise<unknown> = Promise.resolve();
   private lastProgressAt = 0;
   private progressTimer: NodeJS.Timeout | undefined;
   /** Verified pieces being written right now. */
@@ -152,14 +155,20 @@ export class Download extends EventEmitter<DownloadEvents> {
   }
 
   /** Runs to completion; resolves with the final path. Rejects with an EngineError (kept partial on disk). */
-  async run(): Promise<string> {
+  run(): Promise<string> {
+    const running = this.runOnce();
+    this.runEnded = running.catch(() => {});
+    return running;
+  }
+
+  private async runOnce(): Promise<string> {
     if (this.state === 'done') return this.finalPath;
     this.abort = new AbortController();
     this.error = undefined;
     this.retryIndex = 0;
     this.setState('connecting');
     try {
-      const statePath = path.join(this.options.stateDir, `${this.hash}.json`);
+      const statePath = this.statePath;
       let previous = await loadResumeState(statePath, this.hash);
       if (previous && contentHashOf(previous.size, previous.pieceSize, Buffer.from(previous.pieceHashes, 'base64')) !== this.hash) {
         previous = undefined; // damaged record: fetch the hashes again
@@ -234,10 +243,24 @@ export class Download extends EventEmitter<DownloadEvents> {
     this.stop('paused');
   }
 
-  /** Stops and deletes the partial file. */
-  async cancel(): Promise<void> {
+  private get statePath(): string {
+    return path.join(this.options.stateDir, `${this.hash}.json`);
+  }
+
+  /**
+   * Stops for good. With `deleteData` the partial file and its resume record
+   * go too; without, both stay, so a later download of the same content
+   * resumes from the verified pieces (as a paused one would).
+   */
+  async cancel({ deleteData }: { deleteData: boolean }): Promise<void> {
     this.stop('cancelled');
-    await this.store?.discard();
+    // The running transfer closes its store on the way out: touch the files only after that.
+    await this.runEnded;
+    if (!deleteData) return;
+    if (this.store) return this.store.discard();
+    // Restored after a restart and never run: no store was opened, the files are still there.
+    await unlink(partialPathFor(this.finalPath, this.hash)).catch(() => {});
+    await unlink(this.statePath).catch(() => {});
   }
 
   private stop(reason: 'paused' | 'cancelled'): void {

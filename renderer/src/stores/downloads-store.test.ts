@@ -44,8 +44,8 @@ describe('useDownloadsStore', () => {
 
   it('cancel drops the row at once; a failed action leaves an error on its row', async () => {
     const host = await connect({ downloads: [a, b] });
-    await useDownloadsStore.getState().act('cancel', a.hash);
-    expect(host.callsTo('downloads:cancel')).toEqual([{ hash: a.hash }]);
+    await useDownloadsStore.getState().cancel(a.hash, false);
+    expect(host.callsTo('downloads:cancel')).toEqual([{ hash: a.hash, deleteData: false }]);
     expect(useDownloadsStore.getState().rows.map((r) => r.name)).toEqual(['b.bin']);
     host.fail('downloads:resume', 'io_error', 'Disk is full.');
     expect(await useDownloadsStore.getState().act('resume', b.hash)).toBe(false);

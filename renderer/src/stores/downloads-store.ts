@@ -29,7 +29,9 @@ export interface DownloadsState {
   /** Re-reads the list from the host (after a row disappeared). */
   refresh(): Promise<void>;
   start(item: StartItem): Promise<boolean>;
-  act(action: DownloadAction, hash: string): Promise<boolean>;
+  act(action: Exclude<DownloadAction, 'cancel'>, hash: string): Promise<boolean>;
+  /** Cancels; `deleteData: false` keeps the verified pieces for a later download of the same file. */
+  cancel(hash: string, deleteData: boolean): Promise<boolean>;
   clearError(hash: string): void;
   clearStartError(): void;
 }
@@ -42,6 +44,22 @@ function visible(rows: DownloadRow[]): DownloadRow[] {
 export const useDownloadsStore = create<DownloadsState>()((set, get) => {
   let refreshing: Promise<void> | null = null;
   let refreshAgain = false;
+
+  /** Runs one row action: marks the row busy meanwhile and keeps a failure's message on it. */
+  async function runAction(action: DownloadAction, hash: string, request: () => Promise<unknown>): Promise<boolean> {
+    set((s) => ({ busy: { ...s.busy, [hash]: action }, errors: omit(s.errors, hash) }));
+    try {
+      await request();
+      // Cancel and remove forget the download on the host: drop it now rather than wait for the refetch.
+      if (action === 'cancel' || action === 'remove') set((s) => ({ rows: s.rows.filter((r) => r.hash !== hash) }));
+      return true;
+    } catch (err) {
+      set((s) => ({ errors: { ...s.errors, [hash]: errorText(err) } }));
+      return false;
+    } finally {
+      set((s) => ({ busy: omit(s.busy, hash) }));
+    }
+  }
 
   return {
     rows: [],
@@ -107,19 +125,12 @@ export const useDownloadsStore = create<DownloadsState>()((set, get) => {
       }
     },
 
-    async act(action, hash) {
-      set((s) => ({ busy: { ...s.busy, [hash]: action }, errors: omit(s.errors, hash) }));
-      try {
-        await call(`downloads:${action}`, { hash });
-        // Cancel and remove forget the download on the host: drop it now rather than wait for the refetch.
-        if (action === 'cancel' || action === 'remove') set((s) => ({ rows: s.rows.filter((r) => r.hash !== hash) }));
-        return true;
-      } catch (err) {
-        set((s) => ({ errors: { ...s.errors, [hash]: errorText(err) } }));
-        return false;
-      } finally {
-        set((s) => ({ busy: omit(s.busy, hash) }));
-      }
+    act(action, hash) {
+      return runAction(action, hash, () => call(`downloads:${action}`, { hash }));
+    },
+
+    cancel(hash, deleteData) {
+      return runAction('cancel', hash, () => call('downloads:cancel', { hash, deleteData }));
     },
 
     clearError(hash) {

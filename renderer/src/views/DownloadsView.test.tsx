@@ -37,8 +37,42 @@ describe('DownloadsView', () => {
     expect(host.callsTo('downloads:resume')).toEqual([{ hash: b.hash }]);
     fireEvent.click(within(item('b.bin')).getByRole('button', { name: 'Cancel' }));
     await flush();
-    expect(host.callsTo('downloads:cancel')).toEqual([{ hash: b.hash }]);
+    expect(host.callsTo('downloads:cancel')).toEqual([]); // asks first
+    fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Cancel download' }));
+    await flush();
+    expect(host.callsTo('downloads:cancel')).toEqual([{ hash: b.hash, deleteData: false }]);
     expect(screen.queryByRole('listitem', { name: 'b.bin' })).toBeNull();
+    expect(screen.queryByRole('dialog')).toBeNull();
+  });
+
+  it('Cancel asks first: Escape keeps the download, the checkbox deletes its data', async () => {
+    const a = downloadRow({ hash: hashOf(1), name: 'a.bin', bytesDone: 3 * MiB });
+    const { host } = await renderWithHost(<DownloadsView />, { downloads: [a] });
+    const cancelButton = within(item('a.bin')).getByRole('button', { name: 'Cancel' });
+    cancelButton.focus();
+    fireEvent.click(cancelButton);
+    const dialog = screen.getByRole('dialog', { name: 'Cancel the download of a.bin?' });
+    expect(dialog.getAttribute('aria-modal')).toBe('true');
+    expect(document.activeElement).toBe(within(dialog).getByRole('button', { name: 'Cancel download' }));
+    const box = within(dialog).getByRole('checkbox', { name: /Also delete the partial data \(3\.00 MiB verified\)/ });
+    expect((box as HTMLInputElement).checked).toBe(false);
+    fireEvent.keyDown(dialog, { key: 'Escape' });
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(document.activeElement).toBe(cancelButton);
+    expect(host.callsTo('downloads:cancel')).toEqual([]);
+
+    fireEvent.click(cancelButton);
+    fireEvent.click(screen.getByRole('checkbox', { name: /Also delete the partial data/ }));
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel download' }));
+    await flush();
+    expect(host.callsTo('downloads:cancel')).toEqual([{ hash: a.hash, deleteData: true }]);
+  });
+
+  it('Cancel offers no delete choice when nothing is verified yet', async () => {
+    const a = downloadRow({ hash: hashOf(1), name: 'a.bin', state: 'connecting', bytesDone: 0 });
+    await renderWithHost(<DownloadsView />, { downloads: [a] });
+    fireEvent.click(within(item('a.bin')).getByRole('button', { name: 'Cancel' }));
+    expect(within(screen.getByRole('dialog')).queryByRole('checkbox')).toBeNull();
   });
 
   it('a failed download shows its reason, and Retry queues it again', async () => {

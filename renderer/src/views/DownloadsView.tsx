@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { DownloadRow } from '../../../shared/ipc/contract';
 import { Button } from '../components/Button';
 import { EmptyState } from '../components/EmptyState';
@@ -9,6 +9,7 @@ import { STATE_LABELS, stateTone } from '../labels';
 import { useAppStore } from '../stores/app-store';
 import { ACTIVE_STATES, useDownloadsStore, type DownloadAction } from '../stores/downloads-store';
 import { useSettingsStore } from '../stores/settings-store';
+import { CancelDownloadDialog } from './CancelDownloadDialog';
 
 function details(row: DownloadRow): ReactNode[] {
   const progress = `${formatBytes(row.bytesDone)} of ${formatBytes(row.size)}`;
@@ -37,18 +38,18 @@ function details(row: DownloadRow): ReactNode[] {
   }
 }
 
-function Actions({ row }: { row: DownloadRow }) {
+function Actions({ row, onCancel }: { row: DownloadRow; onCancel(): void }) {
   const busy = useDownloadsStore((s) => s.busy[row.hash]);
   const act = useDownloadsStore((s) => s.act);
   const openFiles = useSettingsStore((s) => s.capabilities?.openFiles ?? false);
   const button = (action: DownloadAction, icon: Parameters<typeof Button>[0]['icon'], label: string, variant: 'secondary' | 'ghost' = 'ghost', title?: string) => (
-    <Button key={action} size="sm" variant={variant} icon={icon} busy={busy === action} disabled={busy !== undefined} title={title} onClick={() => void act(action, row.hash)}>
+    <Button key={action} size="sm" variant={variant} icon={icon} busy={busy === action} disabled={busy !== undefined} title={title} onClick={() => (action === 'cancel' ? onCancel() : void act(action, row.hash))}>
       {label}
     </Button>
   );
   const out: ReactNode[] = [];
-  if (ACTIVE_STATES.has(row.state)) out.push(button('pause', 'pause', 'Pause'), button('cancel', 'x', 'Cancel', 'ghost', 'Stop and delete the partial file'));
-  else if (row.state === 'paused') out.push(button('resume', 'play', 'Resume', 'secondary'), button('cancel', 'x', 'Cancel', 'ghost', 'Stop and delete the partial file'));
+  if (ACTIVE_STATES.has(row.state)) out.push(button('pause', 'pause', 'Pause'), button('cancel', 'x', 'Cancel', 'ghost', 'Stop, and choose whether to keep the partial file'));
+  else if (row.state === 'paused') out.push(button('resume', 'play', 'Resume', 'secondary'), button('cancel', 'x', 'Cancel', 'ghost', 'Stop, and choose whether to keep the partial file'));
   else if (row.state === 'failed') out.push(button('retry', 'retry', 'Retry', 'secondary'), button('remove', 'trash', 'Remove', 'ghost', 'Remove from the list'));
   else if (row.state === 'done') {
     if (openFiles) out.push(button('open', 'open', 'Open', 'secondary'), button('reveal', 'folder', 'Show in folder'));
@@ -57,7 +58,7 @@ function Actions({ row }: { row: DownloadRow }) {
   return <div className="dl-actions">{out}</div>;
 }
 
-function DownloadItem({ row }: { row: DownloadRow }) {
+function DownloadItem({ row, onCancel }: { row: DownloadRow; onCancel(): void }) {
   const error = useDownloadsStore((s) => s.errors[row.hash]);
   const clearError = useDownloadsStore((s) => s.clearError);
   const { dir, base } = splitPath(row.name);
@@ -84,7 +85,7 @@ function DownloadItem({ row }: { row: DownloadRow }) {
             </span>
           ))}
         </p>
-        <Actions row={row} />
+        <Actions row={row} onCancel={onCancel} />
       </div>
       {error && (
         <div className="field-error dl-error" role="alert">
@@ -102,6 +103,9 @@ export function DownloadsView() {
   const rows = useDownloadsStore((s) => s.rows);
   const act = useDownloadsStore((s) => s.act);
   const setView = useAppStore((s) => s.setView);
+  const [cancelling, setCancelling] = useState<string | null>(null);
+  // A row that finished or failed meanwhile has nothing left to cancel: the dialog goes.
+  const cancelRow = rows.find((r) => r.hash === cancelling && (ACTIVE_STATES.has(r.state) || r.state === 'paused'));
   const done = rows.filter((r) => r.state === 'done');
   const count = (test: (r: DownloadRow) => boolean) => rows.filter(test).length;
   const summary = (
@@ -140,10 +144,11 @@ export function DownloadsView() {
       ) : (
         <ul className="dl-list" aria-label="Downloads">
           {rows.map((row) => (
-            <DownloadItem key={row.hash} row={row} />
+            <DownloadItem key={row.hash} row={row} onCancel={() => setCancelling(row.hash)} />
           ))}
         </ul>
       )}
+      {cancelRow && <CancelDownloadDialog row={cancelRow} onClose={() => setCancelling(null)} />}
     </section>
   );
 }
