@@ -126,7 +126,7 @@ describe('downloads', () => {
     await seeder.engine.stop();
     const err = (await running) as EngineError;
     expect(err.code).toBe('no_peers');
-    expect(err.message).toMatch(/verified bytes are kept/);
+    expect(err.message).toMatch(/the \d+(\.\d+)? MiB verified so far are kept/);
     expect(download.state).toBe('failed');
     expect(existsSync(download.finalPath)).toBe(false);
     expect(await partials(leecher.folder)).toHaveLength(1);

@@ -11,7 +11,7 @@ import { parseHostPort } from '../engine/wire/transport.js';
 import { givenOptions, helpText, parseArgs, parsePort, UsageError } from './args.js';
 import { chooseNetworkKey, KEY_OPTIONS } from './network-key-options.js';
 import { PUBLIC_BOOTSTRAP } from '../engine/discovery/dht-discovery.js';
-import { formatBytes } from './format.js';
+import { formatBytes, plural } from './format.js';
 import { ProgressBar } from './progress-bar.js';
 import { runMain, untilSignal } from './run.js';
 
@@ -108,7 +108,7 @@ runMain('p2pclient', async () => {
   const port = parsePort(args.port);
   // A missing folder is the first thing to report, before keys or ports.
   const folderStat = await stat(folder).catch(() => undefined);
-  if (!folderStat?.isDirectory()) throw new EngineError('folder_unreadable', `cannot share ${folder}: ${folderStat ? 'not a folder' : 'no such folder'}`);
+  if (!folderStat?.isDirectory()) throw new EngineError('folder_unreadable', `cannot share ${folder}: ${folderStat ? 'that is not a folder' : 'that folder does not exist'}`);
   // Hosting the tracker (the app's default, and npm start's) makes this node the network's founder:
   // with no key anywhere it creates and stores one, as p2ptracker does.
   const { key: networkKey } = await chooseNetworkKey(args, baseDataDir, args['host-tracker'] ? 'tracker' : 'client', logger);
@@ -150,7 +150,7 @@ runMain('p2pclient', async () => {
   const signalled = untilSignal();
   await engine.start();
   const shared = engine.folders()[0]!;
-  process.stdout.write(`sharing ${shared.files} files (${formatBytes(shared.bytes)}) from ${folder}\n`);
+  process.stdout.write(`sharing ${plural(shared.files, 'file')} (${formatBytes(shared.bytes)}) from ${folder}\n`);
   process.stdout.write(`listening on port ${engine.port}\n`);
 
   if (args.get) {
@@ -185,7 +185,7 @@ async function download(engine: Engine, name: string, folder: string, timeoutMs:
       process.stdout.write(`already have ${item.name} (${item.hash.slice(0, 12)}) at ${existing}\n`);
       return;
     }
-    process.stdout.write(`downloading ${item.name} (${formatBytes(item.size)}, ${item.hash.slice(0, 12)}) from ${item.peers} peer${item.peers === 1 ? '' : 's'}\n`);
+    process.stdout.write(`downloading ${item.name} (${formatBytes(item.size)}, ${item.hash.slice(0, 12)}) from ${plural(item.peers, 'peer')}\n`);
     const bar = new ProgressBar(process.stdout);
     const onProgress = (p: Parameters<ProgressBar['update']>[0]) => {
       if (p.hash === item.hash) bar.update(p);
@@ -218,7 +218,7 @@ function printListing(items: ListingItem[], json: boolean): void {
   for (const i of items) {
     process.stdout.write(`${formatBytes(i.size).padStart(10)}  ${String(i.peers).padStart(5)}  ${i.hash.slice(0, 12)}  ${i.name}\n`);
   }
-  process.stdout.write(`${items.length} file${items.length === 1 ? '' : 's'}\n`);
+  process.stdout.write(`${plural(items.length, 'file')}\n`);
 }
 
 function trackersGiven(engine: Engine): boolean {

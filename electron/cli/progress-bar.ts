@@ -1,5 +1,5 @@
 import type { DownloadProgress } from '../../shared/types.js';
-import { formatBytes, formatDuration } from './format.js';
+import { formatBytes, formatDuration, formatRate, plural } from './format.js';
 
 const PLAIN_INTERVAL_MS = 1000;
 
@@ -15,7 +15,7 @@ export class ProgressBar {
 
   update(p: DownloadProgress): void {
     const pct = p.size > 0 ? Math.floor((p.bytesDone / p.size) * 100) : p.state === 'done' ? 100 : 0;
-    const stats = `${String(pct).padStart(3)}%  ${formatBytes(p.bytesDone)} / ${formatBytes(p.size)}  ${formatBytes(p.downloadRate)}/s  ETA ${formatDuration(p.etaSeconds)}  ${p.peers} peer${p.peers === 1 ? '' : 's'}  ${p.state}`;
+    const stats = `${String(pct).padStart(3)}%  ${formatBytes(p.bytesDone)} / ${formatBytes(p.size)}  ${formatRate(p.downloadRate)}  ETA ${formatDuration(p.etaSeconds)}  ${plural(p.peers, 'peer')}  ${p.state}`;
     if (this.stream.isTTY) {
       const width = Math.max(10, Math.min(40, (this.stream.columns ?? 80) - stats.length - 4));
       const filled = Math.round((pct / 100) * width);

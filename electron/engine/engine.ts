@@ -5,6 +5,7 @@ import { MAX_LIST_PAGE } from '../../shared/protocol/limits.js';
 import type { FileAnnouncement, ListingItem, PeerAddress } from '../../shared/protocol/messages.js';
 import type { DownloadProgress, SharedFolderStatus, TrackerStatus } from '../../shared/types.js';
 import { EngineError, errorMessage } from './errors.js';
+import { formatBytes } from '../../shared/format.js';
 import { InstanceLock } from './instance-lock.js';
 import { PeerIdentity } from './security/peer-identity.js';
 import type { NetworkKey } from './security/network-key.js';
@@ -76,6 +77,10 @@ export interface ListResult {
   stale?: { savedAt: number };
 }
 
+/** Shortest content-hash prefix `resolve` accepts (the tracker matches prefixes from this length too). */
+const MIN_HASH_PREFIX = 4;
+/** Matches listed in an "ambiguous" error; the rest are counted. */
+const AMBIGUOUS_SHOWN = 8;
 /** Known peers asked at once when trackers can't say who has a content. */
 const PEX_FANOUT = 8;
 const PEX_TIMEOUT_MS = 3000;
@@ -558,15 +563,20 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (matches.length === 0 && /^[0-9a-f]{64}$/i.test(nameOrHash)) return this.describeByHash(nameOrHash.toLowerCase());
     const distinct = (items: ListingItem[]) => [...new Map(items.map((i) => [i.hash, i])).values()];
     const exact = distinct(matches.filter((i) => i.name === nameOrHash));
-    const candidates = exact.length > 0 ? exact : /^[0-9a-f]{4,64}$/i.test(nameOrHash)
+    const candidates = exact.length > 0 ? exact : new RegExp(`^[0-9a-f]{${MIN_HASH_PREFIX},64}$`, 'i').test(nameOrHash)
       ? distinct(matches.filter((i) => i.hash.startsWith(nameOrHash.toLowerCase())))
       : [];
     if (candidates.length === 1) return candidates[0]!;
     if (candidates.length === 0) {
+      if (new RegExp(`^[0-9a-f]{1,${MIN_HASH_PREFIX - 1}}$`, 'i').test(nameOrHash)) {
+        throw new EngineError('no_such_file', `no file is named "${nameOrHash}", and as a content-hash prefix it is too short: give at least ${MIN_HASH_PREFIX} hex digits (try -list to see the hashes)`);
+      }
       throw new EngineError('no_such_file', `nobody on the network has "${nameOrHash}" (try -list to see what is shared)`);
     }
-    const lines = candidates.map((c) => `  ${c.hash}  ${c.size} bytes  ${c.name}`).join('\n');
-    throw new EngineError('ambiguous_name', `"${nameOrHash}" matches ${candidates.length} different contents; pick one by hash:\n${lines}`);
+    const shown = candidates.slice(0, AMBIGUOUS_SHOWN);
+    const lines = shown.map((c) => `  ${c.hash}  ${formatBytes(c.size)}  ${c.name}`).join('\n');
+    const more = candidates.length > shown.length ? `\n  … and ${candidates.length - shown.length} more` : '';
+    throw new EngineError('ambiguous_name', `"${nameOrHash}" matches ${candidates.length} different contents; pick one by a longer hash prefix:\n${lines}${more}`);
   }
 
   // ---- downloads ----

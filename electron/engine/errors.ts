@@ -50,3 +50,20 @@ export function errorCode(err: unknown): string | undefined {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** Why a folder can't be shared, in words (not "ENOENT: no such file or directory, stat …"). */
+export function folderProblem(err: unknown): string {
+  switch (errorCode(err)) {
+    case 'ENOENT':
+      return 'that folder does not exist';
+    case 'ENOTDIR':
+      return 'a part of that path is not a folder';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied for this user';
+    case 'ELOOP':
+      return 'that path is a loop of symbolic links';
+    default:
+      return errorMessage(err);
+  }
+}

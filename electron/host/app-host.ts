@@ -16,7 +16,7 @@ import {
   type Settings,
 } from '../../shared/ipc/contract.js';
 import { Engine } from '../engine/engine.js';
-import { EngineError, errorMessage } from '../engine/errors.js';
+import { EngineError, errorMessage, folderProblem } from '../engine/errors.js';
 import { silentLogger, type Logger } from '../engine/logger.js';
 import type { Download } from '../engine/peer/download.js';
 import { TrackerServer } from '../engine/tracker/tracker-server.js';
@@ -581,10 +581,10 @@ export class AppHost {
     if (patch.downloadDir !== undefined) {
       try {
         if (!path.isAbsolute(patch.downloadDir)) throw new Error('not an absolute path');
-        if (!(await stat(patch.downloadDir)).isDirectory()) throw new Error('not a folder');
+        if (!(await stat(patch.downloadDir)).isDirectory()) throw new Error('that is not a folder');
         await access(patch.downloadDir, constants.W_OK);
       } catch (err) {
-        throw new EngineError('folder_unreadable', `Cannot download into ${patch.downloadDir}: ${errorMessage(err)}.`);
+        throw new EngineError('folder_unreadable', `Cannot download into ${patch.downloadDir}: ${folderProblem(err)}.`);
       }
     }
     // The only changes that can fail half-way open ports: do them before anything else changes.

@@ -1,6 +1,7 @@
-/** Human-readable numbers for the UI. Binary units (KiB, MiB…), as the limits in Settings use. */
+/** Human-readable numbers for the UI. Sizes and rates come from shared/format, so the CLI prints them alike. */
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
+export { formatBytes, formatRate, plural } from '../../shared/format';
+
 /** ETAs beyond this are noise: show "—" instead of "3 years". */
 const MAX_ETA_SECONDS = 100 * 24 * 3600;
 
@@ -8,28 +9,6 @@ const integer = new Intl.NumberFormat('en-US');
 
 export function formatCount(n: number): string {
   return integer.format(n);
-}
-
-/** 0 B, 512 B, 1.5 KiB, 12.3 MiB, 140 GiB: three significant digits at most. */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return '—';
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  if (unit === 0) return `${Math.round(value)} B`;
-  const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2;
-  // 1023.99 KiB rounds to "1024 KiB": print the next unit instead.
-  const text = value.toFixed(digits);
-  if (Number(text) >= 1024 && unit < UNITS.length - 1) return `1.00 ${UNITS[unit + 1]}`;
-  return `${text} ${UNITS[unit]}`;
-}
-
-export function formatRate(bytesPerSecond: number): string {
-  if (!Number.isFinite(bytesPerSecond) || bytesPerSecond <= 0) return '0 B/s';
-  return `${formatBytes(bytesPerSecond)}/s`;
 }
 
 /** 45 s, 3 min, 2 h 05 min, 3 d 4 h; "—" when unknown. */

@@ -6,7 +6,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import { MAX_FILE_SIZE } from '../../../shared/protocol/limits.js';
 import { unsafePathReason } from '../../../shared/protocol/path.js';
 import type { FileAnnouncement } from '../../../shared/protocol/messages.js';
-import { EngineError, errorMessage } from '../errors.js';
+import { EngineError, errorMessage, folderProblem } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { hashFile, type ContentInfo } from './content-hash.js';
 import { HashCache } from './hash-cache.js';
@@ -92,11 +92,11 @@ export class FolderIndex extends EventEmitter<FolderIndexEvents> {
   async start(): Promise<void> {
     try {
       const info = await stat(this.root);
-      if (!info.isDirectory()) throw new Error('not a folder');
+      if (!info.isDirectory()) throw new Error('that is not a folder');
       await access(this.root, constants.R_OK | constants.X_OK);
       this.realRoot = await realpath(this.root);
     } catch (err) {
-      throw new EngineError('folder_unreadable', `cannot share ${this.root}: ${errorMessage(err)}`, { cause: err });
+      throw new EngineError('folder_unreadable', `cannot share ${this.root}: ${folderProblem(err)}`, { cause: err });
     }
     await this.cache.load();
     const watcher = watch(this.root, {

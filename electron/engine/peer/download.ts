@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { PeerAddress } from '../../../shared/protocol/messages.js';
 import { unsafePathReason } from '../../../shared/protocol/path.js';
 import type { DownloadProgress, DownloadState } from '../../../shared/types.js';
+import { formatBytes } from '../../../shared/format.js';
 import { EngineError, errorCode, errorMessage } from '../errors.js';
 import { contentHashOf, pieceLength, type ContentInfo } from '../index/content-hash.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -313,7 +314,7 @@ export class Download extends EventEmitter<DownloadEvents> {
     const delays = this.options.peerRetryDelaysMs ?? PEER_RETRY_DELAYS_MS;
     if (this.retryIndex > 0) {
       if (this.retryIndex > delays.length) {
-        if (throwWhenEmpty) throw new EngineError('no_peers', `no reachable peer has ${this.name} any more; the ${this.bytesDone} verified bytes are kept for a later resume`);
+        if (throwWhenEmpty) throw new EngineError('no_peers', `no reachable peer has ${this.name} any more${keptNote(this.bytesDone)}`);
         return;
       }
       await new Promise((r) => setTimeout(r, delays[this.retryIndex - 1]).unref());
@@ -616,6 +617,11 @@ export class Download extends EventEmitter<DownloadEvents> {
   }
 }
 
+
+/** "; the 20.0 MiB verified so far are kept…", or nothing when nothing was verified. */
+function keptNote(bytes: number): string {
+  return bytes > 0 ? `; the ${formatBytes(bytes)} verified so far are kept for a later resume` : '';
+}
 
 /** Identifies a candidate: its peer id, or its address when the id is unknown (found on the DHT). */
 function candidateKey(p: PeerAddress): string {

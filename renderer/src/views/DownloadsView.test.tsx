@@ -89,6 +89,18 @@ describe('DownloadsView', () => {
     expect(within(item('x.iso')).getByRole('button', { name: 'Pause' })).toBeTruthy();
   });
 
+  it('a failed row puts its reason on a line of its own, with no separator left dangling before it', async () => {
+    const long = 'the disk is full: free some space in the download folder and choose Retry; the verified pieces are kept';
+    await renderWithHost(<DownloadsView />, { downloads: [downloadRow({ state: 'failed', name: 'x.iso', size: 40 * MiB, bytesDone: 20 * MiB, error: { code: 'disk_full', message: long } })] });
+    const row = item('x.iso');
+    // Meta parts are joined by a "·" drawn after every part but the last: the reason must not be one of them,
+    // or a long reason wraps and leaves "20.0 MiB of 40.0 MiB ·" at the end of the line.
+    const parts = [...row.querySelectorAll('.dl-meta-part')].map((p) => p.textContent);
+    expect(parts).toEqual(['20.0 MiB of 40.0 MiB']);
+    const reason = within(row).getByText(/^The disk is full/);
+    expect(reason.closest('.dl-meta')).toBeNull();
+  });
+
   it('Remove takes a failed download off the list', async () => {
     const failed = downloadRow({ state: 'failed', name: 'x.iso' });
     const { host } = await renderWithHost(<DownloadsView />, { downloads: [failed] });

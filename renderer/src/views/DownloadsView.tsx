@@ -32,7 +32,9 @@ function details(row: DownloadRow): ReactNode[] {
     case 'done':
       return [formatBytes(row.size), <span key="path" className="dl-path" title={row.path}>{row.path}</span>];
     case 'failed':
-      return [progress, <span key="why" className="text-error">{row.error ? sentence(row.error.message) : 'The download stopped.'}</span>];
+      // The reason is a sentence of its own, on its own line (see DownloadItem): as a meta part it
+      // wrapped and left a dangling separator at the end of the line above.
+      return [progress];
     default:
       return [progress];
   }
@@ -87,6 +89,7 @@ function DownloadItem({ row, onCancel }: { row: DownloadRow; onCancel(): void })
         </p>
         <Actions row={row} onCancel={onCancel} />
       </div>
+      {row.state === 'failed' && <p className="dl-reason text-error">{row.error ? sentence(row.error.message) : 'The download stopped.'}</p>}
       {error && (
         <div className="field-error dl-error" role="alert">
           <span>{sentence(error)}</span>
