@@ -204,7 +204,7 @@ describe('cancel while pieces are being written', () => {
         (err: unknown) => errorCode(err) ?? errorMessage(err),
       );
       await eventually(() => download.bytesDone > 2 * MiB, 15_000, 'some verified pieces');
-      await expect(download.cancel()).resolves.toBeUndefined();
+      await expect(download.cancel({ deleteData: true })).resolves.toBeUndefined();
       expect(await running).toBe('cancelled');
       expect(download.state).toBe('cancelled');
       expect(await hiddenLeftovers(leecher.folder)).toEqual([]);

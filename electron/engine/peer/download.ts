@@ -10,8 +10,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import { tcpTransport, type Transport } from '../wire/transport.js';
 import { PeerSource } from './peer-source.js';
 import type { PeerIdentity } from '../security/peer-identity.js';
-import { unlink } from 'node:fs/promises';
-import { PieceStore, loadResumeState, partialPathFor } from './piece-store.js';
+import { PieceStore, loadResumeState } from './piece-store.js';
 import type { ServedContent } from './content-source.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RateMeter } from './rate-meter.js';
@@ -260,8 +259,7 @@ export class Download extends EventEmitter<DownloadEvents> {
     if (!deleteData) return;
     if (this.store) return this.store.discard();
     // Restored after a restart and never run: no store was opened, the files are still there.
-    await unlink(partialPathFor(this.finalPath, this.hash)).catch(() => {});
-    await unlink(this.statePath).catch(() => {});
+    await PieceStore.discardFiles(this.finalPath, this.hash, this.statePath);
   }
 
   private stop(reason: 'paused' | 'cancelled'): void {

@@ -264,13 +264,22 @@ export class PieceStore {
   /** Removes the partial file and the resume record (a cancelled download). */
   async discard(): Promise<void> {
     await this.close();
-    // Delete only under the lock: another download may have taken the file since this one closed.
-    const again = await ProcessLock.acquire(this.lock.file);
-    if ('lock' in again) {
-      await unlink(this.partialPath).catch(() => {});
-      await again.lock.release();
+    await PieceStore.discardFiles(this.options.finalPath, this.options.hash, this.options.statePath);
+  }
+
+  /**
+   * Removes a download's partial file and resume record, also for a download that
+   * never opened its store (restored after a restart). Deletes only under the
+   * lock: another download may have taken the partial file meanwhile.
+   */
+  static async discardFiles(finalPath: string, hash: string, statePath: string): Promise<void> {
+    const partial = partialPathFor(finalPath, hash);
+    const locked = await ProcessLock.acquire(partialLockPathFor(partial)).catch(() => undefined);
+    if (locked && 'lock' in locked) {
+      await unlink(partial).catch(() => {});
+      await locked.lock.release();
     }
-    await unlink(this.options.statePath).catch(() => {});
+    await unlink(statePath).catch(() => {});
   }
 
   private async closeOnce(): Promise<void> {
