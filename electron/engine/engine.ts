@@ -112,7 +112,6 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly uploadLimiter: RateLimiter;
   private readonly downloadLimiter: RateLimiter;
   private readonly uploadMeter = new RateMeter();
-  private readonly downloadMeter = new RateMeter();
   private downloadDir: string | undefined;
   readonly cache: NetworkCache;
   dht: DhtDiscovery | undefined;
@@ -201,9 +200,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.downloadDir = dir;
   }
 
-  /** Bytes per second, averaged over a few seconds, across all transfers. */
+  /**
+   * Bytes per second across all transfers. The download total is the sum of
+   * the downloads' own rates (one meter each, one window), so it always equals
+   * what their rows show, and a paused download drops out of it at once.
+   */
   rates(): { upload: number; download: number } {
-    return { upload: Math.round(this.uploadMeter.rate()), download: Math.round(this.downloadMeter.rate()) };
+    let download = 0;
+    for (const d of this.activeDownloads.values()) download += d.progress().downloadRate;
+    return { upload: Math.round(this.uploadMeter.rate()), download };
   }
 
   /** Asks every connected tracker for its figures: peers online and listing generation. */
@@ -609,7 +614,6 @@ export class Engine extends EventEmitter<EngineEvents> {
       lastState = p.state;
     });
     download.on('shareable', () => this.onFilesChanged());
-    download.on('data', (bytes) => this.downloadMeter.add(bytes));
     download.on('warning', (m) => this.emit('warning', m));
     this.activeDownloads.set(item.hash, download);
     return download;

@@ -68,8 +68,6 @@ export interface DownloadEvents {
   shareable: [];
   progress: [DownloadProgress];
   warning: [string];
-  /** Verified bytes received (for global rate meters). */
-  data: [number];
 }
 
 /**
@@ -136,8 +134,11 @@ export class Download extends EventEmitter<DownloadEvents> {
 
   progress(): DownloadProgress {
     const size = this.size ?? 0;
-    const rate = this.state === 'downloading' ? this.meter.rate() : 0;
     const done = this.state === 'done' ? size : this.bytesDone;
+    // Paused, stalled or done: nothing moves, so the rate is 0 at once (not a decaying average).
+    const rate = this.state === 'downloading' && !this.abort?.signal.aborted ? this.meter.rate() : 0;
+    // Right after a (re)start the window is near empty: say "estimating" rather than jump about.
+    const eta = rate > 0 && size > done && this.meter.settled() ? Math.ceil((size - done) / rate) : null;
     return {
       hash: this.hash,
       name: this.name,
@@ -147,7 +148,7 @@ export class Download extends EventEmitter<DownloadEvents> {
       bytesDone: done,
       peers: this.sources.size,
       downloadRate: Math.round(rate),
-      etaSeconds: rate > 0 && size > done ? Math.ceil((size - done) / rate) : null,
+      etaSeconds: eta,
       ...(this.error ? { error: this.error } : {}),
     };
   }
@@ -158,6 +159,7 @@ export class Download extends EventEmitter<DownloadEvents> {
     this.abort = new AbortController();
     this.error = undefined;
     this.retryIndex = 0;
+    this.meter.reset(); // the rate before a pause says nothing about the rate after it
     this.setState('connecting');
     try {
       const statePath = path.join(this.options.stateDir, `${this.hash}.json`);
@@ -523,7 +525,6 @@ export class Download extends EventEmitter<DownloadEvents> {
       source.bytes += data.length;
       this.bytesByPeer.set(source.address.peerId, (this.bytesByPeer.get(source.address.peerId) ?? 0) + data.length);
       this.meter.add(data.length);
-      this.emit('data', data.length);
       await store.write(index, data);
       // The first verified piece on disk: from now on we can serve part of this file.
       if (store.piecesDone === 1) this.emit('shareable');
