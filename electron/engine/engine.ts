@@ -49,6 +49,10 @@ export interface EngineOptions {
   usePolling?: boolean;
   trackerBackoff?: { baseMs: number; maxMs: number };
   peerRetryDelaysMs?: number[];
+  /** How long a download waits `stalled` for a holder before failing (absent: as long as it takes). */
+  stallTimeoutMs?: number;
+  /** Tests: the stalled download's lookup backoff. */
+  stallPollMs?: { min: number; max: number };
   /** Where the network cache (last listing, known peers) lives; defaults to dataDir. Clients of one user may share it. */
   cacheDir?: string;
   /** How often to check whether the listing changed and refresh the cached copy. */
@@ -605,6 +609,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       limiter: this.downloadLimiter,
       ...(this.options.maxPeersPerDownload ? { maxPeers: this.options.maxPeersPerDownload } : {}),
       ...(this.options.peerRetryDelaysMs ? { peerRetryDelaysMs: this.options.peerRetryDelaysMs } : {}),
+      ...(this.options.stallTimeoutMs !== undefined ? { stallTimeoutMs: this.options.stallTimeoutMs } : {}),
+      ...(this.options.stallPollMs ? { stallPollMs: this.options.stallPollMs } : {}),
     });
     let lastState = download.state;
     download.on('progress', (p) => {

@@ -199,7 +199,10 @@ export class AppHost {
       cacheDir: this.options.dataDir,
       dht: s.dht ? { port: 0, bootstrap: this.options.dhtBootstrap ?? PUBLIC_BOOTSTRAP } : undefined,
     });
-    engine.on('download', (p) => this.pendingProgress.set(p.hash, p));
+    engine.on('download', (p) => {
+      this.pendingProgress.set(p.hash, p);
+      if (p.state === 'stalled') this.pump(); // its slot goes to a queued download meanwhile
+    });
     engine.on('files', () => this.scheduleShares());
     engine.on('folders', () => this.scheduleShares());
     engine.on('tracker', () => {
@@ -509,8 +512,15 @@ export class AppHost {
     if (at >= 0) this.queue.splice(at, 1);
   }
 
+  /**
+   * Starts queued downloads while fewer than MAX_ACTIVE_DOWNLOADS transfer. A
+   * stalled one stays running (it resumes by itself when a holder is back, as
+   * qBittorrent keeps stalled torrents active) but does not hold a slot, so
+   * downloads that can make progress are not kept waiting behind it.
+   */
   private pump(): void {
-    while (!this.stopped && this.running.size < MAX_ACTIVE_DOWNLOADS && this.queue.length > 0) {
+    const holdingSlot = () => [...this.running].filter((h) => this.engine.getDownload(h)?.state !== 'stalled').length;
+    while (!this.stopped && holdingSlot() < MAX_ACTIVE_DOWNLOADS && this.queue.length > 0) {
       const hash = this.queue.shift()!;
       const download = this.engine.getDownload(hash);
       if (download) void this.runOne(download);
