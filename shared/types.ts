@@ -1,6 +1,7 @@
 /** Records both the engine and its front ends (CLI, UI) see. Pure types, no runtime. */
 
-export type DownloadState = 'queued' | 'connecting' | 'downloading' | 'verifying' | 'done' | 'failed' | 'paused' | 'cancelled';
+/** `stalled`: no holder reachable right now; verified pieces kept, resumes by itself when one is back. */
+export type DownloadState = 'queued' | 'connecting' | 'downloading' | 'stalled' | 'verifying' | 'done' | 'failed' | 'paused' | 'cancelled';
 
 export interface DownloadProgress {
   hash: string;

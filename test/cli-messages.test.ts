@@ -83,3 +83,24 @@ describe('p2pclient messages', () => {
     expect(r.stderr).not.toMatch(/ENOENT/);
   });
 });
+
+describe('p2pclient -get when its only peer leaves', () => {
+  it('waits stalled up to -timeout, then exits with a clear error naming the kept data in a human size', async () => {
+    const port = await tracker();
+    const shared = await folder('A', { 'leaves.bin': randomBytes(12 * 1024 * 1024) });
+    const seeder = start(CLI.client, ['-folder', shared, '-port', '0', '-tracker', `127.0.0.1:${port}`, '-limit-up', '2048']);
+    await seeder.waitFor(/connected to tracker/, 15_000, 'stderr');
+    const get = start(CLI.client, ['-folder', await folder('B', {}), '-port', '0', '-tracker', `127.0.0.1:${port}`, '-get', 'leaves.bin', '-timeout', '3']);
+    await get.waitFor(/progress leaves\.bin: +\d+% {2}[1-9]/, 20_000);
+    seeder.kill('SIGTERM');
+    const leftAt = Date.now();
+    await get.waitFor(/stalled/, 10_000);
+    const timer = setTimeout(() => get.kill(), 15_000);
+    const code = await get.exited;
+    clearTimeout(timer);
+    expect(code).not.toBe(0);
+    expect(code).not.toBeNull();
+    expect(Date.now() - leftAt).toBeGreaterThanOrEqual(2500); // it waited, stalled, for the peer to come back
+    expect(get.stderr).toMatch(/no reachable peer has leaves\.bin any more; the \d+(\.\d+)? MiB verified so far are kept for a later resume/);
+  }, 45_000);
+});

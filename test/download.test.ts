@@ -112,33 +112,71 @@ describe('downloads', () => {
     expect(await partials(first.folder)).toEqual([]);
   });
 
-  it('keeps the partial file and says so when the only peer vanishes, then resumes from a new peer', async () => {
+  it('goes stalled (not failed) when the only peer vanishes, keeps its pieces, and completes by itself when the seeder is back', async () => {
     const tracker = await fx.tracker();
-    const seeder = await fx.peer(tracker.port, { uploadLimit: 4 * MiB });
+    const seederData = await fx.tempDir('p2p-data-');
+    const seeder = await fx.peer(tracker.port, { uploadLimit: 4 * MiB, dataDir: seederData });
     const data = await writeRandomFile(path.join(seeder.folder, 'lonely.bin'), 16 * MiB);
     await seeder.engine.folderIndex(seeder.folder)!.idle();
     await announced(seeder.engine);
-    const leecher = await fx.peer(tracker.port);
+    const leecher = await fx.peer(tracker.port, { stallPollMs: { min: 100, max: 400 } });
     const item = await listed(leecher.engine, 'lonely.bin');
     const download = leecher.engine.download(item);
-    const running = download.run().catch((e: unknown) => e);
+    const states: string[] = [];
+    download.on('progress', (p) => {
+      if (states.at(-1) !== p.state) states.push(p.state);
+    });
+    const running = download.run();
     await eventually(() => download.bytesDone >= 3 * MiB, 20_000, 'some progress');
     await seeder.engine.stop();
-    const err = (await running) as EngineError;
-    expect(err.code).toBe('no_peers');
-    expect(err.message).toMatch(/the \d+(\.\d+)? MiB verified so far are kept/);
-    expect(download.state).toBe('failed');
+    await eventually(() => download.state === 'stalled', 10_000, 'stalled');
+    const kept = download.bytesDone;
+    expect(kept).toBeGreaterThanOrEqual(3 * MiB);
+    expect(download.progress()).toMatchObject({ state: 'stalled', downloadRate: 0, etaSeconds: null });
+    expect(download.error).toBeUndefined();
     expect(existsSync(download.finalPath)).toBe(false);
     expect(await partials(leecher.folder)).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 800)); // several lookups find nobody: still stalled, not failed
+    expect(download.state).toBe('stalled');
 
-    const second = await fx.peer(tracker.port);
-    await writeFile(path.join(second.folder, 'lonely.bin'), data);
-    await second.engine.folderIndex(second.folder)!.idle();
-    await announced(second.engine);
-    const retry = leecher.engine.download(item);
-    await retry.run();
-    expect(await sha256File(retry.finalPath)).toBe(sha256(data));
-    expect(retry.bytesByPeer.get(second.engine.peerId)).toBeLessThan(16 * MiB - 2 * MiB);
+    // The same seeder comes back on the same tracker: nobody calls retry.
+    const back = await fx.peer(tracker.port, { folder: seeder.folder, dataDir: seederData });
+    await back.engine.folderIndex(back.folder)!.idle();
+    await announced(back.engine);
+    const finalPath = await running;
+    expect(await sha256File(finalPath)).toBe(sha256(data));
+    expect(download.bytesByPeer.get(back.engine.peerId)).toBeLessThanOrEqual(16 * MiB - kept + 8 * MiB);
+    expect(states).not.toContain('failed');
+    expect(states.slice(states.indexOf('stalled'))).toEqual(['stalled', 'downloading', 'verifying', 'done']);
+  }, 40_000);
+
+  it('with a stall timeout (the CLI), fails with no_peers after it, naming the kept data in a human size', async () => {
+    const tracker = await fx.tracker();
+    const seeder = await fx.peer(tracker.port, { uploadLimit: 4 * MiB });
+    await writeRandomFile(path.join(seeder.folder, 'gone.bin'), 12 * MiB);
+    await seeder.engine.folderIndex(seeder.folder)!.idle();
+    await announced(seeder.engine);
+    const leecher = await fx.peer(tracker.port, { stallTimeoutMs: 600, stallPollMs: { min: 100, max: 200 } });
+    const download = leecher.engine.download(await listed(leecher.engine, 'gone.bin'));
+    const running = download.run().catch((e: unknown) => e);
+    await eventually(() => download.bytesDone >= 2 * MiB, 20_000, 'some progress');
+    await seeder.engine.stop();
+    await eventually(() => download.state === 'stalled', 10_000, 'stalled');
+    const err = (await running) as EngineError;
+    expect(err.code).toBe('no_peers');
+    expect(err.message).toMatch(/the \d+\.\d\d? MiB verified so far are kept for a later resume$/);
+    expect(err.message).not.toMatch(/\d{6,} /);
+    expect(download.state).toBe('failed');
+    expect(await partials(leecher.folder)).toHaveLength(1);
+  });
+
+  it('with nothing verified, the no_peers message does not mention kept data', async () => {
+    const tracker = await fx.tracker();
+    const leecher = await fx.peer(tracker.port, { stallTimeoutMs: 200, stallPollMs: { min: 50, max: 100 } });
+    const download = leecher.engine.download({ hash: 'ab'.repeat(32), name: 'nobody-has-it.bin', size: 10 });
+    const err = (await download.run().catch((e: unknown) => e)) as EngineError;
+    expect(err.code).toBe('no_peers');
+    expect(err.message).toBe('no reachable peer has nobody-has-it.bin any more');
   });
 
   it('detects a file changed on the seeder after indexing, by hash', async () => {
@@ -148,7 +186,7 @@ describe('downloads', () => {
     await writeRandomFile(file, 3 * MiB);
     const seeder = await fx.peer(tracker.port, { folder });
     await announced(seeder.engine);
-    const leecher = await fx.peer(tracker.port);
+    const leecher = await fx.peer(tracker.port, { stallTimeoutMs: 300 });
     const item = await listed(leecher.engine, 'edited.txt');
     // Edit it in place keeping size and mtime, so nothing but the bytes differ.
     const st = await stat(file);

@@ -146,6 +146,8 @@ runMain('p2pclient', async () => {
     networkKey,
     uploadLimit: Math.round(limitUp * 1024),
     downloadLimit: Math.round(limitDown * 1024),
+    // -get waits stalled for a holder to come back at most this long, then exits with no_peers.
+    stallTimeoutMs: timeoutMs,
   });
   const signalled = untilSignal();
   await engine.start();

@@ -49,6 +49,10 @@ export interface EngineOptions {
   usePolling?: boolean;
   trackerBackoff?: { baseMs: number; maxMs: number };
   peerRetryDelaysMs?: number[];
+  /** How long a download waits `stalled` for a holder before failing (absent: as long as it takes). */
+  stallTimeoutMs?: number;
+  /** Tests: the stalled download's lookup backoff. */
+  stallPollMs?: { min: number; max: number };
   /** Where the network cache (last listing, known peers) lives; defaults to dataDir. Clients of one user may share it. */
   cacheDir?: string;
   /** How often to check whether the listing changed and refresh the cached copy. */
@@ -112,7 +116,6 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly uploadLimiter: RateLimiter;
   private readonly downloadLimiter: RateLimiter;
   private readonly uploadMeter = new RateMeter();
-  private readonly downloadMeter = new RateMeter();
   private downloadDir: string | undefined;
   readonly cache: NetworkCache;
   dht: DhtDiscovery | undefined;
@@ -201,9 +204,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.downloadDir = dir;
   }
 
-  /** Bytes per second, averaged over a few seconds, across all transfers. */
+  /**
+   * Bytes per second across all transfers. The download total is the sum of
+   * the downloads' own rates (one meter each, one window), so it always equals
+   * what their rows show, and a paused download drops out of it at once.
+   */
   rates(): { upload: number; download: number } {
-    return { upload: Math.round(this.uploadMeter.rate()), download: Math.round(this.downloadMeter.rate()) };
+    let download = 0;
+    for (const d of this.activeDownloads.values()) download += d.progress().downloadRate;
+    return { upload: Math.round(this.uploadMeter.rate()), download };
   }
 
   /** Asks every connected tracker for its figures: peers online and listing generation. */
@@ -600,6 +609,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       limiter: this.downloadLimiter,
       ...(this.options.maxPeersPerDownload ? { maxPeers: this.options.maxPeersPerDownload } : {}),
       ...(this.options.peerRetryDelaysMs ? { peerRetryDelaysMs: this.options.peerRetryDelaysMs } : {}),
+      ...(this.options.stallTimeoutMs !== undefined ? { stallTimeoutMs: this.options.stallTimeoutMs } : {}),
+      ...(this.options.stallPollMs ? { stallPollMs: this.options.stallPollMs } : {}),
     });
     let lastState = download.state;
     download.on('progress', (p) => {
@@ -609,7 +620,6 @@ export class Engine extends EventEmitter<EngineEvents> {
       lastState = p.state;
     });
     download.on('shareable', () => this.onFilesChanged());
-    download.on('data', (bytes) => this.downloadMeter.add(bytes));
     download.on('warning', (m) => this.emit('warning', m));
     this.activeDownloads.set(item.hash, download);
     return download;

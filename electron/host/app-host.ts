@@ -16,7 +16,7 @@ import {
   type Settings,
 } from '../../shared/ipc/contract.js';
 import { Engine } from '../engine/engine.js';
-import { EngineError, errorMessage, folderProblem } from '../engine/errors.js';
+import { EngineError, errorCode, errorMessage, folderProblem } from '../engine/errors.js';
 import { silentLogger, type Logger } from '../engine/logger.js';
 import type { Download } from '../engine/peer/download.js';
 import { TrackerServer } from '../engine/tracker/tracker-server.js';
@@ -37,6 +37,12 @@ const STATUS_INTERVAL_MS = 1000;
 const SHARES_THROTTLE_MS = 250;
 /** Downloads transferring at once; the rest wait as `queued`. */
 const MAX_ACTIVE_DOWNLOADS = 3;
+/**
+ * A finished download's file is looked for this often (one stat each), and at
+ * once when a shared folder's file set changes or the listing is fetched: a
+ * file deleted from disk stops being "Downloaded".
+ */
+const FINISHED_CHECK_MS = 5000;
 
 export interface AppHostOptions {
   dataDir: string;
@@ -136,6 +142,8 @@ export class AppHost {
     await this.store.save();
     this.timers.push(setInterval(() => this.flushProgress(), PROGRESS_FLUSH_MS));
     this.timers.push(setInterval(() => void this.pushStatus(), STATUS_INTERVAL_MS));
+    this.timers.push(setInterval(() => void this.dropMissingFinished(), FINISHED_CHECK_MS));
+    void this.dropMissingFinished();
     for (const t of this.timers) t.unref();
   }
 
@@ -199,8 +207,14 @@ export class AppHost {
       cacheDir: this.options.dataDir,
       dht: s.dht ? { port: 0, bootstrap: this.options.dhtBootstrap ?? PUBLIC_BOOTSTRAP } : undefined,
     });
-    engine.on('download', (p) => this.pendingProgress.set(p.hash, p));
-    engine.on('files', () => this.scheduleShares());
+    engine.on('download', (p) => {
+      this.pendingProgress.set(p.hash, p);
+      if (p.state === 'stalled') this.pump(); // its slot goes to a queued download meanwhile
+    });
+    engine.on('files', () => {
+      this.scheduleShares();
+      void this.dropMissingFinished(); // the watcher saw a file go: maybe a finished download's
+    });
     engine.on('folders', () => this.scheduleShares());
     engine.on('tracker', () => {
       void this.pushStatus();
@@ -366,6 +380,7 @@ export class AppHost {
       return null;
     },
     'network:list': async (q) => {
+      await this.dropMissingFinished();
       const page = await this.engine.list(q);
       return {
         total: page.total,
@@ -497,6 +512,39 @@ export class AppHost {
     }
   }
 
+  private checkingFinished: Promise<void> | undefined;
+
+  /**
+   * Drops the record of every finished download whose file is gone from disk,
+   * so its Network row offers Download again instead of saying "Downloaded".
+   */
+  private dropMissingFinished(): Promise<void> {
+    if (this.checkingFinished) return this.checkingFinished;
+    const check = (async () => {
+      await Promise.resolve(); // `checkingFinished` is set before the body (and its finally) runs
+      try {
+        const missing: string[] = [];
+        for (const saved of this.store.state.downloads) {
+          const live = this.engine.getDownload(saved.hash);
+          if (!saved.done || !live || live.state !== 'done') continue;
+          const gone = await stat(live.finalPath).then(
+            (st) => !st.isFile(),
+            (err: unknown) => errorCode(err) === 'ENOENT' || errorCode(err) === 'ENOTDIR',
+          );
+          if (gone) missing.push(saved.hash);
+        }
+        if (missing.length === 0 || this.stopped) return;
+        for (const hash of missing) this.forget(hash);
+        await this.store.update((s) => void (s.downloads = s.downloads.filter((d) => !missing.includes(d.hash))));
+        this.emit('network:changed', { at: Date.now() });
+      } finally {
+        this.checkingFinished = undefined;
+      }
+    })();
+    this.checkingFinished = check;
+    return check;
+  }
+
   private enqueue(download: Download): void {
     if (this.running.has(download.hash) || this.queue.includes(download.hash)) return;
     download.markQueued();
@@ -509,8 +557,15 @@ export class AppHost {
     if (at >= 0) this.queue.splice(at, 1);
   }
 
+  /**
+   * Starts queued downloads while fewer than MAX_ACTIVE_DOWNLOADS transfer. A
+   * stalled one stays running (it resumes by itself when a holder is back, as
+   * qBittorrent keeps stalled torrents active) but does not hold a slot, so
+   * downloads that can make progress are not kept waiting behind it.
+   */
   private pump(): void {
-    while (!this.stopped && this.running.size < MAX_ACTIVE_DOWNLOADS && this.queue.length > 0) {
+    const holdingSlot = () => [...this.running].filter((h) => this.engine.getDownload(h)?.state !== 'stalled').length;
+    while (!this.stopped && holdingSlot() < MAX_ACTIVE_DOWNLOADS && this.queue.length > 0) {
       const hash = this.queue.shift()!;
       const download = this.engine.getDownload(hash);
       if (download) void this.runOne(download);

@@ -4,6 +4,7 @@ export const STATE_LABELS: Record<DownloadState, string> = {
   queued: 'Queued',
   connecting: 'Connecting',
   downloading: 'Downloading',
+  stalled: 'Stalled',
   verifying: 'Verifying',
   done: 'Done',
   failed: 'Failed',
@@ -23,6 +24,7 @@ export function stateTone(state: DownloadState): 'active' | 'done' | 'failed' | 
     case 'failed':
       return 'failed';
     case 'paused':
+    case 'stalled':
       return 'paused';
     default:
       return 'idle';

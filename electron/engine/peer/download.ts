@@ -36,6 +36,9 @@ const PEER_RETRY_DELAYS_MS = [500, 1000, 2000, 4000];
 const PROGRESS_INTERVAL_MS = 100;
 const BUSY_RETRY_MS = 200;
 const AVAILABILITY_POLL_MS = 300;
+/** Stalled (no holder reachable): ask again after this, doubling up to the max, until one is back. */
+const STALL_POLL_MIN_MS = 1000;
+const STALL_POLL_MAX_MS = 5000;
 /** While below maxPeers, look for more sources this often (new seeders, other downloaders). */
 const SOURCE_DISCOVERY_MS = 2000;
 
@@ -59,6 +62,14 @@ export interface DownloadOptions {
   sourceDiscoveryMs?: number;
   /** Global download limit shared by every download. */
   limiter?: RateLimiter;
+  /**
+   * How long to wait `stalled` for a holder to come back before failing with
+   * no_peers. Absent: wait for as long as it takes (the app); the CLI's -get
+   * passes its timeout.
+   */
+  stallTimeoutMs?: number;
+  /** Overrides STALL_POLL_MIN_MS / STALL_POLL_MAX_MS (tests). */
+  stallPollMs?: { min: number; max: number };
   /** Overrides MAX_PIECES_STORING (tests). */
   maxPiecesStoring?: number;
 }
@@ -68,8 +79,6 @@ export interface DownloadEvents {
   shareable: [];
   progress: [DownloadProgress];
   warning: [string];
-  /** Verified bytes received (for global rate meters). */
-  data: [number];
 }
 
 /**
@@ -99,6 +108,9 @@ export class Download extends EventEmitter<DownloadEvents> {
   private candidates: PeerAddress[] = [];
   private connecting = 0;
   private retryIndex = 0;
+  /** Set while stalled: when it began (for stallTimeoutMs) and the next lookup's delay. */
+  private stalledSince: number | undefined;
+  private stallDelay = 0;
   private refreshing = false;
   private pool: number[] = [];
   private readonly requestedBy = new Map<number, Set<PeerSource>>();
@@ -138,8 +150,11 @@ export class Download extends EventEmitter<DownloadEvents> {
 
   progress(): DownloadProgress {
     const size = this.size ?? 0;
-    const rate = this.state === 'downloading' ? this.meter.rate() : 0;
     const done = this.state === 'done' ? size : this.bytesDone;
+    // Paused, stalled or done: nothing moves, so the rate is 0 at once (not a decaying average).
+    const rate = this.state === 'downloading' && !this.abort?.signal.aborted ? this.meter.rate() : 0;
+    // Right after a (re)start the window is near empty: say "estimating" rather than jump about.
+    const eta = rate > 0 && size > done && this.meter.settled() ? Math.ceil((size - done) / rate) : null;
     return {
       hash: this.hash,
       name: this.name,
@@ -149,7 +164,7 @@ export class Download extends EventEmitter<DownloadEvents> {
       bytesDone: done,
       peers: this.sources.size,
       downloadRate: Math.round(rate),
-      etaSeconds: rate > 0 && size > done ? Math.ceil((size - done) / rate) : null,
+      etaSeconds: eta,
       ...(this.error ? { error: this.error } : {}),
     };
   }
@@ -166,6 +181,8 @@ export class Download extends EventEmitter<DownloadEvents> {
     this.abort = new AbortController();
     this.error = undefined;
     this.retryIndex = 0;
+    this.stalledSince = undefined;
+    this.meter.reset(); // the rate before a pause says nothing about the rate after it
     this.setState('connecting');
     try {
       const statePath = this.statePath;
@@ -211,7 +228,8 @@ export class Download extends EventEmitter<DownloadEvents> {
   served(): ServedContent | undefined {
     const store = this.store;
     const info = this.info;
-    if (!store || !info || store.piecesDone === 0 || this.state !== 'downloading') return undefined;
+    // Stalled still serves: other downloaders waiting for the same holder can trade pieces meanwhile.
+    if (!store || !info || store.piecesDone === 0 || (this.state !== 'downloading' && this.state !== 'stalled')) return undefined;
     return {
       name: this.name,
       size: info.size,
@@ -284,6 +302,7 @@ export class Download extends EventEmitter<DownloadEvents> {
       try {
         source = await PeerSource.connect(address, this.options.self, this.transport, this.requestTimeoutMs);
         const meta = await source.fetchMeta(this.hash, this.options.sizeHint);
+        this.unstall('connecting');
         this.sources.add(source);
         this.watchSource(source);
         return meta;
@@ -312,13 +331,16 @@ export class Download extends EventEmitter<DownloadEvents> {
     const delays = this.options.peerRetryDelaysMs ?? PEER_RETRY_DELAYS_MS;
     if (this.retryIndex > 0) {
       if (this.retryIndex > delays.length) {
-        if (throwWhenEmpty) throw new EngineError('no_peers', `no reachable peer has ${this.name} any more${keptNote(this.bytesDone)}`);
+        if (throwWhenEmpty) await this.waitStalled();
         return;
       }
-      await new Promise((r) => setTimeout(r, delays[this.retryIndex - 1]).unref());
-      this.checkAborted();
+      await this.sleep(delays[this.retryIndex - 1]!);
     }
     this.retryIndex++;
+    await this.lookupCandidates();
+  }
+
+  private async lookupCandidates(): Promise<void> {
     let found: PeerAddress[] = [];
     try {
       found = await this.options.findPeers(this.hash);
@@ -329,6 +351,58 @@ export class Download extends EventEmitter<DownloadEvents> {
     this.candidates = shuffle(
       found.filter((p) => p.peerId !== this.options.self.peerId && !this.banned.has(p.peerId) && !connected.has(candidateKey(p))),
     );
+  }
+
+  /**
+   * Nobody reachable has it: wait as `stalled`, keeping every verified piece,
+   * and ask again with backoff until a holder is listed again (tracker, peer
+   * exchange, DHT: whatever findPeers asks). Returns with candidates; the state
+   * changes back only once one of them answers (see unstall), since a holder
+   * remembered from earlier may be listed and still be gone. Fails with
+   * no_peers only after stallTimeoutMs.
+   */
+  private async waitStalled(): Promise<void> {
+    const limit = this.options.stallTimeoutMs ?? Infinity;
+    const poll = this.options.stallPollMs ?? { min: STALL_POLL_MIN_MS, max: STALL_POLL_MAX_MS };
+    if (this.stalledSince === undefined) {
+      this.stalledSince = Date.now();
+      this.stallDelay = poll.min;
+      this.setState('stalled');
+      this.logger.info(`${this.name}: stalled, no reachable peer has it; waiting for one to come back`);
+    }
+    for (;;) {
+      const left = limit - (Date.now() - this.stalledSince);
+      if (left <= 0) throw new EngineError('no_peers', `no reachable peer has ${this.name} any more${keptNote(this.bytesDone)}`);
+      await this.sleep(Math.min(this.stallDelay, left));
+      this.stallDelay = Math.min(this.stallDelay * 2, poll.max);
+      await this.lookupCandidates();
+      if (this.candidates.length > 0) return;
+    }
+  }
+
+  /** A source answered: a stalled download goes on. */
+  private unstall(state: DownloadState): void {
+    if (this.stalledSince === undefined) return;
+    this.stalledSince = undefined;
+    this.retryIndex = 1; // the short retries apply again if this holder goes too
+    this.logger.info(`${this.name}: a holder is back; resuming`);
+    this.setState(state);
+  }
+
+  /** Waits `ms`, cut short (as `cancelled`) by a pause or cancel. */
+  private async sleep(ms: number): Promise<void> {
+    const signal = this.abort?.signal;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      signal?.addEventListener('abort', done, { once: true });
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+    });
+    this.checkAborted();
   }
 
   private transfer(): Promise<void> {
@@ -405,6 +479,7 @@ export class Download extends EventEmitter<DownloadEvents> {
     }
     this.connecting--;
     if (!this.settle) return source.close();
+    this.unstall('downloading');
     this.sources.add(source);
     this.watchSource(source);
     this.feed(source);
@@ -544,7 +619,6 @@ export class Download extends EventEmitter<DownloadEvents> {
       source.bytes += data.length;
       this.bytesByPeer.set(source.address.peerId, (this.bytesByPeer.get(source.address.peerId) ?? 0) + data.length);
       this.meter.add(data.length);
-      this.emit('data', data.length);
       await store.write(index, data);
       // The first verified piece on disk: from now on we can serve part of this file.
       if (store.piecesDone === 1) this.emit('shareable');

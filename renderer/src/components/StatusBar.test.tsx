@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { act, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FAKE_DHT_NODES } from '../test-support/fake-host';
+import { FAKE_DHT_NODES, downloadRow, hashOf } from '../test-support/fake-host';
 import { renderWithHost, teardown } from '../test-support/setup';
 import { StatusBar } from './StatusBar';
 
@@ -45,5 +45,19 @@ describe('StatusBar', () => {
     act(() => host.emit('status:changed', { ...host.status, trackers: trackers.map((t) => ({ ...t, connected: !t.connected })) }));
     const after = within(screen.getByRole('list', { name: 'Trackers' })).getAllByRole('listitem');
     expect(after.map((li) => li.getAttribute('title'))).toEqual(['a.lan:6969: not connected', 'b.lan:7000: connected', '10.0.0.9:6969: not connected']);
+  });
+
+  it('the download total is the sum of the rows, and a paused row leaves it at once', async () => {
+    const MiB = 1024 * 1024;
+    const a = downloadRow({ hash: hashOf(1), name: 'a.bin', state: 'downloading', downloadRate: 2.5 * MiB });
+    const b = downloadRow({ hash: hashOf(2), name: 'b.bin', state: 'downloading', downloadRate: 1.5 * MiB });
+    // The host's own figure lags (sampled once a second, another window): the bar must not show it.
+    const { host } = await renderWithHost(<StatusBar />, { downloads: [a, b], status: { downloadRate: 3.2 * MiB } });
+    const rate = () => within(bar()).getByTitle('Download rate').textContent;
+    expect(rate()).toBe('Download4.00 MiB/s');
+    act(() => host.emit('downloads:progress', [{ ...a, state: 'paused', downloadRate: 0 }]));
+    expect(rate()).toBe('Download1.50 MiB/s');
+    act(() => host.emit('downloads:progress', [{ ...b, state: 'paused', downloadRate: 0 }]));
+    expect(rate()).toBe('Download0 B/s');
   });
 });

@@ -1,10 +1,14 @@
 import { formatCount, formatRate } from '../format';
+import { useDownloadsStore } from '../stores/downloads-store';
 import { useStatusStore } from '../stores/status-store';
 import { Icon } from './Icon';
 
 /** Bottom bar: network privacy, tracker connections, DHT nodes, peers, transfer rates, listening port. Not a live region: it changes every second. */
 export function StatusBar() {
   const status = useStatusStore((s) => s.status);
+  // The total is the sum of the rows, from the same update: the bar and the rows never disagree,
+  // and a paused download leaves the total the moment its row says 0.
+  const downloadRate = useDownloadsStore((s) => s.rows.reduce((sum, row) => sum + (row.state === 'downloading' ? row.downloadRate : 0), 0));
   if (!status) return <footer className="statusbar" aria-label="Status" />;
   const hosted = status.hostedTracker;
   // The hosted tracker shows up in the tracker list as 127.0.0.1:PORT; say that it is ours.
@@ -51,7 +55,7 @@ export function StatusBar() {
         <span className="status-item rate" title="Download rate">
           <Icon name="down" size={13} />
           <span className="sr-only">Download</span>
-          {formatRate(status.downloadRate)}
+          {formatRate(downloadRate)}
         </span>
         <span className="status-item" title="Port other peers connect to">
           Port <span className="mono">{status.listenPort}</span>

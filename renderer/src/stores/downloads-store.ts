@@ -7,7 +7,7 @@ import { omit } from './omit';
 export type DownloadAction = 'pause' | 'resume' | 'cancel' | 'retry' | 'remove' | 'open' | 'reveal';
 
 /** States in which a download still has work to do (the sidebar badge counts these). */
-export const ACTIVE_STATES: ReadonlySet<DownloadState> = new Set(['queued', 'connecting', 'downloading', 'verifying']);
+export const ACTIVE_STATES: ReadonlySet<DownloadState> = new Set(['queued', 'connecting', 'downloading', 'stalled', 'verifying']);
 
 export interface StartItem {
   hash: string;

@@ -25,6 +25,8 @@ function details(row: DownloadRow): ReactNode[] {
       return [progress, 'waiting for a free slot'];
     case 'connecting':
       return [progress, 'looking for peers…'];
+    case 'stalled':
+      return [progress, 'stalled, waiting for peers'];
     case 'verifying':
       return [progress, 'checking the file…'];
     case 'paused':
