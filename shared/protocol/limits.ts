@@ -32,8 +32,8 @@ export const MAX_SEGMENT_BYTES = 255;
 export const MESSAGE_BUDGET_BYTES = 768 * 1024;
 /** Files per announce message; a bigger share is sent in several batches. */
 export const MAX_FILES_PER_ANNOUNCE = 2000;
-/** Files one peer may have announced to a tracker at once. */
-export const MAX_FILES_PER_PEER = 1_000_000;
+/** Files one peer may have announced to a tracker at once (about 35 MiB of tracker memory with distinct names). */
+export const MAX_FILES_PER_PEER = 100_000;
 /** Largest page of a listing. */
 export const MAX_LIST_PAGE = 1000;
 /** Longest search query. */

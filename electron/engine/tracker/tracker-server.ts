@@ -36,6 +36,10 @@ export interface TrackerServerOptions {
   /** Override the handshake slots (tests that stand in for many hosts from one loopback address). */
   maxHandshakes?: number;
   maxHandshakesPerAddress?: number;
+  /** Files all sessions together may have announced (default DEFAULT_MAX_FILE_ENTRIES). */
+  maxFileEntries?: number;
+  /** Files one session may have announced (default MAX_FILES_PER_PEER). */
+  maxFilesPerSession?: number;
   logger?: Logger;
   transport?: Transport;
   /** The tracker's own identity (proved to peers over TLS); generated when absent. */
@@ -51,7 +55,7 @@ export interface TrackerServerEvents {
 
 /** The tracker: accepts peer connections and answers announce, list and lookup. */
 export class TrackerServer extends EventEmitter<TrackerServerEvents> {
-  readonly state = new TrackerState();
+  readonly state: TrackerState;
   readonly identity: PeerIdentity;
   readonly peerId: string;
   port = 0;
@@ -69,6 +73,10 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
   constructor(private readonly options: TrackerServerOptions) {
     super();
     this.logger = options.logger ?? silentLogger;
+    this.state = new TrackerState({
+      ...(options.maxFileEntries !== undefined ? { total: options.maxFileEntries } : {}),
+      ...(options.maxFilesPerSession !== undefined ? { perSession: options.maxFilesPerSession } : {}),
+    });
     this.identity = options.identity ?? PeerIdentity.generate();
     this.peerId = this.identity.peerId;
     this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
@@ -92,6 +100,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
   async stop(): Promise<void> {
     const closing = closeServer(this.server);
     this.gate.destroyAll();
+    this.state.stop();
     for (const socket of this.connections) socket.destroy();
     await closing;
   }
@@ -163,7 +172,8 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
           const refused = this.state.announce(peer, message);
           if (refused > 0) this.warn(`${conn.remoteAddress}: refused ${refused} files whose size contradicts their content hash`);
         } catch (err) {
-          conn.send({ type: 'error', id: message.id, code: 'too_many', message: errorMessage(err) });
+          // A cap (too_many_files, tracker_full): the announcer is told which; what came before it stays applied.
+          conn.send({ type: 'error', id: message.id, code: err instanceof ProtocolError ? err.code : 'internal', message: errorMessage(err) });
           return;
         }
         conn.send({ type: 'ok', id: message.id });

@@ -1,7 +1,9 @@
 import { Buffer } from 'node:buffer';
-import { MAX_FILES_PER_PEER, MAX_LOOKUP_PEERS, MESSAGE_BUDGET_BYTES } from '../../../shared/protocol/limits.js';
+import { MAX_LOOKUP_PEERS, MESSAGE_BUDGET_BYTES } from '../../../shared/protocol/limits.js';
 import type { FileAnnouncement, ListSortKey, ListingItem, PeerAddress } from '../../../shared/protocol/messages.js';
 import { EngineError } from '../errors.js';
+import { FileBudget, type FileBudgetOptions } from './file-budget.js';
+import { SessionTeardown, TEARDOWN_CHUNK } from './session-teardown.js';
 
 /**
  * What the tracker knows, apart from sockets: who is online, what each has
@@ -50,9 +52,21 @@ export interface ListQuery {
   descending?: boolean | undefined;
 }
 
+export type TrackerStateOptions = FileBudgetOptions;
+
 export class TrackerState {
   /** Changes whenever the listing does; clients poll it to know when to refetch. */
   generation = 0;
+  readonly budget: FileBudget;
+  /** Frees the files of a large session that ended, a chunk per event-loop turn. */
+  private readonly teardown = new SessionTeardown(
+    (slot, row) => this.removeRow(slot, row),
+    (slot) => this.releaseSlot(slot),
+  );
+
+  constructor(options: TrackerStateOptions = {}) {
+    this.budget = new FileBudget(options);
+  }
 
   // Peers, by slot.
   private readonly peers = new PeerTable();
@@ -112,6 +126,16 @@ export class TrackerState {
     return this.rows;
   }
 
+  /** Finishes freeing the files of ended sessions now (tests; normally it runs in the background). */
+  flushTeardown(): void {
+    this.teardown.flush();
+  }
+
+  /** Stops background work (the tracker is stopping). */
+  stop(): void {
+    this.teardown.stop();
+  }
+
   /**
    * Registers a peer. A restarted peer (same id) or a new process on a reused
    * address replaces the old session, which is returned so its connection can be closed.
@@ -143,17 +167,26 @@ export class TrackerState {
     return { peer, replaced };
   }
 
+  /**
+   * Ends a session. It is gone from the peer count and from lookups at once;
+   * the files of a large one are freed over the next event-loop turns, so
+   * that a session of 100,000 files leaving does not stall every other request.
+   */
   removePeer(peer: PeerRecord): void {
     if (!this.hasPeer(peer)) return;
     const slot = peer.slot;
     this.byPeerId.delete(slot);
     this.byAddress.delete(slot);
     this.generation++;
-    this.removeAllFiles(slot);
     this.peers.setSession(slot, 0);
-    this.peerHostText.delete(slot);
-    this.slots.release(slot);
     this.livePeers--;
+    const rows = this.fileRows(slot);
+    if (rows.length > TEARDOWN_CHUNK) {
+      this.teardown.start(slot, Int32Array.from(rows));
+      return;
+    }
+    for (const row of rows) this.removeRow(slot, row);
+    this.releaseSlot(slot);
   }
 
   hasPeer(peer: PeerRecord): boolean {
@@ -174,9 +207,8 @@ export class TrackerState {
     for (const file of change.add) {
       const name = this.nameIds.get(file.path);
       const previous = name === undefined ? EMPTY : this.findFile(slot, name);
-      if (previous === EMPTY && this.peers.get(slot, FILE_COUNT) >= MAX_FILES_PER_PEER) {
-        throw new EngineError('too_many', `a peer may announce at most ${MAX_FILES_PER_PEER} files`);
-      }
+      const refusal = previous === EMPTY ? this.budget.refusal(this.peers.get(slot, FILE_COUNT)) : undefined;
+      if (refusal) throw refusal;
       // The content hash commits to the size, so a different size for a known hash is a lie.
       const known = this.contentIds.get(file.hash);
       if (known !== undefined && this.contentSize[known] !== file.size) {
@@ -228,6 +260,7 @@ export class TrackerState {
     const cells = this.holderPool.page(cls, block);
     const base = this.holderPool.offset(cls, block);
     // Sample positions among the holders with the excluded one cut out, then map them back.
+    if (this.teardown.leaving.size > 0) return this.lookupSkippingLeaving(content, exclude);
     const skip = exclude && this.hasPeer(exclude) ? this.holderSearch(content, exclude.slot) : EMPTY;
     const n = skip >= 0 ? count - 1 : count;
     const k = Math.min(n, MAX_LOOKUP_PEERS);
@@ -241,7 +274,33 @@ export class TrackerState {
     return { size: this.contentSize[content]!, peers };
   }
 
+  /** lookup() while sessions are being freed: their slots are still among the holders, so sample from the live ones. */
+  private lookupSkippingLeaving(content: number, exclude: PeerRecord | undefined): { size: number; peers: PeerAddress[] } {
+    const cls = this.holderClass[content]!;
+    const cells = this.holderPool.page(cls, this.holderBlock[content]!);
+    const base = this.holderPool.offset(cls, this.holderBlock[content]!);
+    const skip = exclude && this.hasPeer(exclude) ? exclude.slot : EMPTY;
+    const live: number[] = [];
+    for (let i = base, end = base + this.holderCount[content]!; i < end; i++) {
+      const slot = cells[i]!;
+      if (slot !== skip && !this.teardown.leaving.has(slot)) live.push(slot);
+    }
+    const k = Math.min(live.length, MAX_LOOKUP_PEERS);
+    samplePositions(live.length, k);
+    const peers: PeerAddress[] = new Array(k);
+    for (let i = 0; i < k; i++) {
+      const slot = live[PICKS[i]!]!;
+      peers[i] = { peerId: this.peers.idHex(slot), host: this.hostAt(slot), port: this.peers.get(slot, PORT) };
+    }
+    return { size: this.contentSize[content]!, peers };
+  }
+
   // ------------------------------------------------------------ peers
+
+  private releaseSlot(slot: number): void {
+    this.peerHostText.delete(slot);
+    this.slots.release(slot);
+  }
 
   private recordAt(slot: number): PeerRecord {
     return { session: this.peers.session(slot), slot, peerId: this.peers.idHex(slot), host: this.hostAt(slot), port: this.peers.get(slot, PORT) };
@@ -395,6 +454,7 @@ export class TrackerState {
     const name = this.nameIds.get(file.path) ?? this.newName(file.path);
     const row = this.rowFor(name, content);
     this.insertFile(slot, row);
+    this.budget.used++;
     this.addHolder(content, slot);
     if (this.rowCount[row]!++ === 0) this.rows++;
     this.sorted = null;
@@ -404,6 +464,7 @@ export class TrackerState {
   private removeRow(slot: number, row: number): void {
     const content = this.rowContent[row]!;
     this.deleteFile(slot, row);
+    this.budget.used--;
     this.removeHolder(content, slot);
     if (--this.rowCount[row]! === 0) this.freeRow(row);
     if (this.holderCount[content] === 0) this.freeContent(content);
