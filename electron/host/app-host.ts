@@ -120,11 +120,12 @@ export class AppHost {
       await this.engine.start();
     } catch (err) {
       if (!(err instanceof EngineError && err.code === 'port_in_use')) throw err;
-      this.notice('warning', `${err.message} Using a free port instead.`);
+      this.notice('warning', `${err.message} Using a free port this time; the next start tries port ${settings.listenPort} again.`);
       this.engine = this.createEngine(0);
       await this.engine.start();
     }
-    if (settings.listenPort === 0 || settings.listenPort !== this.engine.port) settings.listenPort = this.engine.port;
+    // A saved port stays saved even when it was taken this once (port forwarding names it); 0 becomes the port picked.
+    if (settings.listenPort === 0) settings.listenPort = this.engine.port;
     for (const folder of [...this.store.state.folders]) {
       try {
         await this.engine.addFolder(folder);
