@@ -1,9 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseInvite } from '../shared/ipc/invite.js';
+import { eventually } from './support/fixtures.js';
 import { assertBuilt, CliProcess } from './support/processes.js';
 import { UiClient } from './support/ui-client.js';
 
@@ -24,9 +27,14 @@ async function machine(): Promise<string> {
   return home;
 }
 
-async function start(home: string, env: NodeJS.ProcessEnv = {}) {
-  const proc = CliProcess.start(START, [], { HOME: home, P2P_HEADLESS: '1', P2P_DATA_DIR: '', P2P_KEY: '', P2P_UI_PORT: '', ...env });
-  cleanups.push(() => proc.stop());
+async function start(home: string, env: NodeJS.ProcessEnv = {}, args: string[] = []) {
+  const fullEnv = { ...process.env, HOME: home, P2P_HEADLESS: '1', P2P_DATA_DIR: '', P2P_KEY: '', P2P_UI_PORT: '', ...env };
+  // Its own process group: the script forwards SIGTERM to the host, but a SIGKILL must reach both.
+  const proc = new CliProcess(spawn(process.execPath, [START, ...args], { env: fullEnv, stdio: 'pipe', detached: true }));
+  cleanups.push(async () => {
+    if (proc.exitCode === undefined) process.kill(-proc.child.pid!, 'SIGKILL');
+    await proc.exited;
+  });
   const url = (await proc.waitFor(/web UI: (http:\/\/\S+)/, START_TIMEOUT_MS))[1]!;
   const port = Number((await proc.waitFor(/listening on port (\d+)/))[1]);
   return { proc, url, uiPort: Number(new URL(url).port), port };
@@ -86,5 +94,31 @@ describe('npm start (scripts/start.mjs, headless)', () => {
     const second = await start(home, { P2P_UI_PORT: String(taken) });
     expect(second.uiPort).toBe(first.uiPort);
     await stop(second.proc);
+  });
+
+  it('prints an invite beside the web UI address, and a second machine joins with it', async () => {
+    const first = await machine();
+    await mkdir(path.join(first, 'P2P Share'));
+    await writeFile(path.join(first, 'P2P Share', 'from machine one.txt'), 'hello');
+    const trackerPort = await freePort();
+    const one = await start(first, { P2P_UI_PORT: String(await freePort()) }, ['-host-tracker-port', String(trackerPort)]);
+    const line = (await one.proc.waitFor(/^invite: (\S+)$/m))[1]!;
+    const invite = parseInvite(line);
+    if ('error' in invite) throw new Error(`the printed invite does not parse: ${invite.error}`);
+    expect(line).toMatch(/^p2p:\/\//);
+    expect(invite.tracker).toMatch(new RegExp(`:${trackerPort}$`));
+    expect(invite.tracker).not.toMatch(/^(127\.|\[::1\]|localhost)/);
+    expect(one.proc.stdout.indexOf('invite:')).toBeGreaterThan(one.proc.stdout.indexOf('web UI:'));
+
+    const two = await start(await machine(), { P2P_UI_PORT: String(await freePort()) }, ['-host-tracker-port', String(await freePort())]);
+    const ui = await UiClient.connect(two.url);
+    cleanups.push(async () => ui.close());
+    expect(await ui.call('network:join', { invite: line })).toMatchObject({ ok: true, value: { trackers: [invite.tracker] } });
+    const names = await eventually(async () => {
+      const page = await ui.call<{ items: Array<{ name: string }> }>('network:list', { query: '', offset: 0, limit: 50, sort: 'name', descending: false });
+      const found = page.ok ? page.value.items.map((i) => i.name) : [];
+      return found.includes('from machine one.txt') ? found : undefined;
+    }, 20_000, "machine one's file in machine two's listing");
+    expect(names).toContain('from machine one.txt');
   });
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Settings } from '../../shared/ipc/contract.js';
 import { DEFAULT_TRACKER_PORT } from '../../shared/protocol/limits.js';
-import { EngineError } from '../engine/errors.js';
+import { EngineError, errorMessage } from '../engine/errors.js';
 import type { Logger } from '../engine/logger.js';
 import type { NetworkKey } from '../engine/security/network-key.js';
 import { AppHost } from '../host/app-host.js';
@@ -90,6 +90,16 @@ async function startUi(ui: UiServer, requested: number, dataDir: string): Promis
   return refusal ? `port ${requested} is in use: the web UI listens on port ${ui.port} instead` : undefined;
 }
 
+/** What another machine needs to join the tracker hosted here, as the Invite panel shows it. */
+async function inviteLines(host: AppHost): Promise<string> {
+  try {
+    const { link } = await host.handlers['network:invite']({});
+    return `invite: ${link}\n(on another machine: npm start, open its web UI and paste this in Network → Join a network)\n`;
+  } catch (err) {
+    return `no invite: ${errorMessage(err)}\n`;
+  }
+}
+
 /** `p2pclient -ui PORT`: the app's host without a window, its UI served to a browser. */
 export async function runHeadlessHost(o: HeadlessHostOptions): Promise<number> {
   const defaults: Settings = {
@@ -135,6 +145,7 @@ export async function runHeadlessHost(o: HeadlessHostOptions): Promise<number> {
   process.stdout.write(`sharing ${o.folder}\nlistening on port ${host.engine.port}\n`);
   if (uiMoved) process.stdout.write(`${uiMoved}\n`);
   process.stdout.write(`web UI: ${ui.url}\n`);
+  if (host.status().hostedTracker.running) process.stdout.write(await inviteLines(host));
   const signal = await o.signalled;
   o.logger.info(`${signal}: stopping`);
   await ui.stop();

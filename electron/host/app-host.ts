@@ -455,6 +455,7 @@ export class AppHost {
   /** Rebuilds every connection after the key or open mode changed; downloads pause and resume. */
   private async restartNetwork(): Promise<void> {
     this.queue.length = 0;
+    const previousPort = this.engine.port;
     await this.engine.stop();
     for (let i = 0; i < 100 && this.running.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
     if (this.tracker) {
@@ -466,7 +467,14 @@ export class AppHost {
       });
     }
     this.engine = this.createEngine(this.store.settings.listenPort);
-    await this.engine.start();
+    try {
+      await this.engine.start();
+    } catch (err) {
+      // The saved port was taken at start, so the engine ran elsewhere: go back there.
+      if (!(err instanceof EngineError && err.code === 'port_in_use')) throw err;
+      this.engine = this.createEngine(previousPort);
+      await this.engine.start();
+    }
     for (const folder of this.store.state.folders) await this.engine.addFolder(folder).catch((err: unknown) => this.notice('warning', errorMessage(err)));
     this.restoreDownloads();
     void this.pushStatus();
