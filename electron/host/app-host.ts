@@ -28,7 +28,7 @@ import { inviteLink, parseInvite } from '../../shared/ipc/invite.js';
 import QRCode from 'qrcode';
 import { PUBLIC_BOOTSTRAP } from '../engine/discovery/dht-discovery.js';
 import type { DesktopIntegration } from './desktop-integration.js';
-import { machineAddresses } from './machine-addresses.js';
+import { isLoopback, machineAddresses, NO_REACHABLE_ADDRESS } from './machine-addresses.js';
 import { SettingsStore } from './settings-store.js';
 
 /** Progress is pushed at most this often, and only rows that changed (≤ 10 events/s). */
@@ -431,8 +431,13 @@ export class AppHost {
     'tracker:setHosting': async ({ enabled, port }) => this.setHosting(enabled, port),
     'network:invite': async () => {
       if (!this.networkKey) throw new EngineError('wrong_key', 'Open mode has no key: anyone can join with the tracker address alone. Turn open mode off to create a private network.');
-      const tracker = this.tracker ? `${machineAddresses()[0] ?? '127.0.0.1'}:${this.tracker.port}` : this.store.settings.trackers[0];
+      const reachable = machineAddresses()[0];
+      if (this.tracker && !reachable) throw new EngineError('tracker_unreachable', NO_REACHABLE_ADDRESS);
+      const tracker = this.tracker ? `${reachable}:${this.tracker.port}` : this.store.settings.trackers[0];
       if (!tracker) throw new EngineError('tracker_unreachable', 'Host a tracker or set one in Settings first: an invite names the tracker to join.');
+      if (isLoopback(parseHostPort(tracker).host)) {
+        throw new EngineError('tracker_unreachable', `The tracker ${tracker} is an address of this machine only, so an invite to it would not work anywhere else: host the tracker here, or invite from the machine that does.`);
+      }
       const invite = { tracker, key: formatNetworkKey(this.networkKey) };
       const link = inviteLink(invite);
       return { ...invite, link, qrSvg: await QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }) };
