@@ -210,7 +210,7 @@ test('one app invites, another joins with the invite and sees its files', async 
   await go(page, 'Settings');
   await page.getByRole('textbox', { name: 'Invite' }).fill('p2p://nonsense');
   await page.getByRole('button', { name: 'Join' }).click();
-  await expect(page.getByRole('alert').filter({ hasText: /invite|HOST:PORT/i })).toBeVisible();
+  await expect(page.getByRole('alert').filter({ hasText: /Paste an invite|HOST:PORT/ })).toBeVisible();
   await page.getByRole('textbox', { name: 'Invite' }).fill(link);
   await page.getByRole('button', { name: 'Join' }).click();
   await expect(page.getByRole('textbox', { name: 'Trackers' })).toHaveValue(`127.0.0.1:${port}`);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Settings } from '../../shared/ipc/contract.js';
 import { DEFAULT_TRACKER_PORT } from '../../shared/protocol/limits.js';
+import { EngineError, errorMessage } from '../engine/errors.js';
 import type { Logger } from '../engine/logger.js';
 import type { NetworkKey } from '../engine/security/network-key.js';
 import { AppHost } from '../host/app-host.js';
@@ -61,6 +62,44 @@ async function loadUiToken(dataDir: string): Promise<string> {
   return token;
 }
 
+/**
+ * Starts the web UI on `requested` so that a bookmark keeps working: when that
+ * port is taken, on the port the last run used, else on any free one; the
+ * port used is remembered in the data folder. 0 means any free port, every time.
+ * Returns a line to print when the UI is not where it was asked to be.
+ */
+async function startUi(ui: UiServer, requested: number, dataDir: string): Promise<string | undefined> {
+  if (requested === 0) {
+    await ui.start(0);
+    return undefined;
+  }
+  const file = path.join(dataDir, 'ui-port');
+  const remembered = Number((await readFile(file, 'utf8').catch(() => '')).trim()) || 0;
+  const candidates = [...new Set([requested, remembered, 0])];
+  let refusal: EngineError | undefined;
+  for (const port of candidates) {
+    try {
+      await ui.start(port);
+      break;
+    } catch (err) {
+      if (!(err instanceof EngineError && err.code === 'port_in_use') || port === 0) throw err;
+      refusal ??= err;
+    }
+  }
+  if (ui.port !== remembered) await writeFile(file, `${ui.port}\n`);
+  return refusal ? `port ${requested} is in use: the web UI listens on port ${ui.port} instead` : undefined;
+}
+
+/** What another machine needs to join the tracker hosted here, as the Invite panel shows it. */
+async function inviteLines(host: AppHost): Promise<string> {
+  try {
+    const { link } = await host.handlers['network:invite']({});
+    return `invite: ${link}\n(on another machine: npm start, open its web UI and paste this in Network → Join a network)\n`;
+  } catch (err) {
+    return `no invite: ${errorMessage(err)}\n`;
+  }
+}
+
 /** `p2pclient -ui PORT`: the app's host without a window, its UI served to a browser. */
 export async function runHeadlessHost(o: HeadlessHostOptions): Promise<number> {
   const defaults: Settings = {
@@ -81,7 +120,9 @@ export async function runHeadlessHost(o: HeadlessHostOptions): Promise<number> {
   if (o.given.has('limit-up')) overrides.uploadLimitKiB = o.limits.up;
   if (o.given.has('limit-down')) overrides.downloadLimitKiB = o.limits.down;
   if (o.dht) overrides.dht = true;
-  if (o.hostTracker !== undefined) Object.assign(overrides, { hostTracker: true, hostTrackerPort: o.hostTracker });
+  if (o.hostTracker !== undefined) overrides.hostTracker = true;
+  // The hosted tracker's port is the saved one unless the command line names it.
+  if (o.hostTracker !== undefined && o.given.has('host-tracker-port')) overrides.hostTrackerPort = o.hostTracker;
   const host = new AppHost({
     dataDir: o.dataDir,
     integration: browserIntegration,
@@ -94,14 +135,17 @@ export async function runHeadlessHost(o: HeadlessHostOptions): Promise<number> {
   });
   await host.start();
   const ui = new UiServer({ host, staticDir: RENDERER_DIR, port: o.uiPort, bindHost: o.uiHost, logger: o.logger, token: await loadUiToken(o.dataDir) });
+  let uiMoved: string | undefined;
   try {
-    await ui.start();
+    uiMoved = await startUi(ui, o.uiPort, o.dataDir);
   } catch (err) {
     await host.stop();
     throw err;
   }
   process.stdout.write(`sharing ${o.folder}\nlistening on port ${host.engine.port}\n`);
+  if (uiMoved) process.stdout.write(`${uiMoved}\n`);
   process.stdout.write(`web UI: ${ui.url}\n`);
+  if (host.status().hostedTracker.running) process.stdout.write(await inviteLines(host));
   const signal = await o.signalled;
   o.logger.info(`${signal}: stopping`);
   await ui.stop();

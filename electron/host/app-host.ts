@@ -28,7 +28,7 @@ import { inviteLink, parseInvite } from '../../shared/ipc/invite.js';
 import QRCode from 'qrcode';
 import { PUBLIC_BOOTSTRAP } from '../engine/discovery/dht-discovery.js';
 import type { DesktopIntegration } from './desktop-integration.js';
-import { machineAddresses } from './machine-addresses.js';
+import { isLoopback, machineAddresses, NO_REACHABLE_ADDRESS } from './machine-addresses.js';
 import { SettingsStore } from './settings-store.js';
 
 /** Progress is pushed at most this often, and only rows that changed (≤ 10 events/s). */
@@ -126,11 +126,12 @@ export class AppHost {
       await this.engine.start();
     } catch (err) {
       if (!(err instanceof EngineError && err.code === 'port_in_use')) throw err;
-      this.notice('warning', `${err.message} Using a free port instead.`);
+      this.notice('warning', `${err.message} Using a free port this time; the next start tries port ${settings.listenPort} again.`);
       this.engine = this.createEngine(0);
       await this.engine.start();
     }
-    if (settings.listenPort === 0 || settings.listenPort !== this.engine.port) settings.listenPort = this.engine.port;
+    // A saved port stays saved even when it was taken this once (port forwarding names it); 0 becomes the port picked.
+    if (settings.listenPort === 0) settings.listenPort = this.engine.port;
     for (const folder of [...this.store.state.folders]) {
       try {
         await this.engine.addFolder(folder);
@@ -445,8 +446,13 @@ export class AppHost {
     'tracker:setHosting': async ({ enabled, port }) => this.setHosting(enabled, port),
     'network:invite': async () => {
       if (!this.networkKey) throw new EngineError('wrong_key', 'Open mode has no key: anyone can join with the tracker address alone. Turn open mode off to create a private network.');
-      const tracker = this.tracker ? `${machineAddresses()[0] ?? '127.0.0.1'}:${this.tracker.port}` : this.store.settings.trackers[0];
+      const reachable = machineAddresses()[0];
+      if (this.tracker && !reachable) throw new EngineError('tracker_unreachable', NO_REACHABLE_ADDRESS);
+      const tracker = this.tracker ? `${reachable}:${this.tracker.port}` : this.store.settings.trackers[0];
       if (!tracker) throw new EngineError('tracker_unreachable', 'Host a tracker or set one in Settings first: an invite names the tracker to join.');
+      if (isLoopback(parseHostPort(tracker).host)) {
+        throw new EngineError('tracker_unreachable', `The tracker ${tracker} is an address of this machine only, so an invite to it would not work anywhere else: host the tracker here, or invite from the machine that does.`);
+      }
       const invite = { tracker, key: formatNetworkKey(this.networkKey) };
       const link = inviteLink(invite);
       return { ...invite, link, qrSvg: await QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }) };
@@ -469,6 +475,7 @@ export class AppHost {
   /** Rebuilds every connection after the key or open mode changed; downloads pause and resume. */
   private async restartNetwork(): Promise<void> {
     this.queue.length = 0;
+    const previousPort = this.engine.port;
     await this.engine.stop();
     for (let i = 0; i < 100 && this.running.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
     if (this.tracker) {
@@ -480,7 +487,14 @@ export class AppHost {
       });
     }
     this.engine = this.createEngine(this.store.settings.listenPort);
-    await this.engine.start();
+    try {
+      await this.engine.start();
+    } catch (err) {
+      // The saved port was taken at start, so the engine ran elsewhere: go back there.
+      if (!(err instanceof EngineError && err.code === 'port_in_use')) throw err;
+      this.engine = this.createEngine(previousPort);
+      await this.engine.start();
+    }
     for (const folder of this.store.state.folders) await this.engine.addFolder(folder).catch((err: unknown) => this.notice('warning', errorMessage(err)));
     this.restoreDownloads();
     void this.pushStatus();

@@ -66,8 +66,9 @@ export class UiServer {
     return h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h.includes(':') ? `[${h}]` : h;
   }
 
-  async start(): Promise<number> {
-    this.port = await listen(this.server, this.options.port, this.options.bindHost ?? '127.0.0.1', 'The web UI');
+  /** Listens on `port` (default: the one given); a refusal (port in use) leaves it ready to try another. */
+  async start(port = this.options.port): Promise<number> {
+    this.port = await listen(this.server, port, this.options.bindHost ?? '127.0.0.1', 'The web UI');
     return this.port;
   }
 

@@ -183,6 +183,21 @@ describe('NetworkView', () => {
     expect(screen.getByRole('button', { name: 'Share a folder' })).toBeTruthy();
   });
 
+  it('offers to join a network with an invite when the network is empty', async () => {
+    const { host } = await renderWithHost(<NetworkView />);
+    const offer = screen.getByRole('button', { name: 'Join a network' });
+    expect(offer.getAttribute('aria-expanded')).toBe('false');
+    fireEvent.click(offer);
+    const field = screen.getByRole('textbox', { name: 'Invite' });
+    expect(document.activeElement).toBe(field);
+    const invite = `p2p://192.168.1.20:6969#${'k'.repeat(43)}`;
+    fireEvent.change(field, { target: { value: invite } });
+    fireEvent.click(screen.getByRole('button', { name: 'Join' }));
+    await flush();
+    expect(host.callsTo('network:join')).toEqual([{ invite }]);
+    expect(screen.queryByRole('textbox', { name: 'Invite' })).toBeNull();
+  });
+
   it('explains an empty search and clears it', async () => {
     await renderWithHost(<NetworkView />, { listing: listingRows(3) });
     fireEvent.change(screen.getByRole('textbox', { name: 'Search files' }), { target: { value: 'holiday' } });

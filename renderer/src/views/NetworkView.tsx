@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Button } from '../components/Button';
 import { EmptyState } from '../components/EmptyState';
 import { Icon } from '../components/Icon';
@@ -7,6 +7,7 @@ import { formatCount, sentence } from '../format';
 import { useAppStore } from '../stores/app-store';
 import { useDownloadsStore } from '../stores/downloads-store';
 import { useNetworkStore } from '../stores/network-store';
+import { JoinNetworkOffer } from './JoinNetworkOffer';
 import { NetworkTable } from './NetworkTable';
 import { StaleListingNotice } from './StaleListingNotice';
 
@@ -109,6 +110,7 @@ export function NetworkView() {
   const retry = useNetworkStore((s) => s.retry);
   const setInput = useNetworkStore((s) => s.setInput);
   const setView = useAppStore((s) => s.setView);
+  const [joining, setJoining] = useState(false);
 
   let body;
   if (error && total === null && HOST_DOWN_CODES.has(error.code)) {
@@ -145,16 +147,20 @@ export function NetworkView() {
   } else if (total === 0) {
     body = (
       <EmptyState icon="globe" title="Nothing is shared on the network yet">
-        <p>Files appear here as soon as a peer connected to the same tracker shares a folder.</p>
-        <p>Share one of your own folders, or make sure everyone uses the same tracker address.</p>
+        <p>Files appear here as soon as a peer on the same network shares a folder.</p>
+        <p>Share one of your own folders, or join another machine’s network with the invite it printed (or shows in Settings → Invite others).</p>
         <div className="empty-actions">
           <Button icon="folder" variant="primary" onClick={() => setView('shares')}>
             Share a folder
           </Button>
-          <Button icon="sliders" onClick={() => setView('settings')}>
+          <Button icon="globe" aria-expanded={joining} aria-controls="join-network-offer" onClick={() => setJoining((open) => !open)}>
+            Join a network
+          </Button>
+          <Button icon="sliders" variant="ghost" onClick={() => setView('settings')}>
             Tracker settings
           </Button>
         </div>
+        {joining && <JoinNetworkOffer onDone={() => setJoining(false)} />}
       </EmptyState>
     );
   } else {

@@ -106,6 +106,24 @@ describe('SettingsView', () => {
     expect(screen.getByText('The tracker cannot listen on port 6969: it is already in use.')).toBeTruthy();
   });
 
+  it('hosting saved as on that failed at start shows the switch off, with the reason', async () => {
+    const error = 'The tracker cannot listen on port 6969: it is already in use.';
+    await renderWithHost(<SettingsView />, {
+      settings: { hostTracker: true },
+      status: { hostedTracker: { running: false, port: 6969, addresses: [], peers: 0, error } },
+    });
+    expect(screen.getByRole('switch', { name: 'Host tracker' }).getAttribute('aria-checked')).toBe('false');
+    expect(screen.getByText(error).getAttribute('role')).toBe('alert');
+  });
+
+  it('hosting on a machine with no reachable address is an error, not a hint', async () => {
+    await renderWithHost(<SettingsView />, {
+      settings: { hostTracker: true },
+      status: { hostedTracker: { running: true, port: 6969, addresses: [], peers: 0 } },
+    });
+    expect(screen.getByText(/This machine has no address others can reach/).getAttribute('role')).toBe('alert');
+  });
+
   it('theme radios apply and save at once', async () => {
     const { host } = await renderWithHost(<SettingsView />);
     fireEvent.click(screen.getByRole('radio', { name: 'Dark' }));

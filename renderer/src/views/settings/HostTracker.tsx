@@ -41,6 +41,9 @@ export function HostTracker({ port, portDirty, portError, onPortChange, onPortAp
   }
 
   const problem = hosting.error ?? (enabled && hosted?.error ? hosted.error : null);
+  // Saved as on but not running (its port was taken at start): the switch says what is true, off, with the reason.
+  const failed = enabled && hosted !== undefined && !hosted.running && hosted.error !== undefined;
+  const on = enabled && !failed;
 
   return (
     <div className="host-tracker">
@@ -53,14 +56,14 @@ export function HostTracker({ port, portDirty, portError, onPortChange, onPortAp
             Run a tracker inside this app so this machine is the meeting point. Others add its address to their trackers.
           </span>
         </div>
-        <Switch checked={enabled} busy={hosting.busy} labelledBy={`${id}-label`} describedBy={`${id}-help`} onChange={(next) => void toggle(next)} />
+        <Switch checked={on} busy={hosting.busy} labelledBy={`${id}-label`} describedBy={`${id}-help`} onChange={(next) => void toggle(next)} />
       </div>
       {problem && (
         <p className="field-error" role="alert">
           {sentence(problem)}
         </p>
       )}
-      <Field label="Tracker port" help={enabled ? 'Changing it restarts the tracker when you save.' : 'Used when hosting is on.'} error={portError}>
+      <Field label="Tracker port" help={on ? 'Changing it restarts the tracker when you save.' : 'Used when hosting is on.'} error={portError}>
         {({ id: inputId, describedBy, invalid }) => (
           <input
             id={inputId}
@@ -76,7 +79,7 @@ export function HostTracker({ port, portDirty, portError, onPortChange, onPortAp
           />
         )}
       </Field>
-      {enabled && hosted?.running && (
+      {on && hosted?.running && (
         <div className="hosted-info">
           <p className="hosted-title">
             Hosting on port {hosted.port} · {formatCount(hosted.peers)} {hosted.peers === 1 ? 'peer' : 'peers'} connected
@@ -93,7 +96,10 @@ export function HostTracker({ port, portDirty, portError, onPortChange, onPortAp
               </ul>
             </>
           ) : (
-            <p className="field-help">This machine has no network address other peers could reach; only local peers can connect.</p>
+            <p className="field-error" role="alert">
+              This machine has no address others can reach, only loopback (127.0.0.1), which works on this machine alone: connect it to a network, or
+              set P2P_ADVERTISE to the address others reach it at.
+            </p>
           )}
         </div>
       )}
