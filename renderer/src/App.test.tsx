@@ -62,6 +62,13 @@ describe('App shell', () => {
         downloadRate: 3 * 1024 * 1024,
       }),
     );
+    // The download total is the sum of the rows' rates (the same figures the Downloads view shows).
+    act(() =>
+      host.emit('downloads:progress', [
+        downloadRow({ hash: hashOf(1), state: 'downloading', downloadRate: 2 * 1024 * 1024 }),
+        downloadRow({ hash: hashOf(2), state: 'downloading', downloadRate: 1024 * 1024 }),
+      ]),
+    );
     expect(bar.textContent).toContain('not connected');
     expect(bar.textContent).toContain('1.50 KiB/s');
     expect(bar.textContent).toContain('3.00 MiB/s');
