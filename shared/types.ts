@@ -30,4 +30,6 @@ export interface SharedFolderStatus {
 export interface TrackerStatus {
   address: string;
   connected: boolean;
+  /** Why the tracker turned us away (another network key, or it is full), with the sentence to show; absent otherwise. */
+  problem?: { code: 'wrong_key' | 'tracker_full'; message: string };
 }

@@ -233,7 +233,8 @@ async function waitForTrackerOrCache(engine: Engine, timeoutMs: number): Promise
   try {
     await engine.waitForTracker(timeoutMs);
   } catch (err) {
-    if (!engine.cache.listing && !engine.dht) throw err;
+    // A wrong key is no outage: a saved listing would only hide it, and nothing could be downloaded anyway.
+    if ((!engine.cache.listing && !engine.dht) || (err instanceof EngineError && err.code === 'wrong_key')) throw err;
     process.stderr.write(`p2pclient: ${(err as Error).message}; using ${engine.cache.listing ? `the listing saved ${ago(engine.cache.listing.savedAt)}` : 'the DHT'} instead\n`);
   }
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { defaultDataDir } from '../engine/data-dir.js';
 import { formatNetworkKey, generateNetworkKey } from '../engine/security/network-key.js';
 import { PeerIdentity } from '../engine/security/peer-identity.js';
+import { throttledRefusals } from '../engine/wire/refusal-log.js';
 import { tlsTransport } from '../engine/wire/tls-transport.js';
 import { tcpTransport } from '../engine/wire/transport.js';
 import { helpText, parseArgs, parsePort, UsageError } from './args.js';
@@ -52,7 +53,7 @@ runMain('p2ptracker', async () => {
   const peerTimeoutMs = Math.round(timeout * 1000);
   const choice = await chooseNetworkKey(args, baseDataDir, 'tracker', logger);
   const transport = choice.key
-    ? tlsTransport(choice.key, { onHandshakeFailure: (remote, reason) => logger.warn(`refused ${remote}: ${reason}`) })
+    ? tlsTransport(choice.key, { onHandshakeFailure: throttledRefusals((line) => logger.warn(line)) })
     : tcpTransport;
   const tracker = new TrackerServer({
     port,

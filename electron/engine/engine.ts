@@ -9,6 +9,7 @@ import { formatBytes } from '../../shared/format.js';
 import { InstanceLock } from './instance-lock.js';
 import { PeerIdentity } from './security/peer-identity.js';
 import type { NetworkKey } from './security/network-key.js';
+import { throttledRefusals } from './wire/refusal-log.js';
 import { tlsTransport } from './wire/tls-transport.js';
 import { FolderIndex } from './index/folder-index.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -134,7 +135,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.transport =
       options.transport ??
       (options.networkKey
-        ? tlsTransport(options.networkKey, { onHandshakeFailure: (remote, reason) => this.emit('warning', `refused a connection from ${remote}: ${reason}`) })
+        ? tlsTransport(options.networkKey, { onHandshakeFailure: throttledRefusals((line) => this.emit('warning', line)) })
         : tcpTransport);
   }
 
@@ -431,20 +432,33 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.emit('tracker', { address: client.address, connected: true });
     });
     client.on('disconnected', () => this.emit('tracker', { address: client.address, connected: false }));
+    client.on('refused', (problem) => this.emit('tracker', { address: client.address, connected: false, problem }));
     client.on('warning', (m) => this.emit('warning', m));
     this.trackerClients.push(client);
     client.start();
   }
 
   trackers(): TrackerStatus[] {
-    return this.trackerClients.map((t) => ({ address: t.address, connected: t.connected }));
+    return this.trackerClients.map((t) => ({ address: t.address, connected: t.connected, ...(t.refusal ? { problem: t.refusal } : {}) }));
   }
 
-  /** Waits until at least one tracker is connected. */
-  async waitForTracker(timeoutMs: number): Promise<void> {
-    if (this.trackerClients.length === 0) throw new EngineError('tracker_unreachable', 'no tracker configured');
-    await Promise.any(this.trackerClients.map((t) => t.waitConnected(timeoutMs))).catch(() => {
-      throw new EngineError('tracker_unreachable', `no tracker answered within ${timeoutMs / 1000} s (${this.trackerClients.map((t) => t.address).join(', ')})`);
+  /** The refusal of a tracker (wrong key first, then full), when no tracker is connected: the cause to report instead of "unreachable". */
+  trackerRefusal(clients = this.trackerClients): EngineError | undefined {
+    if (clients.some((t) => t.connected)) return undefined;
+    const refusals = clients.flatMap((t) => (t.refusal ? [t.refusal] : []));
+    const first = refusals.find((r) => r.code === 'wrong_key') ?? refusals[0];
+    return first && new EngineError(first.code, first.message);
+  }
+
+  /**
+   * Waits until at least one tracker (of `addresses`, when given) is connected;
+   * fails at once when every one refused us (wrong key, full).
+   */
+  async waitForTracker(timeoutMs: number, addresses?: string[]): Promise<void> {
+    const clients = addresses ? this.trackerClients.filter((t) => addresses.includes(t.address)) : this.trackerClients;
+    if (clients.length === 0) throw new EngineError('tracker_unreachable', 'no tracker configured');
+    await Promise.any(clients.map((t) => t.waitConnected(timeoutMs))).catch(() => {
+      throw this.trackerRefusal(clients) ?? new EngineError('tracker_unreachable', `no tracker answered within ${timeoutMs / 1000} s (${clients.map((t) => t.address).join(', ')})`);
     });
   }
 
@@ -464,6 +478,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (ok.length === 0) {
       const cached = this.cache.listing;
       if (allowStale && cached) return { ...pageOfListing(cached.items, params), stale: { savedAt: cached.savedAt } };
+      const refusal = this.trackerRefusal();
+      if (refusal) throw refusal;
       throw new EngineError('tracker_unreachable', `no tracker answered the listing request (${this.trackerClients.map((t) => t.address).join(', ') || 'none configured'}), and there is no saved listing yet`);
     }
     if (ok.length === 1) return { total: ok[0]!.total, items: ok[0]!.items };

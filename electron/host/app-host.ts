@@ -21,6 +21,7 @@ import { silentLogger, type Logger } from '../engine/logger.js';
 import type { Download } from '../engine/peer/download.js';
 import { TrackerServer } from '../engine/tracker/tracker-server.js';
 import { parseHostPort, tcpTransport, type Transport } from '../engine/wire/transport.js';
+import { throttledRefusals } from '../engine/wire/refusal-log.js';
 import { tlsTransport } from '../engine/wire/tls-transport.js';
 import { PeerIdentity } from '../engine/security/peer-identity.js';
 import { formatNetworkKey, generateNetworkKey, parseNetworkKey, readKeyFile, writeKeyFile, type NetworkKey } from '../engine/security/network-key.js';
@@ -35,6 +36,8 @@ import { SettingsStore } from './settings-store.js';
 const PROGRESS_FLUSH_MS = 100;
 const STATUS_INTERVAL_MS = 1000;
 const SHARES_THROTTLE_MS = 250;
+/** How long joining waits for the tracker's first answer, to report a wrong key instead of "joined". */
+const JOIN_CHECK_MS = 5000;
 /** Downloads transferring at once; the rest wait as `queued`. */
 const MAX_ACTIVE_DOWNLOADS = 3;
 /**
@@ -188,7 +191,7 @@ export class AppHost {
 
   private transport(): Transport {
     return this.networkKey
-      ? tlsTransport(this.networkKey, { onHandshakeFailure: (remote, reason) => this.logger.warn(`refused ${remote}: ${reason}`) })
+      ? tlsTransport(this.networkKey, { onHandshakeFailure: throttledRefusals((line) => this.logger.warn(line)) })
       : tcpTransport;
   }
 
@@ -466,8 +469,11 @@ export class AppHost {
       this.store.state.settings = { ...this.store.settings, trackers: [parsed.tracker], openMode: false };
       await this.store.save();
       await this.restartNetwork();
-      this.notice('info', `Joined the network of ${parsed.tracker}.`);
       this.emit('settings:changed', this.store.settings);
+      // The first answer of the tracker decides what to say: a wrong key is a failure, not "joined".
+      const outcome = await this.engine.waitForTracker(JOIN_CHECK_MS, [parsed.tracker]).then(() => undefined, (err: unknown) => err);
+      if (outcome instanceof EngineError && outcome.code === 'wrong_key') throw outcome;
+      this.notice('info', `Joined the network of ${parsed.tracker}.`);
       return this.store.settings;
     },
   };

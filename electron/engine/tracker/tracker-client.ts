@@ -14,6 +14,7 @@ import { EngineError, errorMessage } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { FramedConnection } from '../wire/connection.js';
 import { clientHandshake } from '../wire/handshake.js';
+import { isKeyMismatch } from '../wire/tls-transport.js';
 import { parseHostPort, tcpTransport, type Transport } from '../wire/transport.js';
 import { Backoff } from './retry-timer.js';
 import type { PeerIdentity } from '../security/peer-identity.js';
@@ -22,6 +23,17 @@ const CONNECT_TIMEOUT_MS = 5000;
 const CALL_TIMEOUT_MS = 10_000;
 /** Coalesce bursts of folder changes into one announce. */
 const ANNOUNCE_DEBOUNCE_MS = 100;
+/** After a refusal (wrong key, tracker full) the next try waits about this long: sooner would change nothing. */
+const REFUSED_RETRY_MS = 30_000;
+
+/** What a person is told when the tracker holds another network key. */
+export const WRONG_KEY_SENTENCE = 'this tracker uses a different network key: ask for a new invite';
+
+/** A tracker that answers but will not take us: retrying soon won't help, and the person must hear why. */
+export interface TrackerRefusal {
+  code: 'wrong_key' | 'tracker_full';
+  message: string;
+}
 
 export interface TrackerClientOptions {
   address: string;
@@ -43,6 +55,8 @@ export interface TrackerClientEvents {
   disconnected: [Error | undefined];
   /** Something went wrong that a person may want to know, e.g. unreachable. */
   warning: [string];
+  /** The tracker refused us (wrong key, full); `refusal` holds it until we connect. */
+  refused: [TrackerRefusal];
 }
 
 export interface ListParams {
@@ -73,6 +87,10 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   private readonly logger: Logger;
   private readonly transport: Transport;
   private failuresReported = 0;
+  /** The code of the failure last said out loud, so a new kind of failure is said too. */
+  private lastReported: string | undefined;
+  /** Why the tracker last refused us, until we connect again. */
+  refusal: TrackerRefusal | undefined;
   /** Last figures the tracker reported in a pong. */
   stats: { peers: number; generation: number } | undefined;
 
@@ -128,19 +146,30 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     }
   }
 
-  /** Resolves once connected, or rejects after `timeoutMs`. */
+  /** Resolves once connected; rejects at a refusal (wrong key, full) or after `timeoutMs`. */
   waitConnected(timeoutMs: number): Promise<void> {
     if (this.connected) return Promise.resolve();
+    if (this.refusal) return Promise.reject(new EngineError(this.refusal.code, this.refusal.message));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const done = () => {
+        clearTimeout(timer);
         this.off('connected', onConnected);
+        this.off('refused', onRefused);
+      };
+      const timer = setTimeout(() => {
+        done();
         reject(new EngineError('tracker_unreachable', `tracker ${this.address} did not answer within ${timeoutMs} ms`));
       }, timeoutMs); // not unref'd: someone is waiting on this, so the process must stay up for it
       const onConnected = () => {
-        clearTimeout(timer);
+        done();
         resolve();
       };
-      this.once('connected', onConnected);
+      const onRefused = (refusal: TrackerRefusal) => {
+        done();
+        reject(new EngineError(refusal.code, refusal.message));
+      };
+      this.on('connected', onConnected);
+      this.on('refused', onRefused);
     });
   }
 
@@ -232,6 +261,8 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
       this.backoff.reset();
       if (this.failuresReported > 0) this.logger.info(`tracker ${this.address} is reachable again`);
       this.failuresReported = 0;
+      this.lastReported = undefined;
+      this.refusal = undefined;
       conn.on('message', (message) => {
         if (message.type === 'error') this.logger.warn(`tracker ${this.address}: ${message.code}: ${message.message}`);
       });
@@ -241,8 +272,22 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
       this.queueSync(true);
       this.emit('connected', welcome);
     } catch (err) {
-      this.scheduleReconnect(err);
+      const refusal = this.refusalOf(err);
+      if (refusal) {
+        this.refusal = refusal;
+        this.emit('refused', refusal);
+        this.scheduleReconnect(new EngineError(refusal.code, refusal.message));
+      } else this.scheduleReconnect(err);
     }
+  }
+
+  private refusalOf(err: unknown): TrackerRefusal | undefined {
+    if (isKeyMismatch(err)) return { code: 'wrong_key', message: `${this.address}: ${WRONG_KEY_SENTENCE}` };
+    if (err instanceof EngineError && err.code === 'tracker_full') {
+      // The handshake refusal reads "refused: tracker is full: it serves at most N connections; try again later".
+      return { code: 'tracker_full', message: `tracker ${this.address} is full: ${err.message.replace(/^refused: (tracker is full: )?/, '')}` };
+    }
+    return undefined;
   }
 
   private onClosed(conn: FramedConnection<TrackerReply>, reason: Error | undefined): void {
@@ -255,10 +300,15 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
 
   private scheduleReconnect(err: unknown): void {
     if (this.stopped) return;
-    const delay = this.backoff.next();
-    const message = `tracker ${this.address} unreachable (${errorMessage(err)}); retrying in ${(delay / 1000).toFixed(1)} s`;
-    // Say it loudly the first time, then quietly: a long outage should not flood the log.
-    if (this.failuresReported++ === 0) {
+    const refused = this.refusal !== undefined && err instanceof EngineError && err.code === this.refusal.code;
+    const delay = refused ? Math.max(this.backoff.next(), Math.round(REFUSED_RETRY_MS * (0.75 + Math.random() / 2))) : this.backoff.next();
+    const retry = `retrying in ${(delay / 1000).toFixed(1)} s`;
+    const message = refused ? `${errorMessage(err)}; ${retry}` : `tracker ${this.address} unreachable (${errorMessage(err)}); ${retry}`;
+    // Say it loudly the first time (and when the cause changes), then quietly: a long outage should not flood the log.
+    const kind = refused ? this.refusal!.code : 'unreachable';
+    const changed = kind !== this.lastReported;
+    this.lastReported = kind;
+    if (this.failuresReported++ === 0 || changed) {
       this.logger.warn(message);
       this.emit('warning', message);
     } else this.logger.debug(message);

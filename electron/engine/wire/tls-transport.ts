@@ -61,7 +61,8 @@ export function tlsTransport(key: NetworkKey, options: TlsTransportOptions = {})
         });
         socket.once('close', () => {
           clearTimeout(timer);
-          reject(new EngineError('wrong_key', `${host}:${port} closed the connection during the secure handshake (not a p2pshare node, or one with another network key)`));
+          // Not a key mismatch: that comes as an alert (an 'error' first). A server at its connection limit closes like this.
+          reject(new EngineError('connection_closed', `${host}:${port} closed the connection during the secure handshake (it may be at its connection limit, or not a p2pshare node)`));
         });
       });
     },
@@ -95,13 +96,27 @@ export function tlsTransport(key: NetworkKey, options: TlsTransportOptions = {})
   };
 }
 
+/**
+ * With another key the server's PSK binder check fails and OpenSSL answers
+ * with an illegal_parameter alert, which the client sees as this code: the
+ * one reliable sign of a key mismatch (a reset or a bare close is not).
+ */
+const KEY_MISMATCH_CODES = new Set(['ERR_SSL_BINDER_DOES_NOT_VERIFY', 'ERR_SSL_SSLV3_ALERT_ILLEGAL_PARAMETER']);
+
+/** Whether `err` (from connect) means the remote holds a different network key. */
+export function isKeyMismatch(err: unknown): boolean {
+  const cause = err instanceof EngineError ? (err.cause as NodeJS.ErrnoException | undefined) : undefined;
+  return err instanceof EngineError && err.code === 'wrong_key' && (KEY_MISMATCH_CODES.has(cause?.code ?? '') || (cause?.code ?? '').includes('DECRYPT'));
+}
+
 function describeFailure(err: NodeJS.ErrnoException, remote: string, side: 'client' | 'server' = 'client'): EngineError {
   const code = err.code ?? '';
-  if (code === 'ERR_SSL_BINDER_DOES_NOT_VERIFY' || code === 'ERR_SSL_SSLV3_ALERT_ILLEGAL_PARAMETER' || code.includes('DECRYPT')) {
+  if (KEY_MISMATCH_CODES.has(code) || code.includes('DECRYPT')) {
     return side === 'server'
       ? new EngineError('wrong_key', `${remote} tried to connect with a different network key`, { cause: err })
       : new EngineError('wrong_key', `${remote} uses a different network key: check -key / -keyfile (or the invite you joined with)`, { cause: err });
   }
+  if (code === 'ECONNRESET' && side === 'client') return new EngineError('connection_closed', `${remote} reset the connection during the secure handshake (it may be at its connection limit)`, { cause: err });
   if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || code === 'ECONNRESET' || code === 'ERR_SSL_NO_SHARED_CIPHER') {
     return side === 'server'
       ? new EngineError('wrong_key', `${remote} connected without TLS or without the network key (an open-mode client, or not a p2pshare node)`, { cause: err })

@@ -18,6 +18,8 @@ import { StaleListingNotice } from './StaleListingNotice';
 const SEARCH_DEBOUNCE_MS = 150;
 /** Errors that mean "no answer from the host", not "no tracker": the banner covers them. */
 const HOST_DOWN_CODES = new Set(['disconnected', 'timeout', 'ipc_failed']);
+/** What the listing's failure is called, by error code. */
+const EMPTY_ERROR_TITLES: Record<string, string> = { tracker_unreachable: 'Can’t reach a tracker', wrong_key: 'Wrong network key', tracker_full: 'The tracker is full' };
 
 function SearchBox() {
   const text = useNetworkStore((s) => s.input);
@@ -122,9 +124,9 @@ export function NetworkView() {
     );
   } else if (error && total === null) {
     body = (
-      <EmptyState icon="alert" title={error.code === 'tracker_unreachable' ? 'Can’t reach a tracker' : 'Couldn’t load the listing'} tone="error">
+      <EmptyState icon="alert" title={EMPTY_ERROR_TITLES[error.code] ?? 'Couldn’t load the listing'} tone="error">
         <p>{sentence(error.message)}</p>
-        <p>Check that the tracker is running and that its address is right in Settings.</p>
+        <p>{error.code === 'wrong_key' ? 'Join again in Settings with a new invite from the network’s owner.' : 'Check that the tracker is running and that its address is right in Settings.'}</p>
         <div className="empty-actions">
           <Button icon="retry" variant="primary" onClick={retry}>
             Retry

@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
 import { Icon } from '../components/Icon';
-import { formatAgo } from '../format';
+import { formatAgo, sentence } from '../format';
 import { useNetworkStore } from '../stores/network-store';
+import { useStatusStore } from '../stores/status-store';
 
 /** "5 min ago" moves on this often. */
 const TICK_MS = 60_000;
@@ -14,6 +15,8 @@ const TICK_MS = 60_000;
  */
 export function StaleListingNotice({ hidden = false }: { hidden?: boolean }) {
   const saved = useNetworkStore((s) => s.stale);
+  // Why no tracker answers, when one said why (another network key): more use than "not answering".
+  const refusal = useStatusStore((s) => s.status?.trackers.find((t) => !t.connected && t.problem)?.problem);
   const stale = hidden ? null : saved;
   const [, setTick] = useState(0);
 
@@ -30,7 +33,7 @@ export function StaleListingNotice({ hidden = false }: { hidden?: boolean }) {
         <div className="inline-alert inline-alert-info">
           <Icon name="info" />
           <p>
-            No tracker is answering. Showing the listing saved{' '}
+            {refusal ? sentence(refusal.message) : 'No tracker is answering.'} Showing the listing saved{' '}
             <time dateTime={new Date(stale.savedAt).toISOString()} title={new Date(stale.savedAt).toLocaleString()} aria-live="off">
               {formatAgo(stale.savedAt)}
             </time>{' '}

@@ -10,12 +10,15 @@ export function TrackerStates({ trackers }: { trackers: string[] }) {
   return (
     <ul className="tracker-states" aria-label="Tracker connections">
       {trackers.map((address) => {
-        const connected = live.find((t) => t.address === address)?.connected ?? false;
+        const state = live.find((t) => t.address === address);
+        const connected = state?.connected ?? false;
+        // A refusal (another network key, a full tracker) says what to do; "not connected" would not.
+        const problem = connected ? undefined : state?.problem;
         return (
           <li key={address} className="tracker-state">
             <span className={connected ? 'dot dot-on' : 'dot'} aria-hidden="true" />
             <span className="mono">{address}</span>
-            <span className={connected ? 'tracker-state-on' : 'muted'}>{connected ? 'connected' : 'not connected'}</span>
+            <span className={connected ? 'tracker-state-on' : problem ? 'tracker-state-problem' : 'muted'}>{connected ? 'connected' : problem ? problem.message : 'not connected'}</span>
           </li>
         );
       })}
