@@ -3,11 +3,11 @@ import path from 'node:path';
 import type { PeerAddress } from '../../../shared/protocol/messages.js';
 import { unsafePathReason } from '../../../shared/protocol/path.js';
 import type { DownloadProgress, DownloadState } from '../../../shared/types.js';
-import { formatBytes } from '../../../shared/format.js';
 import { EngineError, errorCode, errorMessage } from '../errors.js';
 import { contentHashOf, pieceLength, type ContentInfo } from '../index/content-hash.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { tcpTransport, type Transport } from '../wire/transport.js';
+import { HolderSearch, shuffle } from './holder-search.js';
 import { PeerSource } from './peer-source.js';
 import type { PeerIdentity } from '../security/peer-identity.js';
 import { PieceStore, loadResumeState } from './piece-store.js';
@@ -31,14 +31,9 @@ const PIPELINE_DEPTH = 8;
  */
 const MAX_PIECES_STORING = 32;
 const REQUEST_TIMEOUT_MS = 30_000;
-/** How often to ask the trackers again when no usable peer is left. */
-const PEER_RETRY_DELAYS_MS = [500, 1000, 2000, 4000];
 const PROGRESS_INTERVAL_MS = 100;
 const BUSY_RETRY_MS = 200;
 const AVAILABILITY_POLL_MS = 300;
-/** Stalled (no holder reachable): ask again after this, doubling up to the max, until one is back. */
-const STALL_POLL_MIN_MS = 1000;
-const STALL_POLL_MAX_MS = 5000;
 /** While below maxPeers, look for more sources this often (new seeders, other downloaders). */
 const SOURCE_DISCOVERY_MS = 2000;
 
@@ -105,12 +100,10 @@ export class Download extends EventEmitter<DownloadEvents> {
   private readonly meter = new RateMeter();
   private store: PieceStore | undefined;
   private readonly sources = new Set<PeerSource>();
-  private candidates: PeerAddress[] = [];
+  /** Candidate holders and the search for more (one per run). */
+  private search: HolderSearch | undefined;
   private connecting = 0;
-  private retryIndex = 0;
-  /** Set while stalled: when it began (for stallTimeoutMs) and the next lookup's delay. */
-  private stalledSince: number | undefined;
-  private stallDelay = 0;
+  /** Holders are being looked up because no source is left. */
   private refreshing = false;
   private pool: number[] = [];
   private readonly requestedBy = new Map<number, Set<PeerSource>>();
@@ -180,8 +173,7 @@ export class Download extends EventEmitter<DownloadEvents> {
     if (this.state === 'done') return this.finalPath;
     this.abort = new AbortController();
     this.error = undefined;
-    this.retryIndex = 0;
-    this.stalledSince = undefined;
+    this.search = this.holderSearch(this.abort.signal);
     this.meter.reset(); // the rate before a pause says nothing about the rate after it
     this.setState('connecting');
     try {
@@ -289,6 +281,26 @@ export class Download extends EventEmitter<DownloadEvents> {
     this.settle?.reject(new EngineError('cancelled', `download ${reason}`));
   }
 
+  private holderSearch(signal: AbortSignal): HolderSearch {
+    return new HolderSearch(
+      {
+        hash: this.hash,
+        name: this.name,
+        selfPeerId: this.options.self.peerId,
+        findPeers: this.options.findPeers,
+        logger: this.logger,
+        banned: this.banned,
+        connected: () => [...this.sources].map((s) => s.address),
+        bytesDone: () => this.bytesDone,
+        onStalled: () => this.setState('stalled'),
+        retryDelaysMs: this.options.peerRetryDelaysMs,
+        stallTimeoutMs: this.options.stallTimeoutMs,
+        stallPollMs: this.options.stallPollMs,
+      },
+      signal,
+    );
+  }
+
   private checkAborted(): void {
     if (this.abort?.signal.aborted) throw new EngineError('cancelled', `download ${String(this.abort.signal.reason)}`);
   }
@@ -297,12 +309,12 @@ export class Download extends EventEmitter<DownloadEvents> {
   private async fetchMeta(): Promise<{ size: number; pieceSize: number; pieceHashes: Buffer }> {
     for (;;) {
       this.checkAborted();
-      const address = await this.nextCandidate();
+      const address = await this.search!.next();
       let source: PeerSource | undefined;
       try {
         source = await PeerSource.connect(address, this.options.self, this.transport, this.requestTimeoutMs);
         const meta = await source.fetchMeta(this.hash, this.options.sizeHint);
-        this.unstall('connecting');
+        if (this.search!.answered()) this.setState('connecting');
         this.sources.add(source);
         this.watchSource(source);
         return meta;
@@ -316,93 +328,6 @@ export class Download extends EventEmitter<DownloadEvents> {
 
   private get requestTimeoutMs(): number {
     return this.options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-  }
-
-  /** Next peer to try, asking the trackers again (with backoff) when the list runs dry. */
-  private async nextCandidate(): Promise<PeerAddress> {
-    for (;;) {
-      const next = this.candidates.shift();
-      if (next) return next;
-      await this.refreshCandidates(true);
-    }
-  }
-
-  private async refreshCandidates(throwWhenEmpty: boolean): Promise<void> {
-    const delays = this.options.peerRetryDelaysMs ?? PEER_RETRY_DELAYS_MS;
-    if (this.retryIndex > 0) {
-      if (this.retryIndex > delays.length) {
-        if (throwWhenEmpty) await this.waitStalled();
-        return;
-      }
-      await this.sleep(delays[this.retryIndex - 1]!);
-    }
-    this.retryIndex++;
-    await this.lookupCandidates();
-  }
-
-  private async lookupCandidates(): Promise<void> {
-    let found: PeerAddress[] = [];
-    try {
-      found = await this.options.findPeers(this.hash);
-    } catch (err) {
-      this.logger.debug(`${this.name}: peer lookup failed: ${errorMessage(err)}`);
-    }
-    const connected = new Set([...this.sources].map((s) => candidateKey(s.address)));
-    this.candidates = shuffle(
-      found.filter((p) => p.peerId !== this.options.self.peerId && !this.banned.has(p.peerId) && !connected.has(candidateKey(p))),
-    );
-  }
-
-  /**
-   * Nobody reachable has it: wait as `stalled`, keeping every verified piece,
-   * and ask again with backoff until a holder is listed again (tracker, peer
-   * exchange, DHT: whatever findPeers asks). Returns with candidates; the state
-   * changes back only once one of them answers (see unstall), since a holder
-   * remembered from earlier may be listed and still be gone. Fails with
-   * no_peers only after stallTimeoutMs.
-   */
-  private async waitStalled(): Promise<void> {
-    const limit = this.options.stallTimeoutMs ?? Infinity;
-    const poll = this.options.stallPollMs ?? { min: STALL_POLL_MIN_MS, max: STALL_POLL_MAX_MS };
-    if (this.stalledSince === undefined) {
-      this.stalledSince = Date.now();
-      this.stallDelay = poll.min;
-      this.setState('stalled');
-      this.logger.info(`${this.name}: stalled, no reachable peer has it; waiting for one to come back`);
-    }
-    for (;;) {
-      const left = limit - (Date.now() - this.stalledSince);
-      if (left <= 0) throw new EngineError('no_peers', `no reachable peer has ${this.name} any more${keptNote(this.bytesDone)}`);
-      await this.sleep(Math.min(this.stallDelay, left));
-      this.stallDelay = Math.min(this.stallDelay * 2, poll.max);
-      await this.lookupCandidates();
-      if (this.candidates.length > 0) return;
-    }
-  }
-
-  /** A source answered: a stalled download goes on. */
-  private unstall(state: DownloadState): void {
-    if (this.stalledSince === undefined) return;
-    this.stalledSince = undefined;
-    this.retryIndex = 1; // the short retries apply again if this holder goes too
-    this.logger.info(`${this.name}: a holder is back; resuming`);
-    this.setState(state);
-  }
-
-  /** Waits `ms`, cut short (as `cancelled`) by a pause or cancel. */
-  private async sleep(ms: number): Promise<void> {
-    const signal = this.abort?.signal;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      timer.unref();
-      signal?.addEventListener('abort', done, { once: true });
-      function done() {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      }
-    });
-    this.checkAborted();
   }
 
   private transfer(): Promise<void> {
@@ -428,30 +353,20 @@ export class Download extends EventEmitter<DownloadEvents> {
   /** Tops up the candidate list with peers that appeared since (a swarm grows as others download). */
   private async discoverSources(): Promise<void> {
     if (!this.settle || this.refreshing || this.sources.size + this.connecting >= this.maxPeers) return;
-    let found: PeerAddress[];
-    try {
-      found = await this.options.findPeers(this.hash);
-    } catch {
-      return;
-    }
-    const known = new Set([...this.sources].flatMap((s) => [candidateKey(s.address), `${s.address.host}:${s.address.port}`]).concat(this.candidates.map(candidateKey)));
-    const fresh = found.filter((p) => p.peerId !== this.options.self.peerId && !this.banned.has(p.peerId) && !known.has(candidateKey(p)));
-    if (fresh.length === 0) return;
-    this.candidates.push(...shuffle(fresh));
-    this.fillSources();
+    if (await this.search!.discover()) this.fillSources();
   }
 
   /** Opens connections to more peers, up to maxPeers. */
   private fillSources(): void {
     if (!this.settle) return;
-    while (this.sources.size + this.connecting < this.maxPeers && this.candidates.length > 0) {
-      const address = this.candidates.shift()!;
+    while (this.sources.size + this.connecting < this.maxPeers && this.search!.size > 0) {
+      const address = this.search!.take()!;
       this.connecting++;
       void this.addSource(address);
     }
     if (this.sources.size === 0 && this.connecting === 0 && !this.refreshing) {
       this.refreshing = true;
-      this.refreshCandidates(true).then(
+      this.search!.refresh().then(
         () => {
           this.refreshing = false;
           this.fillSources();
@@ -479,7 +394,7 @@ export class Download extends EventEmitter<DownloadEvents> {
     }
     this.connecting--;
     if (!this.settle) return source.close();
-    this.unstall('downloading');
+    if (this.search?.answered()) this.setState('downloading');
     this.sources.add(source);
     this.watchSource(source);
     this.feed(source);
@@ -615,7 +530,7 @@ export class Download extends EventEmitter<DownloadEvents> {
         this.dropSource(source, 'sent corrupt data');
         return;
       }
-      this.retryIndex = 0;
+      this.search?.progressed();
       source.bytes += data.length;
       this.bytesByPeer.set(source.address.peerId, (this.bytesByPeer.get(source.address.peerId) ?? 0) + data.length);
       this.meter.add(data.length);
@@ -687,24 +602,4 @@ export class Download extends EventEmitter<DownloadEvents> {
       this.progressTimer.unref();
     }
   }
-}
-
-
-/** "; the 20.0 MiB verified so far are kept…", or nothing when nothing was verified. */
-function keptNote(bytes: number): string {
-  return bytes > 0 ? `; the ${formatBytes(bytes)} verified so far are kept for a later resume` : '';
-}
-
-/** Identifies a candidate: its peer id, or its address when the id is unknown (found on the DHT). */
-function candidateKey(p: PeerAddress): string {
-  return p.peerId || `${p.host}:${p.port}`;
-}
-
-/** Fisher–Yates, in place: peers are tried and pieces fetched in random order. */
-function shuffle<T>(items: T[]): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
 }
