@@ -64,6 +64,26 @@ describe('tracker file caps', () => {
     expect(await announceAll(third, filesOf(3, 3000))).toBeUndefined();
   }, 30_000);
 
+  it('refuses a connection past the connection cap with a typed tracker_full, which the client reports as "tracker X is full"', async () => {
+    const tracker = await fx.tracker({ maxConnections: 1 });
+    const first = await session(tracker.port, 1);
+    expect(first.closed).toBe(false);
+    const late = await RawClient.connect(tracker.port);
+    fx.defer(() => late.destroy());
+    late.hello('02'.repeat(16), 7002);
+    expect(await late.waitFor((m) => m.type === 'error')).toMatchObject({ code: 'tracker_full', message: expect.stringContaining('at most 1 connections') });
+    await late.waitClosed();
+
+    const client = new TrackerClient({ address: `127.0.0.1:${tracker.port}`, peerId: '03'.repeat(16), listenPort: 0, files: () => [] });
+    const warnings: string[] = [];
+    client.on('warning', (w) => warnings.push(w));
+    client.start();
+    fx.defer(() => client.stop());
+    await expect(client.waitConnected(5000)).rejects.toMatchObject({ code: 'tracker_full', message: `tracker 127.0.0.1:${tracker.port} is full: it serves at most 1 connections; try again later` });
+    // It backs off for tens of seconds, not the usual half second.
+    expect(warnings[0]).toMatch(/is full: .*; retrying in (2[2-9]|3\d|4[0-5])\.\d s$/);
+  });
+
   it('frees a session at the per-peer cap without stalling other requests, and drops it from lookups at once', async () => {
     const tracker = await fx.tracker();
     const big = new TrackerClient({ address: `127.0.0.1:${tracker.port}`, peerId: 'b1'.repeat(16), listenPort: 7100, files: () => filesOf(9, MAX_FILES_PER_PEER) });

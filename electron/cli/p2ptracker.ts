@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-import os from 'node:os';
 import { DEFAULT_TRACKER_PORT } from '../../shared/protocol/limits.js';
 import { streamLogger } from '../engine/logger.js';
-import { DEFAULT_HEARTBEAT_MS, DEFAULT_PEER_TIMEOUT_MS, TrackerServer } from '../engine/tracker/tracker-server.js';
+import { DEFAULT_MAX_FILE_ENTRIES } from '../engine/tracker/file-budget.js';
+import { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_PEER_TIMEOUT_MS, TrackerServer } from '../engine/tracker/tracker-server.js';
+import { inviteLink } from '../../shared/ipc/invite.js';
+import { joinAddresses } from './join-addresses.js';
 import path from 'node:path';
 import { defaultDataDir } from '../engine/data-dir.js';
 import { formatNetworkKey, generateNetworkKey } from '../engine/security/network-key.js';
@@ -21,6 +23,9 @@ const OPTIONS = {
   genkey: { type: 'boolean', description: 'print a new network key (last line) and exit' },
   data: { type: 'string', value: 'DIR', description: 'state folder (stored key, identity); default per user, or $P2P_DATA_DIR' },
   'peer-timeout': { type: 'number', value: 'SECONDS', description: 'drop a peer silent this long', default: DEFAULT_PEER_TIMEOUT_MS / 1000 },
+  'show-invite': { type: 'boolean', description: 'print the network key and the invite on start (they are printed by themselves only when the key is created)' },
+  'max-connections': { type: 'number', value: 'N', description: 'most peer connections at once; more are told the tracker is full', default: DEFAULT_MAX_CONNECTIONS },
+  'max-files': { type: 'number', value: 'N', description: 'most files all peers together may announce; more are refused as "tracker is full"', default: DEFAULT_MAX_FILE_ENTRIES },
   verbose: { type: 'boolean', description: 'log every connection and protocol detail' },
   quiet: { type: 'boolean', description: 'log only warnings and errors' },
   help: { type: 'boolean', description: 'show this help' },
@@ -51,6 +56,10 @@ runMain('p2ptracker', async () => {
   if (!(timeout >= 0.5 && timeout <= 3600)) throw new UsageError('-peer-timeout must be between 0.5 and 3600 seconds');
   const logger = streamLogger(process.stderr, args.verbose ? 'debug' : args.quiet ? 'warn' : 'info');
   const peerTimeoutMs = Math.round(timeout * 1000);
+  const maxConnections = args['max-connections'] ?? DEFAULT_MAX_CONNECTIONS;
+  const maxFiles = args['max-files'] ?? DEFAULT_MAX_FILE_ENTRIES;
+  if (!(Number.isInteger(maxConnections) && maxConnections >= 1 && maxConnections <= 1_000_000)) throw new UsageError('-max-connections must be a whole number from 1 to 1000000');
+  if (!(Number.isInteger(maxFiles) && maxFiles >= 1 && maxFiles <= 100_000_000)) throw new UsageError('-max-files must be a whole number from 1 to 100000000');
   const choice = await chooseNetworkKey(args, baseDataDir, 'tracker', logger);
   const transport = choice.key
     ? tlsTransport(choice.key, { onHandshakeFailure: throttledRefusals((line) => logger.warn(line)) })
@@ -61,32 +70,34 @@ runMain('p2ptracker', async () => {
     transport,
     identity: await PeerIdentity.load(path.join(baseDataDir, 'tracker')),
     peerTimeoutMs,
+    maxConnections,
+    maxFileEntries: maxFiles,
     heartbeatMs: Math.min(DEFAULT_HEARTBEAT_MS, Math.max(100, Math.floor(peerTimeoutMs / 3))),
     logger,
   });
   const bound = await tracker.start();
   process.stdout.write(`p2ptracker listening on ${args.host ?? '0.0.0.0'}:${bound}\n`);
-  const reachable = reachableAddresses();
-  const joinAddress = `${reachable[0] ?? '127.0.0.1'}:${bound}`;
+  // Only addresses it really listens on, and that others can reach where there is one.
+  const join = joinAddresses(args.host);
+  const joinAddress = `${join.hosts[0]}:${bound}`;
   if (choice.key) {
     if (choice.created) process.stdout.write(`created a network key and stored it in ${choice.source}\n`);
-    process.stdout.write(`network key (from ${choice.source}): ${formatNetworkKey(choice.key)}\n`);
+    // The key is a secret: shown when it was just made (someone has to hand it out) or when asked for, never in every start's log.
+    if ((choice.created && !args.quiet) || args['show-invite']) {
+      process.stdout.write(`network key: ${formatNetworkKey(choice.key)}\n`);
+      process.stdout.write(`invite (the app's Join network): ${inviteLink({ tracker: joinAddress, key: formatNetworkKey(choice.key) })}\n`);
+    } else {
+      process.stdout.write(`network key from ${choice.source} (not shown; -show-invite prints it and the invite)\n`);
+    }
     process.stdout.write(`members join with: p2pclient -folder DIR -port N -tracker ${joinAddress} -keyfile FILE-WITH-THE-KEY\n`);
     process.stdout.write(`(on this machine, as this user, plain "p2pclient -folder DIR -port N" uses the stored key)\n`);
   } else {
     process.stdout.write(`peers join with: p2pclient -folder DIR -port N -tracker ${joinAddress} -open\n`);
   }
-  if (reachable.length > 1) process.stdout.write(`(this machine's other addresses: ${reachable.slice(1).join(', ')})\n`);
+  if (join.note) process.stdout.write(`(${join.note})\n`);
+  if (join.hosts.length > 1) process.stdout.write(`(this machine's other addresses: ${join.hosts.slice(1).join(', ')})\n`);
   const signal = await untilSignal();
   logger.info(`${signal}: stopping`);
   await tracker.stop();
   return 0;
 });
-
-function reachableAddresses(): string[] {
-  const out: string[] = [];
-  for (const list of Object.values(os.networkInterfaces())) {
-    for (const a of list ?? []) if (!a.internal && a.family === 'IPv4') out.push(a.address);
-  }
-  return out;
-}

@@ -104,6 +104,9 @@ export class FolderIndex extends EventEmitter<FolderIndexEvents> {
       followSymlinks: false,
       ignoreInitial: false,
       alwaysStat: true, // the walk's own lstat (followSymlinks: false) is reused instead of a second one per file
+      // Chokidar would drop a file whose owner-read bit is off, silently (even where we could read it): we open
+      // every file ourselves and say why one can't be shared. Unreadable folders are checked on addDir.
+      ignorePermissionErrors: true,
       usePolling: this.options.usePolling ?? false,
       interval: 100,
       ignored: (abs: string) => {
@@ -116,6 +119,7 @@ export class FolderIndex extends EventEmitter<FolderIndexEvents> {
     watcher.on('change', (abs) => this.enqueue(abs, true)); // chokidar's change stats may follow links: lstat afresh
     watcher.on('unlink', (abs) => this.remove(abs));
     watcher.on('unlinkDir', (abs) => this.removeTree(abs));
+    watcher.on('addDir', (abs) => void this.checkFolderReadable(abs));
     watcher.on('error', (err) => this.warn(`watching ${this.root}: ${errorMessage(err)}`));
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
     await this.idle();
@@ -271,6 +275,16 @@ export class FolderIndex extends EventEmitter<FolderIndexEvents> {
       this.removeRel(rel);
       return;
     }
+    // A file this user may not read is not shared, and the person is told (also when it is in the hash cache).
+    const denied = await access(abs, constants.R_OK).then(
+      () => undefined,
+      (err: NodeJS.ErrnoException) => err.code ?? 'error',
+    );
+    if (denied) {
+      this.warn(`not sharing "${rel}": this user may not read it (${denied === 'EACCES' || denied === 'EPERM' ? `${denied}: permission denied` : denied})`);
+      this.removeRel(rel);
+      return;
+    }
     let info = this.cache.get(rel, before.size, before.mtimeMs) ?? this.takeRenamed(before.size, before.mtimeMs);
     if (!info) {
       info = await hashFile(abs);
@@ -284,6 +298,17 @@ export class FolderIndex extends EventEmitter<FolderIndexEvents> {
     if (this.stopped) return;
     this.cache.set(rel, before.mtimeMs, info);
     this.setFile({ path: rel, absPath: abs, size: before.size, mtimeMs: before.mtimeMs, info });
+  }
+
+  private async checkFolderReadable(abs: string): Promise<void> {
+    const rel = this.relative(abs);
+    if (!rel) return;
+    try {
+      await access(abs, constants.R_OK | constants.X_OK);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      this.warn(`not sharing the folder "${rel}": this user may not open it (${code}: ${code === 'EACCES' ? 'permission denied' : errorMessage(err)})`);
+    }
   }
 
   private takeRenamed(size: number, mtimeMs: number): ContentInfo | undefined {

@@ -332,7 +332,15 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     this.syncing = this.syncing
       .then(() => this.sync(conn, reset))
       .catch((err: unknown) => {
-        if (!conn.closed) this.logger.warn(`announce to ${this.address} failed: ${errorMessage(err)}`);
+        if (conn.closed) return;
+        const code = err instanceof EngineError ? err.code : undefined;
+        if (code === 'tracker_full' || code === 'too_many_files') {
+          // A cap of the tracker: the person must hear it, with the cap it names ("tracker is full: it lists at most …").
+          const said = errorMessage(err).replace(/^remote: /, '');
+          const message = code === 'tracker_full' ? `tracker ${this.address} is full: ${said.replace(/^tracker is full: /, '')}` : `tracker ${this.address}: ${said}`;
+          this.logger.warn(message);
+          this.emit('warning', message);
+        } else this.logger.warn(`announce to ${this.address} failed: ${errorMessage(err)}`);
       });
   }
 

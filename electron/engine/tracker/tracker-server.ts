@@ -16,9 +16,13 @@ export const DEFAULT_HEARTBEAT_MS = 4000;
 export const DEFAULT_PEER_TIMEOUT_MS = 12_000;
 /** Connections still in their handshake (TLS, then hello), on top of the connection limit. */
 const HANDSHAKES_IN_PROGRESS = 256;
-/** Handshakes one address may have in progress: the rest stay free for everyone else. */
-const HANDSHAKES_PER_ADDRESS = 8;
-const MAX_CONNECTIONS = 10_000;
+/**
+ * Handshakes one address may have in progress: the rest stay free for everyone else. Half the
+ * per-address cap, so a NAT's peers starting together (or bench/tracker-load.mjs, 16 per IP) get in.
+ */
+const HANDSHAKES_PER_ADDRESS = 16;
+/** Established connections a tracker serves at once, by default; more are refused with `tracker_full`. */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
 /** One host may hold this many tracker connections (a NAT with several peers, not one client hogging slots). */
 const MAX_CONNECTIONS_PER_ADDRESS = 32;
 
@@ -82,7 +86,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
     this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.peerTimeoutMs = options.peerTimeoutMs ?? DEFAULT_PEER_TIMEOUT_MS;
     this.gate = new ConnectionGate({
-      total: options.maxConnections ?? MAX_CONNECTIONS,
+      total: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       perAddress: options.maxConnectionsPerAddress ?? MAX_CONNECTIONS_PER_ADDRESS,
       handshakes: options.maxHandshakes ?? HANDSHAKES_IN_PROGRESS,
       handshakesPerAddress: options.maxHandshakesPerAddress ?? HANDSHAKES_PER_ADDRESS,
