@@ -149,5 +149,5 @@ describe('fuzz', () => {
         `peer received ${seederServer.framesReceived} (${atPeer.frames} sent over ${atPeer.connections}), ` +
         `flood connections opened: ${flooded.join(' and ')}, RSS +${Math.round(rssGrowth / 1048576)} MiB`,
     );
-  }, 90_000);
+  }, 120_000);
 });
