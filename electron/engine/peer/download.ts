@@ -7,7 +7,8 @@ import { EngineError, errorCode, errorMessage } from '../errors.js';
 import { contentHashOf, pieceLength, type ContentInfo } from '../index/content-hash.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { tcpTransport, type Transport } from '../wire/transport.js';
-import { HolderSearch, shuffle } from './holder-search.js';
+import { HolderSearch } from './holder-search.js';
+import { PiecePicker } from './piece-picker.js';
 import { PeerSource } from './peer-source.js';
 import type { PeerIdentity } from '../security/peer-identity.js';
 import { PieceStore, loadResumeState } from './piece-store.js';
@@ -105,8 +106,8 @@ export class Download extends EventEmitter<DownloadEvents> {
   private connecting = 0;
   /** Holders are being looked up because no source is left. */
   private refreshing = false;
-  private pool: number[] = [];
-  private readonly requestedBy = new Map<number, Set<PeerSource>>();
+  /** Which piece next, from whom (one per transfer). */
+  private picker: PiecePicker | undefined;
   private abort: AbortController | undefined;
   private settle: { resolve(): void; reject(err: Error): void } | undefined;
   /** Settles when the current run() has closed its store (cancel waits for it before touching the files). */
@@ -115,10 +116,6 @@ export class Download extends EventEmitter<DownloadEvents> {
   private progressTimer: NodeJS.Timeout | undefined;
   /** Verified pieces being written right now. */
   private readonly pendingWrites = new Set<Promise<void>>();
-  /** Pieces received and being checked and written: neither in flight nor done. */
-  private readonly storing = new Set<number>();
-  /** Most pieces waiting for the disk at once (diagnostics and tests). */
-  peakStoring = 0;
 
   constructor(private readonly options: DownloadOptions) {
     super();
@@ -135,6 +132,11 @@ export class Download extends EventEmitter<DownloadEvents> {
 
   get bytesDone(): number {
     return this.store?.bytesDone ?? 0;
+  }
+
+  /** Most pieces waiting for the disk at once in the last transfer (diagnostics and tests). */
+  get peakStoring(): number {
+    return this.picker?.peakStoring ?? 0;
   }
 
   get peers(): number {
@@ -331,12 +333,7 @@ export class Download extends EventEmitter<DownloadEvents> {
   }
 
   private transfer(): Promise<void> {
-    const store = this.store!;
-    this.pool = [];
-    for (let i = store.pieceCount - 1; i >= 0; i--) if (!store.has(i)) this.pool.push(i);
-    // Random piece order: peers downloading the same file at once end up with different
-    // pieces, so they can trade them instead of all waiting on the same seeder.
-    shuffle(this.pool);
+    this.picker = new PiecePicker(this.store!);
     const discovery = setInterval(() => void this.discoverSources(), this.options.sourceDiscoveryMs ?? SOURCE_DISCOVERY_MS);
     discovery.unref();
     return new Promise<void>((resolve, reject) => {
@@ -411,8 +408,9 @@ export class Download extends EventEmitter<DownloadEvents> {
     const store = this.store;
     if (!store || !this.settle) return;
     const maxStoring = this.options.maxPiecesStoring ?? MAX_PIECES_STORING;
-    while (source.inflight.size < PIPELINE_DEPTH && !source.closed && this.storing.size < maxStoring) {
-      const index = this.pick(source);
+    const picker = this.picker!;
+    while (source.inflight.size < PIPELINE_DEPTH && !source.closed && picker.storingCount < maxStoring) {
+      const index = picker.pick(source);
       if (index === undefined) {
         if (source.inflight.size === 0 && !store.complete) this.waitForPieces(source);
         return;
@@ -437,36 +435,8 @@ export class Download extends EventEmitter<DownloadEvents> {
     }, AVAILABILITY_POLL_MS).unref();
   }
 
-  /** Next piece for `source`: an unrequested one, or in endgame a piece another peer is still sending. */
-  private pick(source: PeerSource): number | undefined {
-    const store = this.store!;
-    for (let at = this.pool.length - 1; at >= 0; at--) {
-      const index = this.pool[at]!;
-      if (store.has(index) || this.storing.has(index) || this.requestedBy.get(index)?.size) {
-        this.pool.splice(at, 1); // done or taken meanwhile
-        continue;
-      }
-      if (!source.hasPiece(index)) continue; // a partial holder without this piece
-      this.pool.splice(at, 1);
-      return index;
-    }
-    for (const [index, holders] of this.requestedBy) {
-      if (!holders.has(source) && !store.has(index) && holders.size < 2 && source.hasPiece(index)) return index;
-    }
-    if (this.requestedBy.size === 0 && this.storing.size === 0 && this.pool.length === 0 && !store.complete) {
-      // Nothing queued and nothing in flight, yet pieces are missing: re-derive the pool rather than stall.
-      for (let i = store.pieceCount - 1; i >= 0; i--) if (!store.has(i)) this.pool.push(i);
-      shuffle(this.pool);
-      return this.pick(source);
-    }
-    return undefined;
-  }
-
   private request(source: PeerSource, index: number): void {
-    source.inflight.add(index);
-    let holders = this.requestedBy.get(index);
-    if (!holders) this.requestedBy.set(index, (holders = new Set()));
-    holders.add(source);
+    this.picker!.requested(source, index);
     const limiter = this.options.limiter;
     const length = pieceLength(index, this.size ?? 0, this.info?.pieceSize);
     // The download limit is spent when asking, so at most a pipeline's worth is ever in flight over it.
@@ -478,25 +448,18 @@ export class Download extends EventEmitter<DownloadEvents> {
     );
   }
 
-  private release(source: PeerSource, index: number): void {
-    source.inflight.delete(index);
-    const holders = this.requestedBy.get(index);
-    holders?.delete(source);
-    if (holders && holders.size === 0) this.requestedBy.delete(index);
-  }
-
   private onPiece(source: PeerSource, index: number, piece: ReceivedPiece): void {
     const store = this.store;
-    this.release(source, index);
-    if (!store || !this.settle || store.has(index) || this.storing.has(index)) {
+    const picker = this.picker!;
+    picker.released(source, index);
+    if (!store || !this.settle || picker.received(index)) {
       pieceBuffers.give(piece.data); // a duplicate (endgame) or a piece of a stopped download
       if (store && this.settle) this.feed(source);
       return;
     }
     // The same piece requested from another peer in endgame is no longer needed from it.
-    for (const other of this.requestedBy.get(index) ?? []) other.cancelPiece(index);
-    this.storing.add(index);
-    this.peakStoring = Math.max(this.peakStoring, this.storing.size);
+    for (const other of picker.sendersOf(index)) other.cancelPiece(index);
+    picker.beginStoring(index);
     const storing = this.verifyAndStore(store, source, index, piece);
     this.pendingWrites.add(storing);
     storing.then(
@@ -524,8 +487,8 @@ export class Download extends EventEmitter<DownloadEvents> {
         return;
       }
       if (!store.matches(index, data.length, digest)) {
-        this.storing.delete(index);
-        if (!this.requestedBy.get(index)?.size) this.pool.push(index);
+        this.picker!.endStoring(index);
+        this.picker!.giveBack(index);
         this.ban(source.address, `peer ${source.label} sent a corrupt piece ${index} of ${this.name}`);
         this.dropSource(source, 'sent corrupt data');
         return;
@@ -539,14 +502,14 @@ export class Download extends EventEmitter<DownloadEvents> {
       if (store.piecesDone === 1) this.emit('shareable');
       this.emitProgress();
     } finally {
-      this.storing.delete(index);
+      this.picker!.endStoring(index);
       pieceBuffers.give(data);
     }
   }
 
   private onRequestFailed(source: PeerSource, index: number, err: unknown): void {
-    this.release(source, index);
-    if (!this.store?.has(index) && !this.storing.has(index) && !this.requestedBy.get(index)?.size) this.pool.push(index);
+    this.picker!.released(source, index);
+    this.picker!.giveBack(index);
     if (!this.settle) return;
     if (errorCode(err) === 'cancelled' && !source.closed) return this.feed(source); // we withdrew it: the piece came from another peer
     if (errorCode(err) === 'busy' && !source.closed) {
@@ -561,8 +524,8 @@ export class Download extends EventEmitter<DownloadEvents> {
     if (!this.sources.delete(source)) return;
     this.logger.debug(`${this.name}: dropping peer ${source.label}: ${reason}`);
     for (const index of [...source.inflight]) {
-      this.release(source, index);
-      if (!this.store?.has(index) && !this.storing.has(index) && !this.requestedBy.get(index)?.size) this.pool.push(index);
+      this.picker?.released(source, index);
+      this.picker?.giveBack(index);
     }
     source.close();
     this.emitProgress();
@@ -580,7 +543,7 @@ export class Download extends EventEmitter<DownloadEvents> {
   private closeSources(): void {
     for (const source of this.sources) source.close();
     this.sources.clear();
-    this.requestedBy.clear();
+    this.picker?.clearRequests();
   }
 
   private setState(state: DownloadState): void {
