@@ -1,30 +1,19 @@
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sha256, sha256File, writeRandomFile } from './support/fixtures.js';
-import { CLI, CliProcess, assertBuilt } from './support/processes.js';
+import { CLI, CliProcess, CliScratch, assertBuilt } from './support/processes.js';
 
-const procs: CliProcess[] = [];
-const dirs: string[] = [];
+const scratch = new CliScratch('p2p-sec-cli-');
+const temp = () => scratch.temp();
 beforeAll(() => assertBuilt());
-afterEach(async () => {
-  await Promise.all(procs.splice(0).map((p) => p.stop()));
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function temp(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'p2p-sec-cli-'));
-  dirs.push(dir);
-  return dir;
-}
+afterEach(() => scratch.cleanup());
 
 function start(script: string, args: string[], env: NodeJS.ProcessEnv): CliProcess {
   const env2 = { ...env };
   delete env2.P2P_KEY;
   const p = CliProcess.start(script, args, env2);
-  procs.push(p);
-  return p;
+  return scratch.track(p);
 }
 
 describe('network keys on the command line', () => {

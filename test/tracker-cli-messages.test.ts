@@ -1,26 +1,16 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { machineAddresses } from '../electron/host/machine-addresses.js';
 import { formatNetworkKey, generateNetworkKey } from '../electron/engine/security/network-key.js';
-import { CLI, CliProcess, assertBuilt } from './support/processes.js';
+import { CLI, CliProcess, CliScratch, assertBuilt } from './support/processes.js';
 
 /** The CLI's own words, from real processes: what the tracker prints on start, and what a client is told. */
-const procs: CliProcess[] = [];
-const dirs: string[] = [];
+const scratch = new CliScratch('p2p-cli-msg-');
+const temp = () => scratch.temp();
 beforeAll(() => assertBuilt());
-afterEach(async () => {
-  await Promise.all(procs.splice(0).map((p) => p.stop()));
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function temp(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'p2p-cli-msg-'));
-  dirs.push(dir);
-  return dir;
-}
+afterEach(() => scratch.cleanup());
 
 function start(script: string, args: string[], env: NodeJS.ProcessEnv = {}, command: string[] = []): CliProcess {
   const p = command.length
@@ -31,8 +21,7 @@ function start(script: string, args: string[], env: NodeJS.ProcessEnv = {}, comm
         }),
       )
     : CliProcess.start(script, args, { P2P_KEY: '', ...env });
-  procs.push(p);
-  return p;
+  return scratch.track(p);
 }
 
 async function trackerStarted(args: string[], env: NodeJS.ProcessEnv): Promise<{ proc: CliProcess; port: number }> {

@@ -1,35 +1,24 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { formatNetworkKey, generateNetworkKey } from '../electron/engine/security/network-key.js';
 import { WRONG_KEY_SENTENCE } from '../electron/engine/tracker/tracker-client.js';
-import { CLI, CliProcess, assertBuilt } from './support/processes.js';
+import { CLI, CliProcess, CliScratch, assertBuilt } from './support/processes.js';
 
 /** A wrong key is a failure the client can name within a few seconds, not 30 s of "unreachable" retries. */
 const REPORT_WITHIN_MS = 5000;
 const WRONG_KEY_RUNS = 3;
 
-const procs: CliProcess[] = [];
-const dirs: string[] = [];
+const scratch = new CliScratch('p2p-wrong-key-');
+const temp = () => scratch.temp();
 beforeAll(() => assertBuilt());
-afterEach(async () => {
-  await Promise.all(procs.splice(0).map((p) => p.stop()));
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function temp(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'p2p-wrong-key-'));
-  dirs.push(dir);
-  return dir;
-}
+afterEach(() => scratch.cleanup());
 
 function start(script: string, args: string[], env: NodeJS.ProcessEnv): CliProcess {
   const clean = { ...env };
   delete clean.P2P_KEY;
   const p = CliProcess.start(script, args, { ...process.env, P2P_KEY: '', ...clean });
-  procs.push(p);
-  return p;
+  return scratch.track(p);
 }
 
 describe('a client with a wrong key', () => {

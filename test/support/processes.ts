@@ -1,5 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -48,5 +50,30 @@ export class CliProcess {
   async stop(): Promise<void> {
     this.kill('SIGKILL');
     await this.exited;
+  }
+}
+
+/** The temp folders and CLI processes of one test file, all stopped and removed after each test. */
+export class CliScratch {
+  private readonly procs: CliProcess[] = [];
+  private readonly dirs: string[] = [];
+
+  constructor(private readonly prefix: string) {}
+
+  async temp(): Promise<string> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), this.prefix));
+    this.dirs.push(dir);
+    return dir;
+  }
+
+  /** Stops `proc` with the rest after the test. */
+  track(proc: CliProcess): CliProcess {
+    this.procs.push(proc);
+    return proc;
+  }
+
+  async cleanup(): Promise<void> {
+    await Promise.all(this.procs.splice(0).map((p) => p.stop()));
+    await Promise.all(this.dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
   }
 }
