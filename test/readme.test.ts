@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,9 +19,23 @@ afterEach(async () => {
 beforeAll(assertBuilt);
 
 describe('README set-up', () => {
-  it('runs the project\'s own commands from the clone, never through npx (its cache rebuilds them and breaks when interrupted)', async () => {
-    const throughNpx = (await readme()).split('\n').filter((line) => /^\s*npx\s+(p2ptracker|p2pclient)\b/.test(line));
-    expect(throughNpx).toEqual([]);
+  it('npx p2ptracker in the clone reuses the build, and an interrupted first call leaves npx working', async () => {
+    const cache = await mkdtemp(path.join(os.tmpdir(), 'p2p-npx-cache-'));
+    dirs.push(cache);
+    const env = { ...process.env, npm_config_cache: cache, npm_config_yes: 'true', npm_config_update_notifier: 'false' };
+    const builtAt = (await stat(CLI.tracker)).mtimeMs;
+    // A first call killed part-way (as Ctrl-C would), then the real one.
+    const first = spawn('npx', ['p2ptracker', '-genkey'], { cwd: ROOT, env, stdio: 'ignore', detached: true });
+    await new Promise((r) => setTimeout(r, 300));
+    try {
+      process.kill(-first.pid!, 'SIGKILL');
+    } catch {
+      // already done
+    }
+    const run = spawnSync('npx', ['p2ptracker', '-genkey'], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.trim().split('\n').at(-1)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((await stat(CLI.tracker)).mtimeMs).toBe(builtAt); // not rebuilt by npx's install
   });
 
   it('states the Node versions that are true: the engines floor, and 22.12 for packaging because of @electron/rebuild and node-abi', async () => {
