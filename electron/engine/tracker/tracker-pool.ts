@@ -1,0 +1,135 @@
+import type { FileAnnouncement } from '../../../shared/protocol/messages.js';
+import type { TrackerStatus } from '../../../shared/types.js';
+import { EngineError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { PeerIdentity } from '../security/peer-identity.js';
+import type { Transport } from '../wire/transport.js';
+import { TrackerClient } from './tracker-client.js';
+
+export interface TrackerStats {
+  address: string;
+  peers: number;
+  generation: number;
+}
+
+export interface TrackerPoolOptions {
+  /** Read when a tracker is added: the hello carries our current id, port and identity. */
+  hello: () => { peerId: string; listenPort: number; identity: PeerIdentity | undefined };
+  files: () => FileAnnouncement[];
+  logger: Logger;
+  transport: Transport;
+  backoff?: { baseMs: number; maxMs: number } | undefined;
+  onStatus: (status: TrackerStatus) => void;
+  onWarning: (message: string) => void;
+}
+
+/**
+ * The engine's tracker connections: which trackers we talk to, whether any
+ * answers, and why none does. Listing and discovery ask it for connected clients.
+ */
+export class TrackerPool {
+  private readonly clients: TrackerClient[] = [];
+
+  constructor(private readonly options: TrackerPoolOptions) {}
+
+  /** Every configured client, connected or not. */
+  all(): readonly TrackerClient[] {
+    return this.clients;
+  }
+
+  connected(): TrackerClient[] {
+    return this.clients.filter((t) => t.connected);
+  }
+
+  addresses(): string[] {
+    return this.clients.map((t) => t.address);
+  }
+
+  add(address: string): void {
+    const hello = this.options.hello();
+    const client = new TrackerClient({
+      address,
+      peerId: hello.peerId,
+      listenPort: hello.listenPort,
+      files: this.options.files,
+      logger: this.options.logger,
+      transport: this.options.transport,
+      ...(hello.identity ? { identity: hello.identity } : {}),
+      ...(this.options.backoff ? { backoffBaseMs: this.options.backoff.baseMs, backoffMaxMs: this.options.backoff.maxMs } : {}),
+    });
+    client.on('connected', () => {
+      this.options.logger.info(`connected to tracker ${client.address}`);
+      this.options.onStatus({ address: client.address, connected: true });
+    });
+    client.on('disconnected', () => this.options.onStatus({ address: client.address, connected: false }));
+    client.on('refused', (problem) => this.options.onStatus({ address: client.address, connected: false, problem }));
+    client.on('warning', (m) => this.options.onWarning(m));
+    this.clients.push(client);
+    client.start();
+  }
+
+  /** Replaces the tracker list, keeping connections to trackers that stay. */
+  set(addresses: string[], reconnectAll = false): void {
+    const wanted = [...new Set(addresses)];
+    for (const client of [...this.clients]) {
+      if (reconnectAll || !wanted.includes(client.address)) {
+        this.clients.splice(this.clients.indexOf(client), 1);
+        void client.stop();
+        this.options.onStatus({ address: client.address, connected: false });
+      }
+    }
+    for (const address of wanted) {
+      if (!this.clients.some((t) => t.address === address)) this.add(address);
+    }
+  }
+
+  statuses(): TrackerStatus[] {
+    return this.clients.map((t) => ({ address: t.address, connected: t.connected, ...(t.refusal ? { problem: t.refusal } : {}) }));
+  }
+
+  /** Tells every tracker our file set changed. */
+  filesChanged(): void {
+    for (const client of this.clients) client.filesChanged();
+  }
+
+  /** The refusal of a tracker (wrong key first, then full), when no tracker is connected: the cause to report instead of "unreachable". */
+  refusal(clients: readonly TrackerClient[] = this.clients): EngineError | undefined {
+    if (clients.some((t) => t.connected)) return undefined;
+    const refusals = clients.flatMap((t) => (t.refusal ? [t.refusal] : []));
+    const first = refusals.find((r) => r.code === 'wrong_key') ?? refusals[0];
+    return first && new EngineError(first.code, first.message);
+  }
+
+  /**
+   * Waits until at least one tracker (of `addresses`, when given) is connected;
+   * fails at once when every one refused us (wrong key, full).
+   */
+  async waitForAny(timeoutMs: number, addresses?: string[]): Promise<void> {
+    const clients = addresses ? this.clients.filter((t) => addresses.includes(t.address)) : this.clients;
+    if (clients.length === 0) throw new EngineError('tracker_unreachable', 'no tracker configured');
+    await Promise.any(clients.map((t) => t.waitConnected(timeoutMs))).catch(() => {
+      throw this.refusal(clients) ?? new EngineError('tracker_unreachable', `no tracker answered within ${timeoutMs / 1000} s (${clients.map((t) => t.address).join(', ')})`);
+    });
+  }
+
+  /** Waits until every connected tracker has our current file set. */
+  async flush(): Promise<void> {
+    await Promise.all(this.clients.map((t) => t.flush()));
+  }
+
+  /** Asks every connected tracker for its figures: peers online and listing generation. */
+  async stats(): Promise<TrackerStats[]> {
+    const out: TrackerStats[] = [];
+    await Promise.all(
+      this.clients.map(async (t) => {
+        const stats = await t.refreshStats().catch(() => undefined);
+        if (stats) out.push({ address: t.address, ...stats });
+      }),
+    );
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.clients.map((t) => t.stop()));
+  }
+}
