@@ -1,0 +1,54 @@
+import type { Settings } from '../../../shared/ipc/contract.js';
+import { checkSettingsPatch } from '../settings-check.js';
+import type { HandlerGroup, HostContext } from './host-context.js';
+
+/** Settings and tracker hosting: both change what is saved and what the engine connects to. */
+export function settingsHandlers(ctx: HostContext): HandlerGroup<'settings:update' | 'tracker:setHosting'> {
+  return {
+    'settings:update': async (patch) => updateSettings(ctx, patch),
+    'tracker:setHosting': async ({ enabled, port }) => {
+      const { store, tracker } = ctx;
+      await tracker.setEnabled(enabled, port, store.settings.hostTrackerPort);
+      store.state.settings = { ...store.settings, hostTracker: enabled, hostTrackerPort: tracker.port ?? port ?? store.settings.hostTrackerPort };
+      await store.save();
+      ctx.applyTrackers();
+      ctx.events.emit('settings:changed', store.settings);
+      void ctx.status.push();
+      return tracker.info(store.settings.hostTrackerPort);
+    },
+  };
+}
+
+/** Checks everything first and applies nothing when any part is wrong. */
+async function updateSettings(ctx: HostContext, patch: Partial<Settings>): Promise<Settings> {
+  const { store, tracker, engine } = ctx;
+  const current = store.settings;
+  await checkSettingsPatch(patch);
+  // The only changes that can fail half-way open ports: do them before anything else changes.
+  if (patch.listenPort !== undefined && patch.listenPort !== engine.port) {
+    const bound = await engine.setListenPort(patch.listenPort);
+    patch = { ...patch, listenPort: bound };
+  }
+  if (patch.hostTrackerPort !== undefined && tracker.running && patch.hostTrackerPort !== tracker.port) {
+    await tracker.move(patch.hostTrackerPort);
+    patch = { ...patch, hostTrackerPort: tracker.port };
+  }
+  const next: Settings = { ...current, ...patch };
+  store.state.settings = next;
+  await store.save();
+  if (patch.openMode !== undefined && patch.openMode !== current.openMode) {
+    await ctx.key.choose(store.settings);
+    await ctx.restartNetwork();
+  } else if (patch.dht !== undefined && patch.dht !== current.dht) {
+    await ctx.restartNetwork();
+  }
+  // The engine may have been replaced by the restart: ask the context again.
+  if (patch.trackers || patch.hostTrackerPort !== undefined) ctx.applyTrackers();
+  if (patch.downloadDir) ctx.engine.setDownloadDir(patch.downloadDir);
+  if (patch.uploadLimitKiB !== undefined || patch.downloadLimitKiB !== undefined) {
+    ctx.engine.setRateLimits({ upload: next.uploadLimitKiB * 1024, download: next.downloadLimitKiB * 1024 });
+  }
+  ctx.events.emit('settings:changed', next);
+  void ctx.status.push();
+  return next;
+}

@@ -1,0 +1,123 @@
+import path from 'node:path';
+import type { HostedTracker } from '../../shared/ipc/contract.js';
+import { errorMessage } from '../engine/errors.js';
+import type { Logger } from '../engine/logger.js';
+import { PeerIdentity } from '../engine/security/peer-identity.js';
+import { TrackerServer } from '../engine/tracker/tracker-server.js';
+import type { Transport } from '../engine/wire/transport.js';
+import { machineAddresses } from './machine-addresses.js';
+
+export interface TrackerHostingOptions {
+  dataDir: string;
+  bindHost: string | undefined;
+  logger: Logger;
+  /** Asked at each start: the key (and so the transport) can change between starts. */
+  transport: () => Transport;
+}
+
+/**
+ * The optional built-in tracker: starting, moving and stopping it, the error
+ * of its last failed start (shown beside the setting), and what it adds to
+ * the engine's tracker list.
+ */
+export class TrackerHosting {
+  private server: TrackerServer | undefined;
+  private identity: PeerIdentity | undefined;
+  error: string | undefined;
+
+  constructor(private readonly options: TrackerHostingOptions) {}
+
+  /** The tracker keeps one identity across restarts, so peers that pinned it still trust it. */
+  async loadIdentity(): Promise<void> {
+    this.identity = await PeerIdentity.load(path.join(this.options.dataDir, 'tracker'));
+  }
+
+  get running(): boolean {
+    return this.server !== undefined;
+  }
+
+  get port(): number | undefined {
+    return this.server?.port;
+  }
+
+  get peerCount(): number | undefined {
+    return this.server?.state.peerCount;
+  }
+
+  /** Starts the tracker; a failure is kept in `error` and thrown. */
+  async start(port: number): Promise<void> {
+    try {
+      await this.open(port);
+    } catch (err) {
+      this.error = errorMessage(err);
+      throw err;
+    }
+  }
+
+  /** The new port is bound before the old one closes, so a taken port leaves the tracker where it was. */
+  async move(port: number): Promise<void> {
+    const previous = this.server;
+    await this.open(port);
+    await previous?.stop();
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    await server?.stop();
+  }
+
+  /** Same port, new transport (the key changed); a failure is only recorded. */
+  async restart(): Promise<void> {
+    if (!this.server) return;
+    const port = this.server.port;
+    await this.stop();
+    await this.start(port).catch(() => {});
+  }
+
+  /**
+   * Turns hosting on or off. When it is on already, only an explicit `port`
+   * different from the current one moves it.
+   */
+  async setEnabled(enabled: boolean, port: number | undefined, savedPort: number): Promise<void> {
+    if (enabled) {
+      const wanted = port ?? savedPort;
+      if (this.server && this.server.port !== wanted && port !== undefined) await this.move(wanted);
+      else if (!this.server) await this.start(wanted);
+    } else {
+      await this.stop();
+    }
+    this.error = undefined;
+  }
+
+  /** The configured trackers, with the hosted one first when it runs. */
+  effectiveTrackers(configured: string[]): string[] {
+    const list = [...configured];
+    if (this.server) list.unshift(`127.0.0.1:${this.server.port}`);
+    return [...new Set(list)];
+  }
+
+  info(savedPort: number): HostedTracker {
+    const port = this.server?.port ?? savedPort;
+    return {
+      running: this.server !== undefined,
+      port,
+      addresses: machineAddresses().map((a) => `${a}:${port}`),
+      peers: this.server?.state.peerCount ?? 0,
+      ...(this.error ? { error: this.error } : {}),
+    };
+  }
+
+  private async open(port: number): Promise<void> {
+    const tracker = new TrackerServer({
+      port,
+      host: this.options.bindHost,
+      logger: this.options.logger,
+      transport: this.options.transport(),
+      ...(this.identity ? { identity: this.identity } : {}),
+    });
+    await tracker.start();
+    this.server = tracker;
+    this.error = undefined;
+  }
+}
