@@ -3,6 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
+/** House style: files aim at 300 lines and split before this. */
+const MAX_SOURCE_LINES = 600;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 async function sources(dir: string): Promise<string[]> {
@@ -39,5 +41,17 @@ describe('layout rules', () => {
       }
     }
     expect(offenders).toEqual([]);
+  });
+
+  it('no product source file reaches 600 lines (split by responsibility before then)', async () => {
+    const tooLong: string[] = [];
+    for (const dir of ['electron', 'shared', 'renderer/src']) {
+      for (const file of await sources(dir)) {
+        if (/\.test\.tsx?$/.test(file)) continue;
+        const lines = (await readFile(file, 'utf8')).split('\n').length;
+        if (lines >= MAX_SOURCE_LINES) tooLong.push(`${path.relative(ROOT, file)}: ${lines} lines`);
+      }
+    }
+    expect(tooLong).toEqual([]);
   });
 });
