@@ -20,14 +20,22 @@ export type EngineErrorCode =
   | 'cancelled'
   | 'connection_closed'
   | 'wrong_key'
+  // Request errors: what the caller asked for can't be done as asked.
+  | 'invalid_argument'
+  | 'invalid_state'
+  | 'conflict'
+  | 'unavailable'
   | 'io_error';
 
 export class EngineError extends Error {
   readonly code: EngineErrorCode;
-  constructor(code: EngineErrorCode, message: string, options?: { cause?: unknown }) {
+  /** The request argument (or settings field) the error is about, so a UI can show it there. */
+  readonly field: string | undefined;
+  constructor(code: EngineErrorCode, message: string, options?: { cause?: unknown; field?: string }) {
     super(message, options);
     this.name = 'EngineError';
     this.code = code;
+    this.field = options?.field;
   }
 }
 
