@@ -3,6 +3,7 @@ import path from 'node:path';
 import { stat } from 'node:fs/promises';
 import { DEFAULT_TRACKER_ADDRESS } from '../../shared/protocol/limits.js';
 import type { ListingItem } from '../../shared/protocol/messages.js';
+import type { DownloadProgress } from '../../shared/types.js';
 import { defaultDataDir, instanceDataDir } from '../engine/data-dir.js';
 import { Engine } from '../engine/engine.js';
 import { EngineError } from '../engine/errors.js';
@@ -189,17 +190,18 @@ async function download(engine: Engine, name: string, folder: string, timeoutMs:
     }
     process.stdout.write(`downloading ${item.name} (${formatBytes(item.size)}, ${item.hash.slice(0, 12)}) from ${plural(item.peers, 'peer')}\n`);
     const bar = new ProgressBar(process.stdout);
-    const onProgress = (p: Parameters<ProgressBar['update']>[0]) => {
-      if (p.hash === item.hash) bar.update(p);
+    const onProgress = (rows: DownloadProgress[]) => {
+      const row = rows.find((p) => p.hash === item.hash);
+      if (row) bar.update(row);
     };
-    engine.on('download', onProgress);
+    engine.on('downloads', onProgress);
     try {
       const finalPath = await engine.fetch(item, folder);
       bar.finish();
       process.stdout.write(`done: ${finalPath} verified (${item.hash})\n`);
     } finally {
       bar.finish();
-      engine.off('download', onProgress);
+      engine.off('downloads', onProgress);
     }
   } catch (err) {
     await engine.stop();

@@ -13,6 +13,8 @@ import { SharedFolders } from './index/shared-folders.js';
 import { silentLogger, type Logger } from './logger.js';
 import { FolderContentSource } from './peer/content-source.js';
 import { Download } from './peer/download.js';
+import { DownloadQueue, type DownloadItem, type FailedDownload, type FinishedDownload } from './peer/download-queue.js';
+import type { SavedDownload } from './peer/download-list.js';
 import { PeerServer } from './peer/peer-server.js';
 import { RateLimiter } from './peer/rate-limiter.js';
 import { RateMeter } from './peer/rate-meter.js';
@@ -28,6 +30,8 @@ import { DhtAnnouncer } from './discovery/dht-announcer.js';
 import { PeerFinder, type LocalPeer } from './discovery/peer-finder.js';
 
 export type { ListResult } from './tracker/listing.js';
+export type { DownloadItem, FailedDownload, FinishedDownload } from './peer/download-queue.js';
+export type { SavedDownload } from './peer/download-list.js';
 
 export interface EngineOptions {
   /** Where the engine keeps its state: peer id, hash caches, resume records. */
@@ -68,6 +72,10 @@ export interface EngineOptions {
   /** Global rate limits in bytes per second; 0 or absent means unlimited. */
   uploadLimit?: number;
   downloadLimit?: number;
+  /** Where the download list is kept across restarts; absent keeps it in memory (one-shot CLI runs). */
+  downloadList?: string;
+  /** Fills a download list that has no file yet (the list an older version kept elsewhere). */
+  seedDownloads?: readonly SavedDownload[];
 }
 
 export interface EngineEvents {
@@ -77,7 +85,13 @@ export interface EngineEvents {
   /** A folder's figures changed (hashing progress) without the file set changing. */
   folders: [];
   tracker: [TrackerStatus];
-  download: [DownloadProgress];
+  /** Download rows that changed, at most one batch per PROGRESS_FLUSH_MS. */
+  downloads: [DownloadProgress[]];
+  /** A download left the list (cancelled, removed, or finished and its file deleted). */
+  'download-removed': [string];
+  'download-finished': [FinishedDownload];
+  /** A download ended by an error (not by pause or cancel). */
+  'download-failed': [FailedDownload];
 }
 
 /**
@@ -95,7 +109,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly transport: Transport;
   private readonly sharedFolders: SharedFolders;
   private readonly trackerPool: TrackerPool;
-  private readonly activeDownloads = new Map<string, Download>();
+  private readonly queue: DownloadQueue;
   private server: PeerServer | undefined;
   private started = false;
   private readonly uploadLimiter: RateLimiter;
@@ -152,6 +166,21 @@ export class Engine extends EventEmitter<EngineEvents> {
       logger: this.logger,
       intervalMs: options.listingRefreshMs,
     });
+    this.queue = new DownloadQueue({
+      create: (item, destDir) => this.createDownload(item, destDir),
+      defaultDir: () => this.downloadDir ?? this.options.folders?.[0],
+      hasContent: (hash) => this.sharedFolders.hasContent(hash),
+      adopt: async (download, finalPath) => {
+        if (download.info) await this.sharedFolders.adopt(finalPath, download.info);
+      },
+      filesChanged: () => this.onFilesChanged(),
+      listFile: options.downloadList,
+    });
+    this.queue.on('progress', (rows) => this.emit('downloads', rows));
+    this.queue.on('removed', (hash) => this.emit('download-removed', hash));
+    this.queue.on('finished', (done) => this.emit('download-finished', done));
+    this.queue.on('failed', (failed) => this.emit('download-failed', failed));
+    this.queue.on('warning', (m) => this.emit('warning', m));
     this.resolver = new ContentResolver({
       listAll: (query) => this.listAll(query),
       findPeers: (hash) => this.findPeers(hash),
@@ -176,7 +205,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       peerId: this.peerId,
       source: new FolderContentSource(
         () => this.sharedFolders.all(),
-        (hash) => this.activeDownloads.get(hash)?.served(),
+        (hash) => this.queue.get(hash)?.served(),
       ),
       logger: this.logger,
       transport: this.transport,
@@ -224,7 +253,7 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   rates(): { upload: number; download: number } {
     let download = 0;
-    for (const d of this.activeDownloads.values()) download += d.progress().downloadRate;
+    for (const d of this.queue.all()) download += d.progress().downloadRate;
     return { upload: Math.round(this.uploadMeter.rate()), download };
   }
 
@@ -278,6 +307,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         this.dhtAnnouncer.sync();
       }
       this.listingRefresher.start();
+      await this.queue.load(this.options.seedDownloads);
     } catch (err) {
       await this.releaseInstance(); // a retry in this process must find the lock free
       throw err;
@@ -288,7 +318,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   async stop(): Promise<void> {
     try {
       this.listingRefresher.stop();
-      for (const download of this.activeDownloads.values()) download.pause();
+      await this.queue.stop(); // transfers pause and close their files; the list resumes them next start
       await this.dht?.stop();
       this.dht = undefined;
       await this.cache.flush();
@@ -330,7 +360,7 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   sharedFiles(): FileAnnouncement[] {
     const byPath = this.sharedFolders.announcements();
-    for (const download of this.activeDownloads.values()) {
+    for (const download of this.queue.all()) {
       const partial = download.served();
       if (partial && !byPath.has(download.name)) byPath.set(download.name, { path: download.name, size: partial.size, hash: download.hash });
     }
@@ -344,6 +374,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private onFilesChanged(): void {
     this.trackerPool.filesChanged();
     this.dhtAnnouncer.sync();
+    void this.queue.checkFinished(); // the watcher saw a file go: maybe a finished download's
     this.emit('files');
   }
 
@@ -401,19 +432,76 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.resolver.resolve(nameOrHash);
   }
 
-  // ---- downloads ----
+  // ---- downloads: the queue owns them; these address them by content hash ----
 
-  /** Starts (or returns the running) download of one listed content. */
-  download(item: { hash: string; name: string; size?: number }, destDir?: string): Download {
-    const existing = this.activeDownloads.get(item.hash);
-    if (existing && existing.state !== 'failed' && existing.state !== 'cancelled') return existing;
-    const dest = destDir ?? this.downloadDir ?? this.options.folders?.[0];
-    if (!dest) throw new EngineError('io_error', 'no download folder: share a folder or set one');
-    const download = new Download({
+  /** Adds a download of one listed content to the queue (or returns the row of the one already there). */
+  startDownload(item: DownloadItem, destDir?: string): Promise<DownloadProgress> {
+    return this.queue.start(item, destDir);
+  }
+
+  pauseDownload(hash: string): Promise<void> {
+    return this.queue.pause(hash);
+  }
+
+  resumeDownload(hash: string): Promise<void> {
+    return this.queue.resume(hash);
+  }
+
+  retryDownload(hash: string): Promise<void> {
+    return this.queue.retry(hash);
+  }
+
+  /**
+   * Stops a download and forgets it. `deleteData: false` keeps its verified
+   * pieces on disk, so downloading the same content again resumes from them.
+   */
+  cancelDownload(hash: string, options: { deleteData: boolean }): Promise<void> {
+    return this.queue.cancel(hash, options);
+  }
+
+  /** Takes a stopped download off the list; its file stays. */
+  removeDownload(hash: string): Promise<void> {
+    return this.queue.remove(hash);
+  }
+
+  /** Every download's row, in the order they were added. */
+  downloads(): DownloadProgress[] {
+    return this.queue.list();
+  }
+
+  finishedDownloadPath(hash: string): string {
+    return this.queue.finishedPath(hash);
+  }
+
+  /** Drops finished downloads whose file was deleted (before a listing shows "Downloaded"). */
+  checkFinishedDownloads(): Promise<void> {
+    return this.queue.checkFinished();
+  }
+
+  /** Downloads one content to the end, through the queue, and shares the result: `-get`. */
+  async fetch(item: DownloadItem, destDir?: string): Promise<string> {
+    return this.queue.fetch(item, destDir);
+  }
+
+  /**
+   * The Download of one content, registered but not queued, for callers that
+   * drive a single transfer themselves (tests, tools): see runDownload.
+   */
+  download(item: DownloadItem, destDir?: string): Download {
+    return this.queue.register(item, destDir);
+  }
+
+  /** Runs (or resumes) a registered download now, outside the queue's slots, and shares the result. */
+  async runDownload(download: Download): Promise<string> {
+    return this.queue.run(download);
+  }
+
+  private createDownload(item: DownloadItem, destDir: string): Download {
+    return new Download({
       hash: item.hash,
       name: item.name,
       ...(item.size !== undefined ? { sizeHint: item.size } : {}),
-      destDir: dest,
+      destDir,
       stateDir: path.join(this.options.dataDir, 'downloads'),
       self: { peerId: this.peerId, listenPort: this.port, identity: this.identity },
       findPeers: (hash) => this.findPeers(hash),
@@ -425,52 +513,5 @@ export class Engine extends EventEmitter<EngineEvents> {
       ...(this.options.stallTimeoutMs !== undefined ? { stallTimeoutMs: this.options.stallTimeoutMs } : {}),
       ...(this.options.stallPollMs ? { stallPollMs: this.options.stallPollMs } : {}),
     });
-    let lastState = download.state;
-    download.on('progress', (p) => {
-      this.emit('download', p);
-      // A paused or failed download stops serving its pieces: tell the trackers.
-      if (p.state !== lastState && (p.state === 'paused' || p.state === 'failed' || p.state === 'cancelled' || p.state === 'done')) this.onFilesChanged();
-      lastState = p.state;
-    });
-    download.on('shareable', () => this.onFilesChanged());
-    download.on('warning', (m) => this.emit('warning', m));
-    this.activeDownloads.set(item.hash, download);
-    return download;
-  }
-
-  /** Runs a download to the end and shares the result. */
-  async fetch(item: { hash: string; name: string; size?: number }, destDir?: string): Promise<string> {
-    return this.runDownload(this.download(item, destDir));
-  }
-
-  /** Runs (or resumes) a download to the end and shares the result. */
-  async runDownload(download: Download): Promise<string> {
-    const finalPath = await download.run();
-    if (download.info) await this.sharedFolders.adopt(finalPath, download.info);
-    return finalPath;
-  }
-
-  getDownload(hash: string): Download | undefined {
-    return this.activeDownloads.get(hash);
-  }
-
-  /**
-   * Stops a download and forgets it. `deleteData: false` keeps its verified
-   * pieces on disk, so downloading the same content again resumes from them.
-   */
-  async cancelDownload(hash: string, { deleteData }: { deleteData: boolean }): Promise<void> {
-    const download = this.activeDownloads.get(hash);
-    if (!download) throw new EngineError('not_found', 'No such download.');
-    await download.cancel({ deleteData });
-    if (this.activeDownloads.get(hash) === download) this.activeDownloads.delete(hash);
-  }
-
-  /** Forgets a download (after cancel, or a finished one the person cleared). */
-  forgetDownload(hash: string): void {
-    this.activeDownloads.delete(hash);
-  }
-
-  downloads(): DownloadProgress[] {
-    return [...this.activeDownloads.values()].map((d) => d.progress());
   }
 }

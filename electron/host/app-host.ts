@@ -6,8 +6,7 @@ import { EngineError, errorMessage } from '../engine/errors.js';
 import { silentLogger, type Logger } from '../engine/logger.js';
 import type { NetworkKey } from '../engine/security/network-key.js';
 import type { DesktopIntegration } from './desktop-integration.js';
-import { DownloadQueue } from './download-queue.js';
-import { ProgressBatcher, TrailingThrottle } from './event-throttle.js';
+import { TrailingThrottle } from './event-throttle.js';
 import { downloadHandlers } from './handlers/downloads.js';
 import type { Handlers, HostContext } from './handlers/host-context.js';
 import { networkHandlers } from './handlers/network.js';
@@ -15,7 +14,6 @@ import { settingsHandlers } from './handlers/settings.js';
 import { shareHandlers } from './handlers/shares.js';
 import { HostEvents, type EventSink } from './host-events.js';
 import { NetworkKeyPolicy } from './network-key-policy.js';
-import { SavedDownloads } from './saved-downloads.js';
 import { SettingsStore } from './settings-store.js';
 import { StatusPublisher } from './status-publisher.js';
 import { TrackerHosting } from './tracker-hosting.js';
@@ -62,11 +60,8 @@ export class AppHost {
   private readonly events: HostEvents;
   private readonly key: NetworkKeyPolicy;
   private readonly tracker: TrackerHosting;
-  private readonly progress: ProgressBatcher;
   private readonly shares: TrailingThrottle;
   private readonly statusPublisher: StatusPublisher;
-  private readonly queue: DownloadQueue;
-  private readonly downloads: SavedDownloads;
 
   constructor(private readonly options: AppHostOptions) {
     const { dataDir } = options;
@@ -76,23 +71,11 @@ export class AppHost {
     const events = (this.events = new HostEvents(this.logger));
     this.key = new NetworkKeyPolicy({ keyFile: path.join(dataDir, 'network.key'), forced: options.networkKey, logger: this.logger, warn: (m) => events.notice('warning', m) });
     this.tracker = new TrackerHosting({ dataDir, bindHost: options.bindHost, logger: this.logger, transport: () => this.key.transport() });
-    this.progress = new ProgressBatcher((changed) => events.emit('downloads:progress', changed));
     this.shares = new TrailingThrottle(SHARES_THROTTLE_MS, () => {
       events.emit('shares:changed', this.engine.folders());
       events.networkChanged();
     });
     this.statusPublisher = new StatusPublisher({ engine, store: this.store, key: this.key, tracker: this.tracker, events });
-    this.queue = new DownloadQueue({
-      engine,
-      finished: async (download, finalPath) => {
-        await this.downloads.markDone(download.hash);
-        options.integration.notify('Download finished', download.name);
-        events.emit('downloads:finished', { hash: download.hash, name: download.name, path: finalPath });
-      },
-      failed: (download, err) => events.notice('warning', `${download.name}: ${errorMessage(err)}`),
-      settled: (download) => this.progress.set(download.progress()),
-    });
-    this.downloads = new SavedDownloads({ engine, store: this.store, queue: this.queue, progress: this.progress, events });
     const context = this.context();
     this.handlers = {
       'app:snapshot': async () => this.snapshot(),
@@ -138,19 +121,14 @@ export class AppHost {
         this.events.notice('warning', errorMessage(err));
       }
     }
-    this.downloads.restore();
+    delete this.store.state.downloads; // moved into the engine's download list at its first start
     await this.store.save();
-    this.progress.start();
     this.statusPublisher.start();
-    this.downloads.start();
   }
 
   async stop(): Promise<void> {
-    this.progress.stop();
     this.statusPublisher.stop();
-    this.downloads.stop();
     this.shares.cancel();
-    this.queue.stop();
     await this.engine.stop();
     await this.tracker.stop();
     await this.store.save();
@@ -171,15 +149,20 @@ export class AppHost {
       usePolling: this.options.usePolling ?? false,
       cacheDir: this.options.dataDir,
       dht: s.dht ? { port: 0, bootstrap: this.options.dhtBootstrap ?? PUBLIC_BOOTSTRAP } : undefined,
+      downloadList: path.join(this.options.dataDir, 'downloads.json'),
+      ...(this.store.state.downloads ? { seedDownloads: this.store.state.downloads } : {}),
     });
-    engine.on('download', (p) => {
-      this.progress.set(p);
-      if (p.state === 'stalled') this.queue.pump(); // its slot goes to a queued download meanwhile
+    engine.on('downloads', (rows) => this.events.emit('downloads:progress', rows));
+    engine.on('download-removed', (hash) => {
+      this.events.emit('downloads:removed', { hash });
+      this.events.networkChanged(); // its listing row offers Download again
     });
-    engine.on('files', () => {
-      this.shares.schedule();
-      void this.downloads.dropMissingFinished(); // the watcher saw a file go: maybe a finished download's
+    engine.on('download-finished', (done) => {
+      this.options.integration.notify('Download finished', done.name);
+      this.events.emit('downloads:finished', done);
     });
+    engine.on('download-failed', ({ name, error }) => this.events.notice('warning', `${name}: ${error.message}`));
+    engine.on('files', () => this.shares.schedule());
     engine.on('folders', () => this.shares.schedule());
     engine.on('tracker', () => {
       void this.statusPublisher.push();
@@ -191,10 +174,8 @@ export class AppHost {
 
   /** Rebuilds every connection after the key or open mode changed; downloads pause and resume. */
   private async restartNetwork(): Promise<void> {
-    this.queue.clear();
     const previousPort = this.engine.port;
-    await this.engine.stop();
-    await this.queue.waitIdle();
+    await this.engine.stop(); // resolves once its downloads have paused and closed their files
     await this.tracker.restart();
     this.engine = this.createEngine(this.store.settings.listenPort);
     try {
@@ -206,7 +187,6 @@ export class AppHost {
       await this.engine.start();
     }
     for (const folder of this.store.state.folders) await this.engine.addFolder(folder).catch((err: unknown) => this.events.notice('warning', errorMessage(err)));
-    this.downloads.restore();
     void this.statusPublisher.push();
     this.events.networkChanged();
   }
@@ -221,9 +201,6 @@ export class AppHost {
       store: this.store,
       integration: this.options.integration,
       events: this.events,
-      queue: this.queue,
-      downloads: this.downloads,
-      progress: this.progress,
       tracker: this.tracker,
       key: this.key,
       status: this.statusPublisher,
@@ -246,7 +223,7 @@ export class AppHost {
     return {
       settings: this.store.settings,
       folders: this.engine.folders(),
-      downloads: this.downloads.rows(),
+      downloads: this.engine.downloads(),
       status: this.status(),
       capabilities: this.options.integration.capabilities,
       version: this.options.version,

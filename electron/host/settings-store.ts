@@ -8,16 +8,16 @@ const persisted = z.object({
   // Partial: a file from an older version lacks newer settings, which take their defaults.
   settings: settingsSchema.partial(),
   folders: z.array(z.string()),
-  downloads: z.array(
-    z.object({ hash: z.string(), name: z.string(), size: z.number(), destDir: z.string(), paused: z.boolean(), done: z.boolean().default(false) }),
-  ),
+  // Versions before the engine kept its own downloads.json held the list here; it moves there at the next start.
+  downloads: z
+    .array(z.object({ hash: z.string(), name: z.string(), size: z.number(), destDir: z.string(), paused: z.boolean(), done: z.boolean().default(false) }))
+    .optional(),
 });
 /** On disk settings may be partial (older files); in memory they are always complete. */
 export type PersistedState = Omit<z.infer<typeof persisted>, 'settings'> & { settings: Settings };
-export type PersistedDownload = PersistedState['downloads'][number];
 
 /**
- * Settings, shared folders and the download list, kept in one JSON file in
+ * Settings and shared folders, kept in one JSON file in
  * the app's data folder and written atomically on every change.
  */
 export class SettingsStore {
@@ -30,7 +30,7 @@ export class SettingsStore {
     private readonly file: string,
     defaults: { settings: Settings; folders: string[] },
   ) {
-    this.state = { version: 1, settings: defaults.settings, folders: defaults.folders, downloads: [] };
+    this.state = { version: 1, settings: defaults.settings, folders: defaults.folders };
   }
 
   async load(): Promise<void> {

@@ -37,12 +37,8 @@ export async function loadSnapshot(): Promise<boolean> {
 
 export function startSync(): () => void {
   const offs = [
-    subscribe('downloads:progress', (rows) => {
-      const downloads = useDownloadsStore.getState();
-      // An empty batch follows a row that was forgotten (cancel, remove): re-read the list.
-      if (rows.length === 0) void downloads.refresh();
-      else downloads.merge(rows);
-    }),
+    subscribe('downloads:progress', (rows) => useDownloadsStore.getState().merge(rows)),
+    subscribe('downloads:removed', ({ hash }) => useDownloadsStore.getState().drop(hash)),
     subscribe('shares:changed', (folders) => useSharesStore.getState().setAll(folders)),
     subscribe('status:changed', (status) => useStatusStore.getState().setStatus(status)),
     subscribe('settings:changed', (settings) => useSettingsStore.getState().setSettings(settings)),

@@ -146,7 +146,10 @@ export const contract = {
     'network:join': request<typeof joinArgs, Settings>(joinArgs),
   },
   events: {
+    /** Rows that changed (at most ten batches a second). */
     'downloads:progress': undefined as unknown as DownloadRow[],
+    /** A row left the list: cancelled, removed, or finished and its file deleted. */
+    'downloads:removed': undefined as unknown as { hash: string },
     'shares:changed': undefined as unknown as SharedFolder[],
     'status:changed': undefined as unknown as NetworkStatus,
     'settings:changed': undefined as unknown as Settings,

@@ -32,7 +32,6 @@ const PIPELINE_DEPTH = 8;
  */
 const MAX_PIECES_STORING = 32;
 const REQUEST_TIMEOUT_MS = 30_000;
-const PROGRESS_INTERVAL_MS = 100;
 const BUSY_RETRY_MS = 200;
 const AVAILABILITY_POLL_MS = 300;
 /** While below maxPeers, look for more sources this often (new seeders, other downloaders). */
@@ -112,8 +111,6 @@ export class Download extends EventEmitter<DownloadEvents> {
   private settle: { resolve(): void; reject(err: Error): void } | undefined;
   /** Settles when the current run() has closed its store (cancel waits for it before touching the files). */
   private runEnded: Promise<unknown> = Promise.resolve();
-  private lastProgressAt = 0;
-  private progressTimer: NodeJS.Timeout | undefined;
   /** Verified pieces being written right now. */
   private readonly pendingWrites = new Set<Promise<void>>();
 
@@ -214,7 +211,6 @@ export class Download extends EventEmitter<DownloadEvents> {
     } finally {
       this.closeSources();
       await this.store?.close();
-      clearTimeout(this.progressTimer);
     }
   }
 
@@ -549,20 +545,14 @@ export class Download extends EventEmitter<DownloadEvents> {
   private setState(state: DownloadState): void {
     if (this.state === state) return;
     this.state = state;
-    this.emitProgress(true);
+    this.emitProgress();
   }
 
-  /** At most every PROGRESS_INTERVAL_MS, plus every state change. */
-  private emitProgress(force = false): void {
-    const now = Date.now();
-    if (force || now - this.lastProgressAt >= PROGRESS_INTERVAL_MS) {
-      clearTimeout(this.progressTimer);
-      this.progressTimer = undefined;
-      this.lastProgressAt = now;
-      this.emit('progress', this.progress());
-    } else if (!this.progressTimer) {
-      this.progressTimer = setTimeout(() => this.emitProgress(true), PROGRESS_INTERVAL_MS - (now - this.lastProgressAt));
-      this.progressTimer.unref();
-    }
+  /**
+   * Every change, unthrottled: the download queue's ProgressBatch is the one
+   * place that decides how often a row leaves the engine.
+   */
+  private emitProgress(): void {
+    this.emit('progress', this.progress());
   }
 }

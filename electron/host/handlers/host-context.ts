@@ -1,11 +1,8 @@
 import type { RequestArgs, RequestChannel, RequestResult } from '../../../shared/ipc/contract.js';
 import type { Engine } from '../../engine/engine.js';
 import type { DesktopIntegration } from '../desktop-integration.js';
-import type { DownloadQueue } from '../download-queue.js';
-import type { ProgressBatcher } from '../event-throttle.js';
 import type { HostEvents } from '../host-events.js';
 import type { NetworkKeyPolicy } from '../network-key-policy.js';
-import type { SavedDownloads } from '../saved-downloads.js';
 import type { SettingsStore } from '../settings-store.js';
 import type { StatusPublisher } from '../status-publisher.js';
 import type { TrackerHosting } from '../tracker-hosting.js';
@@ -23,9 +20,6 @@ export interface HostContext {
   readonly store: SettingsStore;
   readonly integration: DesktopIntegration;
   readonly events: HostEvents;
-  readonly queue: DownloadQueue;
-  readonly downloads: SavedDownloads;
-  readonly progress: ProgressBatcher;
   readonly tracker: TrackerHosting;
   readonly key: NetworkKeyPolicy;
   readonly status: StatusPublisher;

@@ -14,7 +14,7 @@ const JOIN_CHECK_MS = 5000;
 export function networkHandlers(ctx: HostContext): HandlerGroup<'network:list' | 'network:invite' | 'network:join'> {
   return {
     'network:list': async (q) => {
-      await ctx.downloads.dropMissingFinished();
+      await ctx.engine.checkFinishedDownloads();
       const page = await ctx.engine.list(q);
       return {
         total: page.total,

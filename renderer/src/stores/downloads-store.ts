@@ -26,8 +26,8 @@ export interface DownloadsState {
   setAll(rows: DownloadRow[]): void;
   /** Applies a `downloads:progress` batch: only rows that changed, merged by hash. */
   merge(rows: DownloadRow[]): void;
-  /** Re-reads the list from the host (after a row disappeared). */
-  refresh(): Promise<void>;
+  /** A row left the host's list (`downloads:removed`). */
+  drop(hash: string): void;
   start(item: StartItem): Promise<boolean>;
   act(action: Exclude<DownloadAction, 'cancel'>, hash: string): Promise<boolean>;
   /** Cancels; `deleteData: false` keeps the verified pieces for a later download of the same file. */
@@ -42,15 +42,12 @@ function visible(rows: DownloadRow[]): DownloadRow[] {
 
 
 export const useDownloadsStore = create<DownloadsState>()((set, get) => {
-  let refreshing: Promise<void> | null = null;
-  let refreshAgain = false;
-
   /** Runs one row action: marks the row busy meanwhile and keeps a failure's message on it. */
   async function runAction(action: DownloadAction, hash: string, request: () => Promise<unknown>): Promise<boolean> {
     set((s) => ({ busy: { ...s.busy, [hash]: action }, errors: omit(s.errors, hash) }));
     try {
       await request();
-      // Cancel and remove forget the download on the host: drop it now rather than wait for the refetch.
+      // Cancel and remove forget the download on the host: drop it now rather than wait for downloads:removed.
       if (action === 'cancel' || action === 'remove') set((s) => ({ rows: s.rows.filter((r) => r.hash !== hash) }));
       return true;
     } catch (err) {
@@ -87,27 +84,9 @@ export const useDownloadsStore = create<DownloadsState>()((set, get) => {
       set({ rows: visible(rows) });
     },
 
-    async refresh() {
-      if (refreshing) {
-        refreshAgain = true;
-        return refreshing;
-      }
-      refreshing = (async () => {
-        do {
-          refreshAgain = false;
-          try {
-            const snapshot = await call('app:snapshot', {});
-            set({ rows: visible(snapshot.downloads) });
-          } catch {
-            // The connection banner already says why; the next event or reconnect refreshes again.
-          }
-        } while (refreshAgain);
-      })();
-      try {
-        await refreshing;
-      } finally {
-        refreshing = null;
-      }
+    drop(hash) {
+      if (!get().rows.some((r) => r.hash === hash)) return;
+      set((s) => ({ rows: s.rows.filter((r) => r.hash !== hash), busy: omit(s.busy, hash), errors: omit(s.errors, hash) }));
     },
 
     async start(item) {

@@ -276,6 +276,7 @@ export class FakeHost implements P2PApi {
   private forget(hash: string): null {
     if (!this.downloads.some((d) => d.hash === hash)) throw new HostError('not_found', 'No such download.');
     this.downloads = this.downloads.filter((d) => d.hash !== hash);
+    queueMicrotask(() => this.emit('downloads:removed', { hash }));
     return null;
   }
 }

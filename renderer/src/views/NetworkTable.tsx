@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { DownloadRow, ListingRow } from '../../../shared/ipc/contract';
 import type { ListSortKey } from '../../../shared/protocol/messages';
+import { canStartDownload } from '../../../shared/downloads';
 import { Button } from '../components/Button';
 import { Icon } from '../components/Icon';
 import { VirtualList, type VirtualListHandle } from '../components/VirtualList';
@@ -41,7 +42,7 @@ function ActionCell({ row, download, tabbable, onStart }: { row: ListingRow; dow
   if (row.local) {
     return download?.state === 'done' ? <span className="tag tag-done">Downloaded</span> : <span className="tag">In library</span>;
   }
-  if (download && download.state !== 'failed') {
+  if (download && !canStartDownload(download.state)) {
     const pct = formatPercent(download.bytesDone, download.size);
     const label = download.state === 'done' ? 'Downloaded' : STATE_LABELS[download.state];
     return (
@@ -113,8 +114,7 @@ export function NetworkTable() {
   const startRow = useCallback(
     (row: ListingRow | undefined) => {
       if (!row || row.local) return;
-      const existing = byHash.get(row.hash);
-      if (existing && existing.state !== 'failed') return;
+      if (!canStartDownload(byHash.get(row.hash)?.state)) return;
       void start({ hash: row.hash, name: row.name, size: row.size });
     },
     [byHash, start],
@@ -189,7 +189,7 @@ export function NetworkTable() {
     }
     const { dir, base } = splitPath(row.name);
     const download = byHash.get(row.hash);
-    const startable = !row.local && (!download || download.state === 'failed');
+    const startable = !row.local && canStartDownload(download?.state);
     return (
       <div
         key={index}
