@@ -9,9 +9,7 @@ import path from 'node:path';
 import { defaultDataDir } from '../engine/data-dir.js';
 import { formatNetworkKey, generateNetworkKey } from '../engine/security/network-key.js';
 import { PeerIdentity } from '../engine/security/peer-identity.js';
-import { throttledRefusals } from '../engine/wire/refusal-log.js';
-import { tlsTransport } from '../engine/wire/tls-transport.js';
-import { tcpTransport } from '../engine/wire/transport.js';
+import { networkTransport } from '../engine/wire/network-transport.js';
 import { helpText, parseArgs, parsePort, UsageError } from './args.js';
 import { chooseNetworkKey, KEY_OPTIONS } from './network-key-options.js';
 import { runMain, untilSignal } from './run.js';
@@ -61,9 +59,7 @@ runMain('p2ptracker', async () => {
   if (!(Number.isInteger(maxConnections) && maxConnections >= 1 && maxConnections <= 1_000_000)) throw new UsageError('-max-connections must be a whole number from 1 to 1000000');
   if (!(Number.isInteger(maxFiles) && maxFiles >= 1 && maxFiles <= 100_000_000)) throw new UsageError('-max-files must be a whole number from 1 to 100000000');
   const choice = await chooseNetworkKey(args, baseDataDir, 'tracker', logger);
-  const transport = choice.key
-    ? tlsTransport(choice.key, { onHandshakeFailure: throttledRefusals((line) => logger.warn(line)) })
-    : tcpTransport;
+  const transport = networkTransport(choice.key, (line) => logger.warn(line));
   const tracker = new TrackerServer({
     port,
     host: args.host,

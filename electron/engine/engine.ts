@@ -6,8 +6,7 @@ import { EngineError } from './errors.js';
 import { InstanceLock } from './instance-lock.js';
 import { PeerIdentity } from './security/peer-identity.js';
 import type { NetworkKey } from './security/network-key.js';
-import { throttledRefusals } from './wire/refusal-log.js';
-import { tlsTransport } from './wire/tls-transport.js';
+import { networkTransport } from './wire/network-transport.js';
 import type { FolderIndex } from './index/folder-index.js';
 import { SharedFolders } from './index/shared-folders.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -23,7 +22,7 @@ import { TrackerPool, type TrackerStats } from './tracker/tracker-pool.js';
 import { NetworkListing, type FullListing, type ListResult } from './tracker/listing.js';
 import { ListingRefresher } from './tracker/listing-refresher.js';
 import { ContentResolver } from './tracker/content-resolver.js';
-import { tcpTransport, type Transport } from './wire/transport.js';
+import type { Transport } from './wire/transport.js';
 import { NetworkCache } from './discovery/network-cache.js';
 import { DhtDiscovery } from './discovery/dht-discovery.js';
 import { DhtAnnouncer } from './discovery/dht-announcer.js';
@@ -131,11 +130,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.downloadDir = options.downloadDir;
     this.cache = new NetworkCache(path.join(options.cacheDir ?? options.dataDir, 'network-cache.json'));
     this.logger = options.logger ?? silentLogger;
-    this.transport =
-      options.transport ??
-      (options.networkKey
-        ? tlsTransport(options.networkKey, { onHandshakeFailure: throttledRefusals((line) => this.emit('warning', line)) })
-        : tcpTransport);
+    this.transport = options.transport ?? networkTransport(options.networkKey, (line) => this.emit('warning', line));
     this.sharedFolders = new SharedFolders({
       dataDir: options.dataDir,
       logger: this.logger,

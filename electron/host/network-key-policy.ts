@@ -1,9 +1,8 @@
 import type { Settings } from '../../shared/ipc/contract.js';
 import type { Logger } from '../engine/logger.js';
 import { generateNetworkKey, readKeyFile, writeKeyFile, type NetworkKey } from '../engine/security/network-key.js';
-import { tlsTransport } from '../engine/wire/tls-transport.js';
-import { tcpTransport, type Transport } from '../engine/wire/transport.js';
-import { throttledRefusals } from '../engine/wire/refusal-log.js';
+import { networkTransport } from '../engine/wire/network-transport.js';
+import type { Transport } from '../engine/wire/transport.js';
 
 const OPEN_MODE_WARNING = 'Open mode: connections are not encrypted and anyone who can reach this machine can list and download your shared files.';
 
@@ -59,8 +58,6 @@ export class NetworkKeyPolicy {
   }
 
   transport(): Transport {
-    return this.current
-      ? tlsTransport(this.current, { onHandshakeFailure: throttledRefusals((line) => this.options.logger.warn(line)) })
-      : tcpTransport;
+    return networkTransport(this.current, (line) => this.options.logger.warn(line));
   }
 }
