@@ -4,7 +4,7 @@ import type { ZodType } from 'zod';
 import { MAX_FRAME_BYTES, MAX_REQUEST_ID, MAX_TEXT_LENGTH } from '../../../shared/protocol/limits.js';
 import type { WireMessage } from '../../../shared/protocol/messages.js';
 import { EngineError, ProtocolError, errorMessage } from '../errors.js';
-import { pieceBuffers } from './buffer-pool.js';
+import { pieceBuffers } from '../core/buffer-pool.js';
 import type { DirectReads, ReadOutcome } from './direct-reads.js';
 import { FRAME_CONTROL, FrameDecoder, encodeControl, encodePieceHeader, type ReceivedPiece } from './frame-codec.js';
 
