@@ -64,6 +64,20 @@ describe('layout rules', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('tracker/compact/ holds memory structures only: it imports nothing of the tracker domain', async () => {
+    const compact = path.join(ROOT, 'electron/engine/tracker/compact');
+    const offenders: string[] = [];
+    for (const file of await sources('electron/engine/tracker/compact')) {
+      for (const spec of await importsOf(file)) {
+        if (!spec.startsWith('.')) continue;
+        const target = path.resolve(path.dirname(file), spec);
+        const allowed = target.startsWith(compact + path.sep) || target.startsWith(path.join(ROOT, 'shared') + path.sep) || target === path.join(ROOT, 'electron/engine/errors.js');
+        if (!allowed) offenders.push(`${path.relative(ROOT, file)} → ${spec}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
   it('no product source file reaches 600 lines (split by responsibility before then)', async () => {
     const tooLong: string[] = [];
     for (const dir of ['electron', 'shared', 'renderer/src']) {

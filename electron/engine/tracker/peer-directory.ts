@@ -1,8 +1,8 @@
 import { EngineError } from '../errors.js';
-import { IdIndex } from './id-index.js';
-import { EMPTY, IdSpace } from './id-space.js';
-import { pairHash, textHash } from './int-hash.js';
-import { FILE_CLASS, FILE_COUNT, IPV4, MAX_PEER_SLOTS, PeerTable, PORT } from './peer-table.js';
+import { IdIndex } from './compact/id-index.js';
+import { EMPTY, IdSpace } from './compact/id-space.js';
+import { pairHash, textHash } from './compact/int-hash.js';
+import { FILE_CLASS, FILE_COUNT, IPV4, MAX_PEER_SLOTS, PeerTable, PORT } from './compact/peer-table.js';
 
 /**
  * A peer session as the state hands it out. The state keeps only the slot's arrays; whoever

@@ -1,15 +1,15 @@
 import { MAX_LOOKUP_PEERS } from '../../../shared/protocol/limits.js';
 import type { FileAnnouncement, ListingItem, PeerAddress } from '../../../shared/protocol/messages.js';
-import { PageStore } from './block-pool.js';
+import { PageStore } from './compact/page-store.js';
 import { ContentHolders } from './content-holders.js';
 import { FileBudget, type FileBudgetOptions } from './file-budget.js';
-import { EMPTY } from './id-space.js';
+import { EMPTY } from './compact/id-space.js';
 import { ListingView, type ListQuery } from './listing-query.js';
 import { ListingRows } from './listing-rows.js';
 import { PeerDirectory, type PeerRecord } from './peer-directory.js';
 import { PeerFiles } from './peer-files.js';
-import { PORT } from './peer-table.js';
-import { PICKS, samplePositions } from './random-sample.js';
+import { PORT } from './compact/peer-table.js';
+import { PICKS, samplePositions } from './compact/random-sample.js';
 import { SessionTeardown, TEARDOWN_CHUNK } from './session-teardown.js';
 
 export type { ListQuery } from './listing-query.js';
