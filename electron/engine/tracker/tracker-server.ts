@@ -26,6 +26,8 @@ export interface TrackerServerOptions {
   frameDeadlineMs?: number;
   /** Overrides the time a new connection has to finish its handshake (tests). */
   handshakeDeadlineMs?: number;
+  /** Peer sessions held at once (default MAX_PEER_SLOTS); one more is refused with `tracker_full`. */
+  maxPeers?: number;
   /** Override the handshake slots (tests that stand in for many hosts from one loopback address). */
   maxHandshakes?: number;
   maxHandshakesPerAddress?: number;
@@ -63,6 +65,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
     this.state = new TrackerState({
       ...(options.maxFileEntries !== undefined ? { total: options.maxFileEntries } : {}),
       ...(options.maxFilesPerSession !== undefined ? { perSession: options.maxFilesPerSession } : {}),
+      ...(options.maxPeers !== undefined ? { maxPeers: options.maxPeers } : {}),
     });
     this.identity = options.identity ?? PeerIdentity.generate();
     this.peerId = this.identity.peerId;
@@ -129,7 +132,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
       this.logger.info(`peer ${hello.peerId.slice(0, 8)} joined from ${conn.remoteAddress}:${hello.listenPort}`);
       this.emit('join', peer);
     }
-    conn.on('message', (message) => this.onMessage(conn, peer, message));
+    conn.on('message', (message) => this.answer(conn, peer, message));
     conn.on('close', (reason) => {
       if (peer && this.sessions.get(peer.session) === conn) this.sessions.delete(peer.session);
       if (reason instanceof ProtocolError) this.warn(`${conn.remoteAddress}: ${reason.message}`);
@@ -142,26 +145,42 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
     return { address: { host: conn.remoteAddress, port: hello.listenPort }, heartbeatMs: this.heartbeatMs };
   }
 
+  /**
+   * Answers one request. A rule the request broke (a ProtocolError, thrown where the rule is
+   * checked) goes back to the sender with its code, and the session stays; anything else is
+   * our own failure: logged, and answered `internal`.
+   */
+  private answer(conn: FramedConnection<TrackerRequest>, peer: PeerRecord | undefined, message: TrackerRequest): void {
+    try {
+      this.onMessage(conn, peer, message);
+    } catch (err) {
+      let refusal: ProtocolError;
+      if (err instanceof ProtocolError) refusal = err;
+      else {
+        this.logger.error(`tracker: ${message.type} from ${conn.remoteAddress} failed: ${errorMessage(err)}`);
+        refusal = new ProtocolError('internal', `internal error: ${errorMessage(err)}`);
+      }
+      if ('id' in message) conn.send({ type: 'error', id: message.id, code: refusal.code, message: refusal.message });
+      else conn.close(refusal);
+    }
+  }
+
   private onMessage(conn: FramedConnection<TrackerRequest>, peer: PeerRecord | undefined, message: TrackerRequest): void {
     switch (message.type) {
       case 'ping':
         conn.send({ type: 'pong', id: message.id, peers: this.state.peerCount, generation: this.state.generation });
         return;
-      case 'announce':
+      case 'announce': {
         if (!peer) {
           conn.close(new ProtocolError('bad_message', 'announce needs a listen port in hello'));
           return;
         }
-        try {
-          const refused = this.state.announce(peer, message);
-          if (refused > 0) this.warn(`${conn.remoteAddress}: refused ${refused} files whose size contradicts their content hash`);
-        } catch (err) {
-          // A cap (too_many_files, tracker_full): the announcer is told which; what came before it stays applied.
-          conn.send({ type: 'error', id: message.id, code: err instanceof ProtocolError ? err.code : 'internal', message: errorMessage(err) });
-          return;
-        }
+        // A cap (too_many_files, tracker_full) throws: the announcer is told which; what came before it stays applied.
+        const refused = this.state.announce(peer, message);
+        if (refused > 0) this.warn(`${conn.remoteAddress}: refused ${refused} files whose size contradicts their content hash`);
         conn.send({ type: 'ok', id: message.id });
         return;
+      }
       case 'list': {
         const { total, items } = this.state.list(message);
         conn.send({ type: 'listing', id: message.id, total, offset: message.offset, items });

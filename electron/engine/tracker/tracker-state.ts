@@ -18,7 +18,10 @@ export type { PeerRecord } from './peer-directory.js';
 /** A peer id as the protocol requires it. */
 const PEER_ID = /^[0-9a-f]{32}$/;
 
-export type TrackerStateOptions = FileBudgetOptions;
+export interface TrackerStateOptions extends FileBudgetOptions {
+  /** Peer sessions held at once (default and most MAX_PEER_SLOTS); one more is refused with `tracker_full`. */
+  maxPeers?: number;
+}
 
 /**
  * What the tracker knows, apart from sockets: who is online, what each has
@@ -49,16 +52,18 @@ export class TrackerState {
     (slot, row) => this.removeRow(slot, row),
     (slot) => this.peers.release(slot),
   );
-  private readonly peers = new PeerDirectory();
+  private readonly peers: PeerDirectory;
   /** Pages shared by the peers' file sets and the contents' holder arrays. */
   private readonly pages = new PageStore();
   private readonly rows = new ListingRows();
   private readonly contents = new ContentHolders(this.pages);
-  private readonly files = new PeerFiles(this.peers.table, this.rows, this.pages);
+  private readonly files: PeerFiles;
   private readonly listing = new ListingView(this.rows, this.contents);
 
   constructor(options: TrackerStateOptions = {}) {
     this.budget = new FileBudget(options);
+    this.peers = new PeerDirectory(options.maxPeers);
+    this.files = new PeerFiles(this.peers.table, this.rows, this.pages);
   }
 
   get peerCount(): number {

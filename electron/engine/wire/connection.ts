@@ -262,8 +262,8 @@ export class FramedConnection<In extends Incoming = Incoming> extends EventEmitt
         if (frame.kind === FRAME_CONTROL) this.onMessage(frame.message);
         else if (!this.settle(this.pendingPieces, frame.id, frame satisfies ReceivedPiece)) pieceBuffers.give(frame.data); // cancelled meanwhile
       } catch (err) {
-        // A bug in a handler costs this connection, not the process.
-        this.close(new ProtocolError('internal', `internal error: ${errorMessage(err)}`));
+        // A rule broken (a ProtocolError) keeps its code; a bug in a handler costs this connection, not the process.
+        this.close(err instanceof ProtocolError ? err : new ProtocolError('internal', `internal error: ${errorMessage(err)}`));
       }
     }
   }

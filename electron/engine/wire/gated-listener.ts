@@ -1,7 +1,7 @@
 import type net from 'node:net';
 import type { ZodType } from 'zod';
 import type { HelloMessage, WelcomeMessage } from '../../../shared/protocol/messages.js';
-import { ProtocolError } from '../errors.js';
+import { ProtocolError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { PeerIdentity } from '../security/peer-identity.js';
 import type { FramedConnection } from './connection.js';
@@ -63,7 +63,10 @@ export interface GatedListenerOptions<In extends { type: string; id?: number }> 
   identity?: PeerIdentity | undefined;
   /** The refusal of a connection that finished its handshake while `connections` are open. */
   full: (connections: number) => ProtocolError;
-  /** Takes an admitted hello: returns the extra welcome fields, or throws a ProtocolError to refuse it. */
+  /**
+   * Takes an admitted hello: returns the extra welcome fields, or throws a ProtocolError to refuse
+   * it with that code. Any other exception is our failure: logged, and refused as `internal`.
+   */
   accept: (hello: HelloMessage, conn: FramedConnection<In>) => Partial<WelcomeMessage>;
   /** A remote broke the protocol during its handshake. */
   warn: (message: string) => void;
@@ -133,7 +136,13 @@ export class GatedListener<In extends { type: string; id?: number }> {
       },
       (hello, conn) => {
         if (admission && !admission.established()) throw o.full(this.gate.limits.total);
-        return o.accept(hello, conn);
+        try {
+          return o.accept(hello, conn);
+        } catch (err) {
+          if (err instanceof ProtocolError) throw err; // a rule the hello broke: the remote is told its code
+          o.logger.error(`${o.name} failed to accept ${conn.remoteAddress}: ${errorMessage(err)}`);
+          throw new ProtocolError('internal', 'internal error');
+        }
       },
     ).catch((err: unknown) => {
       if (err instanceof ProtocolError) o.warn(`${socket.remoteAddress ?? '?'}: ${err.message}`);

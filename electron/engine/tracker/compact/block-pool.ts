@@ -1,4 +1,4 @@
-import { EngineError } from '../../errors.js';
+import { ProtocolError } from '../../errors.js';
 import { PAGE_CELLS, type PageStore } from './page-store.js';
 
 /** Block numbers stay well inside int32. */
@@ -58,7 +58,7 @@ export class BlockPool {
     const block = this.used[cls]!;
     const pages = this.pages[cls]!;
     if (block >= pages.length * BLOCKS_PER_PAGE[cls]!) {
-      if (block + 1 > MAX_BLOCKS) throw new EngineError('too_many', 'tracker state is full');
+      if (block + 1 > MAX_BLOCKS) throw new ProtocolError('tracker_full', 'tracker is full: its tables have no room for more files');
       pages.push(BLOCK_CELLS[cls]! > PAGE_CELLS ? new Int32Array(BLOCK_CELLS[cls]!) : this.store.take());
     }
     // Owner pages are small and kept at the class's high-water mark.
