@@ -7,11 +7,11 @@ import {
   HASH_BYTES,
   contentHashOf,
   contentInfoOf,
-  hashFile,
   pieceCount,
   pieceHashAt,
   pieceLength,
-} from '../electron/engine/index/content-hash.js';
+} from '../electron/engine/core/content-hash.js';
+import { hashFile } from '../electron/engine/index/file-hash.js';
 import { HashCache } from '../electron/engine/index/hash-cache.js';
 import { PIECE_SIZE } from '../shared/protocol/limits.js';
 

@@ -9,7 +9,7 @@ import { FramedConnection } from '../electron/engine/wire/connection.js';
 import { tlsTransport } from '../electron/engine/wire/tls-transport.js';
 import { closeServer, listen, tcpTransport } from '../electron/engine/wire/transport.js';
 import { PieceHasher } from '../electron/engine/index/piece-hasher.js';
-import { BufferPool, pieceBuffers } from '../electron/engine/wire/buffer-pool.js';
+import { BufferPool, pieceBuffers } from '../electron/engine/core/buffer-pool.js';
 import { FRAME_PIECE, FrameDecoder, encodeControl, encodePieceHeader } from '../electron/engine/wire/frame-codec.js';
 import { Fixtures, announced, eventually, writeRandomFile } from './support/fixtures.js';
 import { RawClient } from './support/raw-client.js';

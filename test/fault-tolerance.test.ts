@@ -101,7 +101,7 @@ describe('no tracker at all', () => {
     const seed = await fx.tempDir();
     const data = await writeRandomFile(path.join(seed, 'dht only.bin'), 2 * MiB);
     await seederProcess(seed, ['-dht', '-bootstrap', bootstrap]);
-    const { contentInfoOf } = await import('../electron/engine/index/content-hash.js');
+    const { contentInfoOf } = await import('../electron/engine/core/content-hash.js');
     const hash = contentInfoOf(data).hash;
     const dest = await fx.tempDir();
     const get = CliProcess.start(CLI.client, ['-folder', dest, '-port', '0', '-dht', '-bootstrap', bootstrap, '-get', hash, '-timeout', '20'], {

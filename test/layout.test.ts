@@ -43,6 +43,41 @@ describe('layout rules', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('engine floors: core/ imports no other floor, wire/ nothing from index/, index/ nothing from wire/', async () => {
+    const engine = path.join(ROOT, 'electron/engine');
+    const floorOf = (file: string) => path.relative(engine, file).split(path.sep)[0];
+    const forbidden: Record<string, string[]> = {
+      core: ['wire', 'index', 'peer', 'tracker', 'discovery', 'security'],
+      wire: ['index'],
+      index: ['wire'],
+    };
+    const offenders: string[] = [];
+    for (const file of await sources('electron/engine')) {
+      const banned = forbidden[floorOf(file)!];
+      if (!banned) continue;
+      for (const spec of await importsOf(file)) {
+        if (!spec.startsWith('.')) continue;
+        const target = path.resolve(path.dirname(file), spec);
+        if (target.startsWith(engine + path.sep) && banned.includes(floorOf(target)!)) offenders.push(`${path.relative(ROOT, file)} → ${spec}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('tracker/compact/ holds memory structures only: it imports nothing of the tracker domain', async () => {
+    const compact = path.join(ROOT, 'electron/engine/tracker/compact');
+    const offenders: string[] = [];
+    for (const file of await sources('electron/engine/tracker/compact')) {
+      for (const spec of await importsOf(file)) {
+        if (!spec.startsWith('.')) continue;
+        const target = path.resolve(path.dirname(file), spec);
+        const allowed = target.startsWith(compact + path.sep) || target.startsWith(path.join(ROOT, 'shared') + path.sep) || target === path.join(ROOT, 'electron/engine/errors.js');
+        if (!allowed) offenders.push(`${path.relative(ROOT, file)} → ${spec}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
   it('no product source file reaches 600 lines (split by responsibility before then)', async () => {
     const tooLong: string[] = [];
     for (const dir of ['electron', 'shared', 'renderer/src']) {

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Settings } from '../../shared/ipc/contract.js';
-import { DEFAULT_TRACKER_PORT } from '../../shared/protocol/limits.js';
+import { defaultSettings } from '../../shared/settings-defaults.js';
 import { EngineError, errorMessage } from '../engine/errors.js';
 import type { Logger } from '../engine/logger.js';
 import type { NetworkKey } from '../engine/security/network-key.js';
@@ -102,15 +102,16 @@ async function inviteLines(host: AppHost): Promise<string> {
 
 /** `p2pclient -ui PORT`: the app's host without a window, its UI served to a browser. */
 export async function runHeadlessHost(o: HeadlessHostOptions): Promise<number> {
+  const app = defaultSettings(o.folder);
+  // A first start does what the command line says, the app's defaults elsewhere.
   const defaults: Settings = {
+    ...app,
     trackers: o.trackers,
     listenPort: o.port,
-    downloadDir: o.folder,
-    theme: 'system',
     uploadLimitKiB: o.limits.up,
     downloadLimitKiB: o.limits.down,
     hostTracker: o.hostTracker !== undefined,
-    hostTrackerPort: o.hostTracker ?? DEFAULT_TRACKER_PORT,
+    hostTrackerPort: o.hostTracker ?? app.hostTrackerPort,
     openMode: o.networkKey === undefined,
     dht: o.dht !== undefined,
   };

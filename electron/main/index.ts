@@ -7,7 +7,7 @@ import { BrowserWindow, Menu, Notification, Tray, app, dialog, ipcMain, nativeIm
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_TRACKER_PORT } from '../../shared/protocol/limits.js';
+import { defaultSettings } from '../../shared/settings-defaults.js';
 import { streamLogger } from '../engine/logger.js';
 import { AppHost } from '../host/app-host.js';
 import { electronIntegration } from './desktop-integration.js';
@@ -66,21 +66,7 @@ app.whenReady().then(async () => {
     integration: electronIntegration({ dialog, shell, Notification, window: () => win }),
     version: app.getVersion(),
     logger: streamLogger(process.stderr, 'info'),
-    defaults: {
-      settings: {
-        trackers: [],
-        listenPort: 0,
-        downloadDir: shared,
-        theme: 'system',
-        uploadLimitKiB: 0,
-        downloadLimitKiB: 0,
-        hostTracker: true,
-        hostTrackerPort: DEFAULT_TRACKER_PORT,
-        openMode: false,
-        dht: true,
-      },
-      folders: [shared],
-    },
+    defaults: { settings: defaultSettings(shared), folders: [shared] },
   });
   await host.start();
   registerIpc(ipcMain, host);

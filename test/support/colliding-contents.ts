@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { PIECE_SIZE } from '../../shared/protocol/limits.js';
-import { contentHashOf, contentInfoOf, hashPiece } from '../../electron/engine/index/content-hash.js';
+import { contentHashOf, contentInfoOf, hashPiece } from '../../electron/engine/core/content-hash.js';
 
 /** Bytes of the varied last piece: small, so each try costs two short hashes. */
 const TAIL_BYTES = 16;

@@ -8,7 +8,8 @@ import { unsafePathReason } from '../../../shared/protocol/path.js';
 import type { FileAnnouncement } from '../../../shared/protocol/messages.js';
 import { EngineError, errorMessage, folderProblem } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { hashFile, type ContentInfo } from './content-hash.js';
+import type { ContentInfo } from '../core/content-hash.js';
+import { hashFile } from './file-hash.js';
 import { HashCache } from './hash-cache.js';
 import { isIgnored, type IgnoreOptions } from './ignore-rules.js';
 

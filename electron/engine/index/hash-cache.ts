@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { PIECE_SIZE } from '../../../shared/protocol/limits.js';
 import { contentHash } from '../../../shared/protocol/messages.js';
-import type { ContentInfo } from './content-hash.js';
+import type { ContentInfo } from '../core/content-hash.js';
 import { DebouncedWriter, writeFileAtomic } from '../persist.js';
 
 const SAVE_DELAY_MS = 1000;

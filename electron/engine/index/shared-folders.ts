@@ -4,7 +4,7 @@ import type { FileAnnouncement } from '../../../shared/protocol/messages.js';
 import type { SharedFolderStatus } from '../../../shared/types.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { ContentInfo } from './content-hash.js';
+import type { ContentInfo } from '../core/content-hash.js';
 import { FolderIndex } from './folder-index.js';
 
 /** Hex digits of the folder path's hash that name its hash-cache file. */

@@ -1,9 +1,9 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { EngineError } from '../errors.js';
-import { pieceCount, pieceLength } from '../index/content-hash.js';
+import { pieceCount, pieceLength } from '../core/content-hash.js';
 import type { FolderIndex, IndexedFile } from '../index/folder-index.js';
-import { pieceBuffers } from '../wire/buffer-pool.js';
+import { pieceBuffers } from '../core/buffer-pool.js';
 
 /** What the peer server needs to serve one content: its hashes and its pieces. */
 export interface ServedContent {

@@ -4,7 +4,7 @@ import type { PeerAddress } from '../../../shared/protocol/messages.js';
 import { unsafePathReason } from '../../../shared/protocol/path.js';
 import type { DownloadProgress, DownloadState } from '../../../shared/types.js';
 import { EngineError, errorCode, errorMessage } from '../errors.js';
-import { contentHashOf, pieceLength, type ContentInfo } from '../index/content-hash.js';
+import { contentHashOf, pieceLength, type ContentInfo } from '../core/content-hash.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { tcpTransport, type Transport } from '../wire/transport.js';
 import { HolderSearch } from './holder-search.js';
@@ -15,7 +15,7 @@ import { PieceStore, loadResumeState } from './piece-store.js';
 import type { ServedContent } from './content-source.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RateMeter } from './rate-meter.js';
-import { pieceBuffers } from '../wire/buffer-pool.js';
+import { pieceBuffers } from '../core/buffer-pool.js';
 import type { ReceivedPiece } from '../wire/frame-codec.js';
 
 /** Sources one download uses at once. */

@@ -1,26 +1,18 @@
 import { EventEmitter } from 'node:events';
-import type net from 'node:net';
 import { MAX_HASHES_PER_REPLY, MAX_LOOKUP_PEERS, PIECE_SIZE } from '../../../shared/protocol/limits.js';
 import { peerRequest, type PeerAddress, type PeerRequest } from '../../../shared/protocol/messages.js';
 import { EngineError, ProtocolError, errorCode, errorMessage } from '../errors.js';
-import { HASH_BYTES, pieceCount } from '../index/content-hash.js';
+import { HASH_BYTES, pieceCount } from '../core/content-hash.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { FramedConnection } from '../wire/connection.js';
-import { ConnectionGate, type Admission } from '../wire/connection-gate.js';
-import { pieceBuffers } from '../wire/buffer-pool.js';
-import { acceptHandshake } from '../wire/handshake.js';
-import { closeServer, listen, tcpTransport, type Transport } from '../wire/transport.js';
+import { pieceBuffers } from '../core/buffer-pool.js';
+import { GatedListener, PEER_LIMITS } from '../wire/gated-listener.js';
+import type { Transport } from '../wire/transport.js';
 import type { ContentSource, ServedContent } from './content-source.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { PeerIdentity } from '../security/peer-identity.js';
 
-/** Connections still in their handshake (TLS, then hello), on top of the connection limit. */
-const HANDSHAKES_IN_PROGRESS = 64;
-/** Handshakes one address may have in progress: the rest stay free for everyone else. */
-const HANDSHAKES_PER_ADDRESS = 8;
 const IDLE_TIMEOUT_MS = 60_000;
-const MAX_CONNECTIONS = 256;
-const MAX_CONNECTIONS_PER_ADDRESS = 16;
 /** Piece requests one connection may have queued; more get `busy`. */
 const MAX_QUEUED_REQUESTS = 64;
 /** Pieces read from disk ahead of the one being sent. */
@@ -37,6 +29,7 @@ export interface PeerServerOptions {
   source: ContentSource;
   logger?: Logger;
   transport?: Transport;
+  /** Established connections at once (default PEER_LIMITS); more are refused with `busy`. */
   maxConnections?: number;
   maxConnectionsPerAddress?: number;
   /** Overrides the per-frame deadline (tests). */
@@ -60,14 +53,9 @@ export interface PeerServerEvents {
 
 /** Serves pieces of announced content to other peers. */
 export class PeerServer extends EventEmitter<PeerServerEvents> {
-  port = 0;
-  /** Frames received from closed connections (ops figures; the fuzz test counts with it). */
-  framesReceived = 0;
   uploadedBytes = 0;
-  private readonly server: net.Server;
-  private readonly sockets = new Set<net.Socket>();
+  private readonly listener: GatedListener<PeerRequest>;
   private readonly logger: Logger;
-  private readonly gate: ConnectionGate;
   /** @internal */
   readonly limiter: RateLimiter;
 
@@ -75,60 +63,53 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
     super();
     this.logger = options.logger ?? silentLogger;
     this.limiter = options.uploadLimiter ?? new RateLimiter(0);
-    this.gate = new ConnectionGate({
-      total: options.maxConnections ?? MAX_CONNECTIONS,
-      perAddress: options.maxConnectionsPerAddress ?? MAX_CONNECTIONS_PER_ADDRESS,
-      handshakes: HANDSHAKES_IN_PROGRESS,
-      handshakesPerAddress: HANDSHAKES_PER_ADDRESS,
-      ...(options.handshakeDeadlineMs ? { handshakeDeadlineMs: options.handshakeDeadlineMs } : {}),
-      onRefused: (reason) => this.logger.debug(`refused a connection: ${reason}`),
-    });
-    this.server = (options.transport ?? tcpTransport).createServer((socket, admission) => this.onSocket(socket, admission), this.gate);
-  }
-
-  async start(): Promise<number> {
-    this.port = await listen(this.server, this.options.port, this.options.host, 'The peer');
-    return this.port;
-  }
-
-  async stop(): Promise<void> {
-    const closing = closeServer(this.server);
-    this.gate.destroyAll();
-    for (const socket of this.sockets) socket.destroy();
-    await closing;
-  }
-
-  get connectionCount(): number {
-    return this.sockets.size;
-  }
-
-  private onSocket(socket: net.Socket, admission: Admission | undefined): void {
-    this.sockets.add(socket);
-    socket.once('close', () => {
-      this.sockets.delete(socket);
-    });
-    acceptHandshake(
-      socket,
-      peerRequest,
-      {
-        idleTimeoutMs: IDLE_TIMEOUT_MS,
-        callTimeoutMs: IDLE_TIMEOUT_MS,
-        handshakeTimeoutMs: this.gate.deadlineMs,
-        peerId: this.options.peerId,
-        agent: 'p2pclient',
-        ...(this.options.frameDeadlineMs ? { frameDeadlineMs: this.options.frameDeadlineMs } : {}),
-        identity: this.options.identity,
-        observe: (conn) => conn.once('close', () => (this.framesReceived += conn.framesIn)),
+    this.listener = new GatedListener({
+      name: 'The peer',
+      port: options.port,
+      host: options.host,
+      transport: options.transport,
+      logger: this.logger,
+      limits: {
+        ...PEER_LIMITS,
+        connections: options.maxConnections ?? PEER_LIMITS.connections,
+        connectionsPerAddress: options.maxConnectionsPerAddress ?? PEER_LIMITS.connectionsPerAddress,
       },
-      (hello, conn) => {
-        if (admission && !admission.established()) throw new ProtocolError('busy', `peer is busy: it serves at most ${this.gate.limits.total} connections`);
+      handshakeDeadlineMs: options.handshakeDeadlineMs,
+      requests: peerRequest,
+      idleTimeoutMs: IDLE_TIMEOUT_MS,
+      frameDeadlineMs: options.frameDeadlineMs,
+      peerId: options.peerId,
+      agent: 'p2pclient',
+      identity: options.identity,
+      full: (connections) => new ProtocolError('busy', `peer is busy: it serves at most ${connections} connections`),
+      accept: (hello, conn) => {
         if (hello.listenPort > 0) this.emit('peer', { peerId: hello.peerId, host: conn.remoteAddress, port: hello.listenPort });
         new ServingSession(conn, hello.peerId, this.options.source, this);
         return {};
       },
-    ).catch((err: unknown) => {
-      if (err instanceof ProtocolError) this.warn(`${socket.remoteAddress ?? '?'}: ${err.message}`);
+      warn: (message) => this.warn(message),
     });
+  }
+
+  get port(): number {
+    return this.listener.port;
+  }
+
+  /** Frames received from closed connections (ops figures; the fuzz test counts with it). */
+  get framesReceived(): number {
+    return this.listener.framesReceived;
+  }
+
+  start(): Promise<number> {
+    return this.listener.start();
+  }
+
+  stop(): Promise<void> {
+    return this.listener.stop();
+  }
+
+  get connectionCount(): number {
+    return this.listener.connectionCount;
   }
 
   /** @internal */

@@ -1,7 +1,7 @@
 import { MAX_HASHES_PER_REPLY, PIECE_SIZE } from '../../../shared/protocol/limits.js';
 import { peerReply, type MetaMessage, type PeerAddress, type PeerListMessage, type PeerReply } from '../../../shared/protocol/messages.js';
 import { EngineError } from '../errors.js';
-import { HASH_BYTES, contentHashOf, pieceCount } from '../index/content-hash.js';
+import { HASH_BYTES, contentHashOf, pieceCount } from '../core/content-hash.js';
 import type { FramedConnection } from '../wire/connection.js';
 import type { ReceivedPiece } from '../wire/frame-codec.js';
 import { clientHandshake } from '../wire/handshake.js';

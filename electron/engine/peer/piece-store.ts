@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { contentHash } from '../../../shared/protocol/messages.js';
 import { EngineError, errorMessage } from '../errors.js';
-import { hashPiece, pieceCount, pieceHashAt, pieceLength } from '../index/content-hash.js';
+import { hashPiece, pieceCount, pieceHashAt, pieceLength } from '../core/content-hash.js';
 import { PARTIAL_LOCK_SUFFIX, PARTIAL_SUFFIX } from '../index/ignore-rules.js';
 import { DebouncedWriter, writeFileAtomic } from '../persist.js';
 import { ProcessLock } from '../process-lock.js';

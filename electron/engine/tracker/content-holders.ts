@@ -1,6 +1,7 @@
-import { BLOCK_CELLS, BlockPool, classFor, type PageStore } from './block-pool.js';
-import { EMPTY, IdSpace, grow, grownCapacity } from './id-space.js';
-import { MAX_PEER_SLOTS } from './peer-table.js';
+import { BLOCK_CELLS, BlockPool, classFor } from './compact/block-pool.js';
+import type { PageStore } from './compact/page-store.js';
+import { EMPTY, IdSpace, grow, grownCapacity } from './compact/id-space.js';
+import { MAX_PEER_SLOTS } from './compact/peer-table.js';
 
 /**
  * The contents the tracker knows, by content id: hash, size, and the peers holding each. The

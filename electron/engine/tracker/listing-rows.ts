@@ -1,6 +1,6 @@
-import { IdIndex } from './id-index.js';
-import { EMPTY, IdSpace, grow, grownCapacity } from './id-space.js';
-import { pairHash } from './int-hash.js';
+import { IdIndex } from './compact/id-index.js';
+import { EMPTY, IdSpace, grow, grownCapacity } from './compact/id-space.js';
+import { pairHash } from './compact/int-hash.js';
 
 /**
  * The listing's rows: distinct (name, content) pairs, each with how many peers announce it,

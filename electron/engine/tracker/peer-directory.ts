@@ -1,8 +1,8 @@
-import { EngineError } from '../errors.js';
-import { IdIndex } from './id-index.js';
-import { EMPTY, IdSpace } from './id-space.js';
-import { pairHash, textHash } from './int-hash.js';
-import { FILE_CLASS, FILE_COUNT, IPV4, MAX_PEER_SLOTS, PeerTable, PORT } from './peer-table.js';
+import { ProtocolError } from '../errors.js';
+import { IdIndex } from './compact/id-index.js';
+import { EMPTY, IdSpace } from './compact/id-space.js';
+import { pairHash, textHash } from './compact/int-hash.js';
+import { FILE_CLASS, FILE_COUNT, IPV4, MAX_PEER_SLOTS, PeerTable, PORT } from './compact/peer-table.js';
 
 /**
  * A peer session as the state hands it out. The state keeps only the slot's arrays; whoever
@@ -26,6 +26,8 @@ export interface PeerRecord {
  */
 export class PeerDirectory {
   readonly table = new PeerTable();
+  /** Sessions it holds at most, leaving ones included until their files are freed. */
+  readonly maxPeers: number;
   /** Hosts that are not canonical dotted IPv4 (IPv6, names in tests), by slot. */
   private readonly hostText = new Map<number, string>();
   private readonly slots = new IdSpace();
@@ -33,6 +35,11 @@ export class PeerDirectory {
   private nextSession = 1;
   private readonly byPeerId = new IdIndex((slot) => this.table.idHash(slot));
   private readonly byAddress = new IdIndex((slot) => this.addressHash(slot));
+
+  constructor(maxPeers = MAX_PEER_SLOTS) {
+    if (!(Number.isInteger(maxPeers) && maxPeers > 0 && maxPeers <= MAX_PEER_SLOTS)) throw new RangeError(`maxPeers must be an integer from 1 to ${MAX_PEER_SLOTS}`);
+    this.maxPeers = maxPeers;
+  }
 
   /** Live sessions. */
   get count(): number {
@@ -51,8 +58,8 @@ export class PeerDirectory {
 
   /** Starts a session in a free slot, with no files. */
   open(peerId: string, host: string, port: number): PeerRecord {
-    const slot = this.slots.take(MAX_PEER_SLOTS);
-    if (slot === undefined) throw new EngineError('too_many', 'too many peers');
+    const slot = this.slots.take(this.maxPeers);
+    if (slot === undefined) throw new ProtocolError('tracker_full', `tracker is full: it holds at most ${this.maxPeers.toLocaleString('en-US')} peers; try again later`);
     this.table.ensure(slot);
     const ip = parseIpv4(host);
     if (ip === undefined) this.hostText.set(slot, host);

@@ -1,8 +1,9 @@
-import { BLOCK_CELLS, BlockPool, classFor, type PageStore } from './block-pool.js';
-import { EMPTY } from './id-space.js';
-import { mix } from './int-hash.js';
+import { BLOCK_CELLS, BlockPool, classFor } from './compact/block-pool.js';
+import type { PageStore } from './compact/page-store.js';
+import { EMPTY } from './compact/id-space.js';
+import { mix } from './compact/int-hash.js';
 import type { ListingRows } from './listing-rows.js';
-import { FILE_BLOCK, FILE_CLASS, FILE_COUNT, type PeerTable } from './peer-table.js';
+import { FILE_BLOCK, FILE_CLASS, FILE_COUNT, type PeerTable } from './compact/peer-table.js';
 
 /** A peer's file set up to this size is a plain array (scanning 16 ints beats hashing). */
 const LINEAR_FILES = 16;

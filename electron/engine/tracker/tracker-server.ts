@@ -1,12 +1,10 @@
 import { EventEmitter } from 'node:events';
-import type net from 'node:net';
-import { trackerRequest, type TrackerRequest } from '../../../shared/protocol/messages.js';
+import { trackerRequest, type HelloMessage, type TrackerRequest, type WelcomeMessage } from '../../../shared/protocol/messages.js';
 import { ProtocolError, errorMessage } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { acceptHandshake } from '../wire/handshake.js';
 import type { FramedConnection } from '../wire/connection.js';
-import { ConnectionGate, type Admission } from '../wire/connection-gate.js';
-import { closeServer, listen, tcpTransport, type Transport } from '../wire/transport.js';
+import { GatedListener, TRACKER_LIMITS } from '../wire/gated-listener.js';
+import type { Transport } from '../wire/transport.js';
 import { TrackerState, type PeerRecord } from './tracker-state.js';
 import { PeerIdentity } from '../security/peer-identity.js';
 
@@ -14,17 +12,8 @@ import { PeerIdentity } from '../security/peer-identity.js';
 export const DEFAULT_HEARTBEAT_MS = 4000;
 /** A peer silent this long is dropped from the listing. */
 export const DEFAULT_PEER_TIMEOUT_MS = 12_000;
-/** Connections still in their handshake (TLS, then hello), on top of the connection limit. */
-const HANDSHAKES_IN_PROGRESS = 256;
-/**
- * Handshakes one address may have in progress: the rest stay free for everyone else. Half the
- * per-address cap, so a NAT's peers starting together (or bench/tracker-load.mjs, 16 per IP) get in.
- */
-const HANDSHAKES_PER_ADDRESS = 16;
 /** Established connections a tracker serves at once, by default; more are refused with `tracker_full`. */
-export const DEFAULT_MAX_CONNECTIONS = 10_000;
-/** One host may hold this many tracker connections (a NAT with several peers, not one client hogging slots). */
-const MAX_CONNECTIONS_PER_ADDRESS = 32;
+export const DEFAULT_MAX_CONNECTIONS = TRACKER_LIMITS.connections;
 
 export interface TrackerServerOptions {
   port: number;
@@ -37,6 +26,8 @@ export interface TrackerServerOptions {
   frameDeadlineMs?: number;
   /** Overrides the time a new connection has to finish its handshake (tests). */
   handshakeDeadlineMs?: number;
+  /** Peer sessions held at once (default MAX_PEER_SLOTS); one more is refused with `tracker_full`. */
+  maxPeers?: number;
   /** Override the handshake slots (tests that stand in for many hosts from one loopback address). */
   maxHandshakes?: number;
   maxHandshakesPerAddress?: number;
@@ -62,104 +53,116 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
   readonly state: TrackerState;
   readonly identity: PeerIdentity;
   readonly peerId: string;
-  port = 0;
-  /** Frames received from closed connections (ops figures; the fuzz test counts with it). */
-  framesReceived = 0;
-  private readonly server: net.Server;
-  private readonly connections = new Set<net.Socket>();
+  private readonly listener: GatedListener<TrackerRequest>;
   /** Connection of each live peer session, by PeerRecord.session. */
   private readonly sessions = new Map<number, FramedConnection<TrackerRequest>>();
   private readonly logger: Logger;
   private readonly heartbeatMs: number;
-  private readonly peerTimeoutMs: number;
-  private readonly gate: ConnectionGate;
 
-  constructor(private readonly options: TrackerServerOptions) {
+  constructor(options: TrackerServerOptions) {
     super();
     this.logger = options.logger ?? silentLogger;
     this.state = new TrackerState({
       ...(options.maxFileEntries !== undefined ? { total: options.maxFileEntries } : {}),
       ...(options.maxFilesPerSession !== undefined ? { perSession: options.maxFilesPerSession } : {}),
+      ...(options.maxPeers !== undefined ? { maxPeers: options.maxPeers } : {}),
     });
     this.identity = options.identity ?? PeerIdentity.generate();
     this.peerId = this.identity.peerId;
     this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
-    this.peerTimeoutMs = options.peerTimeoutMs ?? DEFAULT_PEER_TIMEOUT_MS;
-    this.gate = new ConnectionGate({
-      total: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-      perAddress: options.maxConnectionsPerAddress ?? MAX_CONNECTIONS_PER_ADDRESS,
-      handshakes: options.maxHandshakes ?? HANDSHAKES_IN_PROGRESS,
-      handshakesPerAddress: options.maxHandshakesPerAddress ?? HANDSHAKES_PER_ADDRESS,
-      ...(options.handshakeDeadlineMs ? { handshakeDeadlineMs: options.handshakeDeadlineMs } : {}),
-      onRefused: (reason) => this.logger.debug(`refused a connection: ${reason}`),
+    this.listener = new GatedListener({
+      name: 'The tracker',
+      port: options.port,
+      host: options.host,
+      transport: options.transport,
+      logger: this.logger,
+      limits: {
+        connections: options.maxConnections ?? TRACKER_LIMITS.connections,
+        connectionsPerAddress: options.maxConnectionsPerAddress ?? TRACKER_LIMITS.connectionsPerAddress,
+        handshakes: options.maxHandshakes ?? TRACKER_LIMITS.handshakes,
+        handshakesPerAddress: options.maxHandshakesPerAddress ?? TRACKER_LIMITS.handshakesPerAddress,
+      },
+      handshakeDeadlineMs: options.handshakeDeadlineMs,
+      requests: trackerRequest,
+      idleTimeoutMs: options.peerTimeoutMs ?? DEFAULT_PEER_TIMEOUT_MS,
+      frameDeadlineMs: options.frameDeadlineMs,
+      peerId: this.peerId,
+      agent: 'p2ptracker',
+      identity: this.identity,
+      full: (connections) => new ProtocolError('tracker_full', `tracker is full: it serves at most ${connections} connections; try again later`),
+      accept: (hello, conn) => this.onHello(hello, conn),
+      warn: (message) => this.warn(message),
     });
-    this.server = (options.transport ?? tcpTransport).createServer((socket, admission) => this.onSocket(socket, admission), this.gate);
   }
 
-  async start(): Promise<number> {
-    this.port = await listen(this.server, this.options.port, this.options.host, 'The tracker');
-    return this.port;
+  get port(): number {
+    return this.listener.port;
+  }
+
+  /** Frames received from closed connections (ops figures; the fuzz test counts with it). */
+  get framesReceived(): number {
+    return this.listener.framesReceived;
+  }
+
+  start(): Promise<number> {
+    return this.listener.start();
   }
 
   async stop(): Promise<void> {
-    const closing = closeServer(this.server);
-    this.gate.destroyAll();
+    const closing = this.listener.stop();
     this.state.stop();
-    for (const socket of this.connections) socket.destroy();
     await closing;
   }
 
   get connectionCount(): number {
-    return this.connections.size;
+    return this.listener.connectionCount;
   }
 
-  private onSocket(socket: net.Socket, admission: Admission | undefined): void {
-    this.connections.add(socket);
-    socket.once('close', () => {
-      this.connections.delete(socket);
-    });
+  /** A peer said hello: one that serves (listenPort > 0) joins the listing, replacing a stale session of itself. */
+  private onHello(hello: HelloMessage, conn: FramedConnection<TrackerRequest>): Partial<WelcomeMessage> {
     let peer: PeerRecord | undefined;
-    acceptHandshake(
-      socket,
-      trackerRequest,
-      {
-        idleTimeoutMs: this.peerTimeoutMs,
-        callTimeoutMs: this.peerTimeoutMs,
-        handshakeTimeoutMs: this.gate.deadlineMs,
-        peerId: this.peerId,
-        agent: 'p2ptracker',
-        ...(this.options.frameDeadlineMs ? { frameDeadlineMs: this.options.frameDeadlineMs } : {}),
-        identity: this.identity,
-        observe: (conn) => conn.once('close', () => (this.framesReceived += conn.framesIn)),
-      },
-      (hello, conn) => {
-        if (admission && !admission.established()) throw new ProtocolError('tracker_full', `tracker is full: it serves at most ${this.gate.limits.total} connections; try again later`);
-        if (hello.listenPort > 0) {
-          const added = this.state.addPeer(hello.peerId, conn.remoteAddress, hello.listenPort);
-          peer = added.peer;
-          this.sessions.set(peer.session, conn);
-          for (const old of added.replaced) {
-            this.sessions.get(old.session)?.close();
-            this.sessions.delete(old.session);
-          }
-          this.logger.info(`peer ${hello.peerId.slice(0, 8)} joined from ${conn.remoteAddress}:${hello.listenPort}`);
-          this.emit('join', peer);
-        }
-        conn.on('message', (message) => this.onMessage(conn, peer, message));
-        conn.on('close', (reason) => {
-          if (peer && this.sessions.get(peer.session) === conn) this.sessions.delete(peer.session);
-          if (reason instanceof ProtocolError) this.warn(`${conn.remoteAddress}: ${reason.message}`);
-          if (peer && this.state.hasPeer(peer)) {
-            this.state.removePeer(peer);
-            this.logger.info(`peer ${peer.peerId.slice(0, 8)} left (${reason ? reason.message : 'bye'})`);
-            this.emit('leave', peer);
-          }
-        });
-        return { address: { host: conn.remoteAddress, port: hello.listenPort }, heartbeatMs: this.heartbeatMs };
-      },
-    ).catch((err: unknown) => {
-      if (err instanceof ProtocolError) this.warn(`${socket.remoteAddress ?? '?'}: ${err.message}`);
+    if (hello.listenPort > 0) {
+      const added = this.state.addPeer(hello.peerId, conn.remoteAddress, hello.listenPort);
+      peer = added.peer;
+      this.sessions.set(peer.session, conn);
+      for (const old of added.replaced) {
+        this.sessions.get(old.session)?.close();
+        this.sessions.delete(old.session);
+      }
+      this.logger.info(`peer ${hello.peerId.slice(0, 8)} joined from ${conn.remoteAddress}:${hello.listenPort}`);
+      this.emit('join', peer);
+    }
+    conn.on('message', (message) => this.answer(conn, peer, message));
+    conn.on('close', (reason) => {
+      if (peer && this.sessions.get(peer.session) === conn) this.sessions.delete(peer.session);
+      if (reason instanceof ProtocolError) this.warn(`${conn.remoteAddress}: ${reason.message}`);
+      if (peer && this.state.hasPeer(peer)) {
+        this.state.removePeer(peer);
+        this.logger.info(`peer ${peer.peerId.slice(0, 8)} left (${reason ? reason.message : 'bye'})`);
+        this.emit('leave', peer);
+      }
     });
+    return { address: { host: conn.remoteAddress, port: hello.listenPort }, heartbeatMs: this.heartbeatMs };
+  }
+
+  /**
+   * Answers one request. A rule the request broke (a ProtocolError, thrown where the rule is
+   * checked) goes back to the sender with its code, and the session stays; anything else is
+   * our own failure: logged, and answered `internal`.
+   */
+  private answer(conn: FramedConnection<TrackerRequest>, peer: PeerRecord | undefined, message: TrackerRequest): void {
+    try {
+      this.onMessage(conn, peer, message);
+    } catch (err) {
+      let refusal: ProtocolError;
+      if (err instanceof ProtocolError) refusal = err;
+      else {
+        this.logger.error(`tracker: ${message.type} from ${conn.remoteAddress} failed: ${errorMessage(err)}`);
+        refusal = new ProtocolError('internal', `internal error: ${errorMessage(err)}`);
+      }
+      if ('id' in message) conn.send({ type: 'error', id: message.id, code: refusal.code, message: refusal.message });
+      else conn.close(refusal);
+    }
   }
 
   private onMessage(conn: FramedConnection<TrackerRequest>, peer: PeerRecord | undefined, message: TrackerRequest): void {
@@ -167,21 +170,17 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
       case 'ping':
         conn.send({ type: 'pong', id: message.id, peers: this.state.peerCount, generation: this.state.generation });
         return;
-      case 'announce':
+      case 'announce': {
         if (!peer) {
           conn.close(new ProtocolError('bad_message', 'announce needs a listen port in hello'));
           return;
         }
-        try {
-          const refused = this.state.announce(peer, message);
-          if (refused > 0) this.warn(`${conn.remoteAddress}: refused ${refused} files whose size contradicts their content hash`);
-        } catch (err) {
-          // A cap (too_many_files, tracker_full): the announcer is told which; what came before it stays applied.
-          conn.send({ type: 'error', id: message.id, code: err instanceof ProtocolError ? err.code : 'internal', message: errorMessage(err) });
-          return;
-        }
+        // A cap (too_many_files, tracker_full) throws: the announcer is told which; what came before it stays applied.
+        const refused = this.state.announce(peer, message);
+        if (refused > 0) this.warn(`${conn.remoteAddress}: refused ${refused} files whose size contradicts their content hash`);
         conn.send({ type: 'ok', id: message.id });
         return;
+      }
       case 'list': {
         const { total, items } = this.state.list(message);
         conn.send({ type: 'listing', id: message.id, total, offset: message.offset, items });

@@ -1,15 +1,15 @@
 import { MAX_LOOKUP_PEERS } from '../../../shared/protocol/limits.js';
 import type { FileAnnouncement, ListingItem, PeerAddress } from '../../../shared/protocol/messages.js';
-import { PageStore } from './block-pool.js';
+import { PageStore } from './compact/page-store.js';
 import { ContentHolders } from './content-holders.js';
 import { FileBudget, type FileBudgetOptions } from './file-budget.js';
-import { EMPTY } from './id-space.js';
+import { EMPTY } from './compact/id-space.js';
 import { ListingView, type ListQuery } from './listing-query.js';
 import { ListingRows } from './listing-rows.js';
 import { PeerDirectory, type PeerRecord } from './peer-directory.js';
 import { PeerFiles } from './peer-files.js';
-import { PORT } from './peer-table.js';
-import { PICKS, samplePositions } from './random-sample.js';
+import { PORT } from './compact/peer-table.js';
+import { PICKS, samplePositions } from './compact/random-sample.js';
 import { SessionTeardown, TEARDOWN_CHUNK } from './session-teardown.js';
 
 export type { ListQuery } from './listing-query.js';
@@ -18,7 +18,10 @@ export type { PeerRecord } from './peer-directory.js';
 /** A peer id as the protocol requires it. */
 const PEER_ID = /^[0-9a-f]{32}$/;
 
-export type TrackerStateOptions = FileBudgetOptions;
+export interface TrackerStateOptions extends FileBudgetOptions {
+  /** Peer sessions held at once (default and most MAX_PEER_SLOTS); one more is refused with `tracker_full`. */
+  maxPeers?: number;
+}
 
 /**
  * What the tracker knows, apart from sockets: who is online, what each has
@@ -49,16 +52,18 @@ export class TrackerState {
     (slot, row) => this.removeRow(slot, row),
     (slot) => this.peers.release(slot),
   );
-  private readonly peers = new PeerDirectory();
+  private readonly peers: PeerDirectory;
   /** Pages shared by the peers' file sets and the contents' holder arrays. */
   private readonly pages = new PageStore();
   private readonly rows = new ListingRows();
   private readonly contents = new ContentHolders(this.pages);
-  private readonly files = new PeerFiles(this.peers.table, this.rows, this.pages);
+  private readonly files: PeerFiles;
   private readonly listing = new ListingView(this.rows, this.contents);
 
   constructor(options: TrackerStateOptions = {}) {
     this.budget = new FileBudget(options);
+    this.peers = new PeerDirectory(options.maxPeers);
+    this.files = new PeerFiles(this.peers.table, this.rows, this.pages);
   }
 
   get peerCount(): number {

@@ -4,7 +4,7 @@ import type { ZodType } from 'zod';
 import { MAX_FRAME_BYTES, MAX_REQUEST_ID, MAX_TEXT_LENGTH } from '../../../shared/protocol/limits.js';
 import type { WireMessage } from '../../../shared/protocol/messages.js';
 import { EngineError, ProtocolError, errorMessage } from '../errors.js';
-import { pieceBuffers } from './buffer-pool.js';
+import { pieceBuffers } from '../core/buffer-pool.js';
 import type { DirectReads, ReadOutcome } from './direct-reads.js';
 import { FRAME_CONTROL, FrameDecoder, encodeControl, encodePieceHeader, type ReceivedPiece } from './frame-codec.js';
 
@@ -262,8 +262,8 @@ export class FramedConnection<In extends Incoming = Incoming> extends EventEmitt
         if (frame.kind === FRAME_CONTROL) this.onMessage(frame.message);
         else if (!this.settle(this.pendingPieces, frame.id, frame satisfies ReceivedPiece)) pieceBuffers.give(frame.data); // cancelled meanwhile
       } catch (err) {
-        // A bug in a handler costs this connection, not the process.
-        this.close(new ProtocolError('internal', `internal error: ${errorMessage(err)}`));
+        // A rule broken (a ProtocolError) keeps its code; a bug in a handler costs this connection, not the process.
+        this.close(err instanceof ProtocolError ? err : new ProtocolError('internal', `internal error: ${errorMessage(err)}`));
       }
     }
   }

@@ -2,8 +2,8 @@ import type { Hash } from 'node:crypto';
 import { MAX_CONTROL_BYTES, MAX_FRAME_BYTES } from '../../../shared/protocol/limits.js';
 import type { WireMessage } from '../../../shared/protocol/messages.js';
 import { ProtocolError } from '../errors.js';
-import { hashPiece, pieceHashing } from '../index/content-hash.js';
-import { pieceBuffers } from './buffer-pool.js';
+import { hashPiece, pieceHashing } from '../core/content-hash.js';
+import { pieceBuffers } from '../core/buffer-pool.js';
 
 /**
  * Frame layout (docs/PROTOCOL.md §Framing):

@@ -1,9 +1,6 @@
-import { EngineError } from '../errors.js';
+import { ProtocolError } from '../../errors.js';
+import { PAGE_CELLS, type PageStore } from './page-store.js';
 
-/** Cells per page of the block pools (16 KiB): small enough that a small tracker stays small. */
-const PAGE_CELLS = 4096;
-/** Pages kept for reuse beyond what the pools hold (256 KiB); more go back to the system. */
-const MAX_SPARE_PAGES = 16;
 /** Block numbers stay well inside int32. */
 const MAX_BLOCKS = 2 ** 30;
 const OWNER_PAGE_SHIFT = 12;
@@ -27,23 +24,6 @@ export function classFor(cells: number): number {
     else hi = mid;
   }
   return lo;
-}
-
-/**
- * 16 KiB pages for the block pools, shared by all block sizes of one state: a page one size
- * class gives up is the next page another takes, so contents and peers, which pass through
- * every size on their way up, reuse memory instead of leaving it to the allocator.
- */
-export class PageStore {
-  private readonly spare: Int32Array[] = [];
-
-  take(): Int32Array {
-    return this.spare.pop() ?? new Int32Array(PAGE_CELLS);
-  }
-
-  give(page: Int32Array): void {
-    if (page.length === PAGE_CELLS && this.spare.length < MAX_SPARE_PAGES) this.spare.push(page);
-  }
 }
 
 /**
@@ -78,7 +58,7 @@ export class BlockPool {
     const block = this.used[cls]!;
     const pages = this.pages[cls]!;
     if (block >= pages.length * BLOCKS_PER_PAGE[cls]!) {
-      if (block + 1 > MAX_BLOCKS) throw new EngineError('too_many', 'tracker state is full');
+      if (block + 1 > MAX_BLOCKS) throw new ProtocolError('tracker_full', 'tracker is full: its tables have no room for more files');
       pages.push(BLOCK_CELLS[cls]! > PAGE_CELLS ? new Int32Array(BLOCK_CELLS[cls]!) : this.store.take());
     }
     // Owner pages are small and kept at the class's high-water mark.

@@ -1,4 +1,4 @@
-import { MAX_LOOKUP_PEERS } from '../../../shared/protocol/limits.js';
+import { MAX_LOOKUP_PEERS } from '../../../../shared/protocol/limits.js';
 
 /** Up to this many positions are shuffled in a scratch array; more, in a Map of the swapped ones. */
 const SMALL_SAMPLE_MAX = 1024;
