@@ -73,6 +73,7 @@ describe('p2pclient messages', () => {
     const get = await run(['-folder', await folder('B', {}), '-port', '0', '-tracker', `127.0.0.1:${port}`, '-get', '2', '-timeout', '5']);
     expect(get.exitCode).not.toBe(0);
     expect(get.stderr).toMatch(/too short: give at least 4 hex digits/);
+    expect(get.stderr).toMatch(/^p2pclient: hint: try -list to see what is shared/m); // the CLI's advice, not the engine's
     expect(get.stderr).not.toMatch(/nobody on the network has "2"/);
   }, 45_000);
 

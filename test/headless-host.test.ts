@@ -179,16 +179,16 @@ describe('headless host: the app over the socket', () => {
     const client = await SocketClient.open(first.ui.port, await login(first.ui.port, first.ui.token));
     const before = (await client.call<{ settings: Settings }>('app:snapshot')).value!.settings;
     const refused = await client.call('settings:update', { listenPort: busyPort });
-    expect(refused).toMatchObject({ ok: false, error: { code: 'port_in_use' } });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'port_in_use', field: 'listenPort' } });
     expect((await client.call<{ settings: Settings }>('app:snapshot')).value!.settings).toEqual(before);
     const badTracker = await client.call('settings:update', { trackers: ['not an address'] });
-    expect(badTracker).toMatchObject({ ok: false, error: { code: 'bad_message' } });
+    expect(badTracker).toMatchObject({ ok: false, error: { code: 'invalid_argument', field: 'trackers' } });
     const saved = await client.call<Settings>('settings:update', { theme: 'dark', uploadLimitKiB: 512 });
     expect(saved).toMatchObject({ ok: true, value: { theme: 'dark', uploadLimitKiB: 512 } });
     const extra = await fx.tempDir();
     await mkdir(path.join(extra, 'sub'), { recursive: true });
     expect(await client.call('shares:add', { path: extra })).toMatchObject({ ok: true });
-    expect(await client.call('shares:add', { path: '/definitely/not/here' })).toMatchObject({ ok: false, error: { code: 'folder_unreadable' } });
+    expect(await client.call('shares:add', { path: '/definitely/not/here' })).toMatchObject({ ok: false, error: { code: 'folder_unreadable', field: 'path' } });
     client.ws.close();
     await first.stop();
 

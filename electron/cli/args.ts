@@ -16,9 +16,12 @@ export type ParsedOptions<S extends OptionSpecs> = {
 };
 
 export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
+  /** Names the option the error is about, so the CLI can add its hint for it (error-hints.ts). */
+  readonly field: string | undefined;
+  constructor(message: string, options?: { cause?: unknown; field?: string }) {
+    super(message, options);
     this.name = 'UsageError';
+    this.field = options?.field;
   }
 }
 

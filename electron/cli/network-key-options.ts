@@ -37,18 +37,19 @@ export async function chooseNetworkKey(
     return { key: undefined, source: 'open mode', created: false };
   }
   if (args.key !== undefined) return { key: parseOrUsage(args.key, '-key'), source: '-key', created: false };
-  if (args.keyfile !== undefined) return { key: await readKeyFile(args.keyfile), source: args.keyfile, created: false };
+  if (args.keyfile !== undefined) return { key: await keyFromFile(args.keyfile), source: args.keyfile, created: false };
   if (env.P2P_KEY) return { key: parseOrUsage(env.P2P_KEY, 'P2P_KEY'), source: 'P2P_KEY', created: false };
   const stored = storedKeyPath(baseDataDir);
-  if (existsSync(stored)) return { key: await readKeyFile(stored), source: stored, created: false };
+  if (existsSync(stored)) return { key: await keyFromFile(stored), source: stored, created: false };
   if (role === 'tracker') {
     const key = generateNetworkKey();
     await writeKeyFile(stored, key);
     return { key, source: stored, created: true };
   }
   throw new EngineError(
-    'wrong_key',
+    'invalid_argument',
     `no network key: pass -keyfile FILE (safest), -key KEY or the P2P_KEY variable with the key your tracker printed, or -open for the keyless mode. (A tracker started by this user on this machine stores its key in ${stored}, which is used automatically.)`,
+    { field: 'key' },
   );
 }
 
@@ -56,6 +57,16 @@ function parseOrUsage(text: string, from: string): NetworkKey {
   try {
     return parseNetworkKey(text);
   } catch (err) {
-    throw new UsageError(`${from}: ${(err as Error).message}`);
+    throw new UsageError(`${from}: ${(err as Error).message}`, { cause: err, field: 'key' });
+  }
+}
+
+/** A key file that holds no key is an error about the key: the CLI hints where keys come from. */
+async function keyFromFile(file: string): Promise<NetworkKey> {
+  try {
+    return await readKeyFile(file);
+  } catch (err) {
+    if (err instanceof EngineError && err.code === 'invalid_argument') throw new EngineError(err.code, err.message, { cause: err, field: 'key' });
+    throw err;
   }
 }

@@ -1,7 +1,8 @@
 import { EngineError } from '../engine/errors.js';
 import { UsageError } from './args.js';
+import { hintLine } from './error-hints.js';
 
-/** Runs a CLI main: usage errors exit 2, engine errors exit 1, each with one clear line. */
+/** Runs a CLI main: usage errors exit 2, engine errors exit 1, each with one clear line (and the CLI's hint for it, if any). */
 export function runMain(name: string, main: () => Promise<number | undefined>): void {
   // A bug on one connection must not take a long-running tracker or peer down: log it loudly instead.
   process.on('unhandledRejection', (reason) => {
@@ -13,10 +14,10 @@ export function runMain(name: string, main: () => Promise<number | undefined>): 
     },
     (err: unknown) => {
       if (err instanceof UsageError) {
-        process.stderr.write(`${name}: ${err.message}\nRun "${name} -help" for the options.\n`);
+        process.stderr.write(`${name}: ${err.message}\n${hintLine(name, err)}Run "${name} -help" for the options.\n`);
         process.exitCode = 2;
       } else if (err instanceof EngineError) {
-        process.stderr.write(`${name}: error: ${err.message}\n`);
+        process.stderr.write(`${name}: error: ${err.message}\n${hintLine(name, err)}`);
         process.exitCode = 1;
       } else {
         process.stderr.write(`${name}: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

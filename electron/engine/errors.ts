@@ -1,31 +1,13 @@
+import type { EngineFailureCode, RequestProblemCode } from '../../shared/ipc/errors.js';
 import type { WireErrorCode } from '../../shared/protocol/errors.js';
 
 /**
  * Errors the engine reports to people. Each carries a stable `code` that the
- * CLI and the UI map to a sentence, and a message that says what to do.
+ * CLI and the UI map to their own words, and a message that says what is
+ * wrong without naming a CLI flag or a UI button. The codes are declared in
+ * shared/ipc/errors.ts, since they cross the IPC boundary unchanged.
  */
-export type EngineErrorCode =
-  | WireErrorCode
-  | 'folder_unreadable'
-  | 'port_in_use'
-  | 'tracker_unreachable'
-  | 'no_peers'
-  | 'no_such_file'
-  | 'ambiguous_name'
-  | 'unsafe_path'
-  | 'disk_full'
-  | 'destination_exists'
-  | 'download_busy'
-  | 'hash_mismatch'
-  | 'cancelled'
-  | 'connection_closed'
-  | 'wrong_key'
-  // Request errors: what the caller asked for can't be done as asked.
-  | 'invalid_argument'
-  | 'invalid_state'
-  | 'conflict'
-  | 'unavailable'
-  | 'io_error';
+export type EngineErrorCode = WireErrorCode | EngineFailureCode | RequestProblemCode;
 
 export class EngineError extends Error {
   readonly code: EngineErrorCode;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { validateArgs, type AppSnapshot, type Envelope, type NetworkStatus, type RequestChannel, type Settings } from '../../shared/ipc/contract.js';
+import { validateArgs, type AppSnapshot, type Envelope, type NetworkStatus, type RequestChannel, type RequestErrorCode, type Settings } from '../../shared/ipc/contract.js';
 import { PUBLIC_BOOTSTRAP } from '../engine/discovery/dht-discovery.js';
 import { Engine } from '../engine/engine.js';
 import { EngineError, errorMessage } from '../engine/errors.js';
@@ -232,16 +232,22 @@ export class AppHost {
 
   /** Validates and runs one request; every outcome is an envelope, never a throw. */
   async invoke(channel: string, args: unknown): Promise<Envelope<unknown>> {
-    if (!Object.hasOwn(this.handlers, channel)) return { ok: false, error: { code: 'bad_request', message: `unknown request ${channel.slice(0, 64)}` } };
+    if (!Object.hasOwn(this.handlers, channel)) return refused({ code: 'bad_request', message: `unknown request ${channel.slice(0, 64)}` });
     const checked = validateArgs(channel as RequestChannel, args);
-    if (!checked.ok) return { ok: false, error: { code: 'bad_request', message: checked.message } };
+    if (!checked.ok) return refused({ code: 'bad_request', message: checked.message, field: checked.field });
     try {
       const handler = this.handlers[channel as RequestChannel] as (a: unknown) => Promise<unknown>;
       return { ok: true, value: await handler(checked.value) };
     } catch (err) {
-      if (err instanceof EngineError) return { ok: false, error: { code: err.code, message: err.message } };
+      if (err instanceof EngineError) return refused({ code: err.code, message: err.message, field: err.field });
       this.logger.error(`${channel} failed: ${errorMessage(err)}`);
-      return { ok: false, error: { code: 'internal', message: errorMessage(err) } };
+      return refused({ code: 'internal', message: errorMessage(err) });
     }
   }
+}
+
+/** A refusal envelope; `field` is left out, not undefined, when the error names none. */
+function refused(error: { code: RequestErrorCode; message: string; field?: string | undefined }): Envelope<never> {
+  const { field, ...rest } = error;
+  return { ok: false, error: field === undefined ? rest : { ...rest, field } };
 }

@@ -21,10 +21,10 @@ export const browserIntegration: DesktopIntegration = {
     return null;
   },
   async openPath() {
-    throw new EngineError('io_error', 'opening files is only available in the desktop app');
+    throw new EngineError('unavailable', 'opening files is only available in the desktop app');
   },
   revealPath() {
-    throw new EngineError('io_error', 'showing files in their folder is only available in the desktop app');
+    throw new EngineError('unavailable', 'showing files in their folder is only available in the desktop app');
   },
   notify() {
     // The browser UI shows its own notification on `downloads:finished`.

@@ -8,14 +8,15 @@ import { parseHostPort } from '../engine/wire/transport.js';
 /**
  * The checks a settings change must pass before any of it is applied, beyond
  * the contract's shape: tracker addresses that parse, and a download folder
- * that exists and can be written. Throws the first problem, worded for the UI.
+ * that exists and can be written. Throws the first problem, worded for the UI,
+ * as `invalid_argument` naming the settings key it is about.
  */
 export async function checkSettingsPatch(patch: Partial<Settings>): Promise<void> {
   for (const t of patch.trackers ?? []) {
     try {
       parseHostPort(t);
-    } catch {
-      throw new EngineError('bad_message', `"${t}" is not a tracker address; use HOST:PORT, for example 192.168.1.20:6969.`);
+    } catch (err) {
+      throw new EngineError('invalid_argument', `"${t}" is not a tracker address; use HOST:PORT, for example 192.168.1.20:6969.`, { cause: err, field: 'trackers' });
     }
   }
   if (patch.downloadDir !== undefined) await checkDownloadDir(patch.downloadDir);
@@ -27,6 +28,6 @@ async function checkDownloadDir(dir: string): Promise<void> {
     if (!(await stat(dir)).isDirectory()) throw new Error('that is not a folder');
     await access(dir, constants.W_OK);
   } catch (err) {
-    throw new EngineError('folder_unreadable', `Cannot download into ${dir}: ${folderProblem(err)}.`);
+    throw new EngineError('invalid_argument', `Cannot download into ${dir}: ${folderProblem(err)}.`, { cause: err, field: 'downloadDir' });
   }
 }

@@ -1,4 +1,4 @@
-import type { EventChannel, EventPayload, P2PApi, RequestArgs, RequestChannel, RequestResult } from '../../shared/ipc/contract';
+import type { EventChannel, EventPayload, P2PApi, RequestArgs, RequestChannel, RequestError, RequestErrorCode, RequestResult } from '../../shared/ipc/contract';
 import { SOCKET_PATH } from '../../shared/ipc/socket-protocol';
 import { createSocketApi, type ConnectionState, type SocketApi } from './socket-api';
 
@@ -15,13 +15,26 @@ declare global {
   }
 }
 
-/** A request the host refused or could not run; `message` is written for people. */
+/** A failed request's code: the host's, the transport's, or `ipc_failed` when the call could not be made. */
+export type ApiErrorCode = RequestErrorCode | 'ipc_failed';
+
+/**
+ * A request the host refused or could not run; `message` is written for
+ * people, `field` names the argument or settings key it is about. What to
+ * show is errorText's choice (error-text.ts).
+ */
 export class ApiError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: ApiErrorCode;
+  readonly field: string | undefined;
+  constructor(code: ApiErrorCode, message: string, field?: string) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
+    this.field = field;
+  }
+
+  static from(error: RequestError): ApiError {
+    return new ApiError(error.code, error.message, error.field);
   }
 }
 
@@ -75,7 +88,7 @@ export async function call<C extends RequestChannel>(channel: C, args: RequestAr
   } catch (err) {
     throw new ApiError('ipc_failed', `Could not reach the host: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (!envelope.ok) throw new ApiError(envelope.error.code, envelope.error.message);
+  if (!envelope.ok) throw ApiError.from(envelope.error);
   return envelope.value;
 }
 
@@ -93,11 +106,4 @@ export function onConnectionChange(listener: (state: ConnectionState) => void): 
 
 export function reconnectNow(): void {
   transport().reconnectNow();
-}
-
-/** What to show for a failed action: the host's sentence, or a generic one for surprises. */
-export function errorText(err: unknown): string {
-  if (err instanceof ApiError) return err.message;
-  if (err instanceof Error) return `Something went wrong: ${err.message}`;
-  return 'Something went wrong.';
 }

@@ -65,6 +65,12 @@ describe('socket transport', () => {
     expect(events).toEqual([{ at: 42 }, { at: 42 }]);
   });
 
+  it('passes a refusal on as the host sent it, field included', async () => {
+    const refusal = { code: 'invalid_argument', message: '"x" is not a tracker address; use HOST:PORT.', field: 'trackers' };
+    const { port } = await server((req, ws) => ws.send(JSON.stringify({ t: 'res', id: req.id, result: { ok: false, error: refusal } })));
+    expect(await client(port).invoke('settings:update', { trackers: ['x'] })).toEqual({ ok: false, error: refusal });
+  });
+
   it('fails requests in flight when the socket drops, then reconnects with backoff', async () => {
     const { port, sockets } = await server((req, ws) => {
       if (req.channel === 'app:snapshot') ws.close(); // the host goes away mid-request

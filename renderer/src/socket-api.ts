@@ -1,4 +1,4 @@
-import type { Envelope, EventChannel, EventPayload, P2PApi, RequestArgs, RequestChannel, RequestResult } from '../../shared/ipc/contract';
+import type { Envelope, EventChannel, EventPayload, P2PApi, RequestArgs, RequestChannel, RequestResult, TransportErrorCode } from '../../shared/ipc/contract';
 import type { SocketRequest, SocketServerMessage } from '../../shared/ipc/socket-protocol';
 
 /**
@@ -51,7 +51,8 @@ export interface SocketApiOptions {
   requestTimeoutMs?: number;
 }
 
-function failure(code: string, message: string): Envelope<never> {
+/** The transport's own answer when the host could not give one; a host's answer passes through as it came, `field` and all. */
+function failure(code: TransportErrorCode, message: string): Envelope<never> {
   return { ok: false, error: { code, message } };
 }
 

@@ -1,5 +1,6 @@
 import type { AppSnapshot } from '../../shared/ipc/contract';
-import { call, connectionState, errorText, onConnectionChange, subscribe } from './api';
+import { call, connectionState, onConnectionChange, subscribe } from './api';
+import { errorText } from './error-text';
 import { notifyFinished } from './notifications';
 import { useAppStore } from './stores/app-store';
 import { useDownloadsStore } from './stores/downloads-store';

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { LIST_SORT_KEYS, contentHash, listingItem, relativePath } from '../protocol/messages.js';
 import type { DownloadProgress, DownloadState, SharedFolderStatus, TrackerStatus } from '../types.js';
+import type { RequestError } from './errors.js';
+
+export type { RequestError, RequestErrorCode, TransportErrorCode } from './errors.js';
 
 /**
  * The one contract between the UI and the host process. Every request the
@@ -170,8 +173,8 @@ export type EventPayload<E extends EventChannel> = Contract['events'][E];
 export const REQUEST_CHANNELS = Object.keys(contract.requests) as RequestChannel[];
 export const EVENT_CHANNELS = Object.keys(contract.events) as EventChannel[];
 
-/** Every result crosses the boundary in this envelope, so an error's code survives the trip. */
-export type Envelope<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
+/** Every result crosses the boundary in this envelope, so an error's code and field survive the trip. */
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: RequestError };
 
 /** The API the renderer sees, whichever transport carries it (Electron IPC or WebSocket). */
 export interface P2PApi {
@@ -179,16 +182,18 @@ export interface P2PApi {
   on<E extends EventChannel>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
 }
 
-/** Validates a request's arguments; returns a readable reason on failure. */
+/** Validates a request's arguments; returns a readable reason, and the argument it is about, on failure. */
 export function validateArgs<C extends RequestChannel>(channel: C, args: unknown):
   | { ok: true; value: RequestArgs<C> }
-  | { ok: false; message: string } {
+  | { ok: false; message: string; field?: string } {
   const spec = contract.requests[channel];
   if (!spec) return { ok: false, message: `unknown channel ${String(channel)}` };
   const parsed = spec.args.safeParse(args ?? {});
   if (parsed.success) return { ok: true, value: parsed.data as RequestArgs<C> };
   const issue = parsed.error.issues[0];
-  return { ok: false, message: `${issue?.path.join('.') || 'arguments'}: ${issue?.message ?? 'invalid'}` };
+  const message = `${issue?.path.join('.') || 'arguments'}: ${issue?.message ?? 'invalid'}`;
+  const field = issue?.path[0];
+  return typeof field === 'string' ? { ok: false, message, field } : { ok: false, message };
 }
 
 export function isRequestChannel(value: unknown): value is RequestChannel {

@@ -73,17 +73,17 @@ export class DhtDiscovery extends EventEmitter<DhtDiscoveryEvents> {
   constructor(private readonly options: DhtDiscoveryOptions) {
     super();
     if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
-      throw new EngineError('bad_message', `DHT port must be 0-65535, not ${options.port}`);
+      throw new EngineError('invalid_argument', `DHT port must be 0-65535, not ${options.port}`);
     }
-    if (options.host !== undefined && !isIPv4(options.host)) throw new EngineError('bad_message', `DHT host must be an IPv4 address, not "${options.host}"`);
-    if (options.networkKey && options.networkKey.length === 0) throw new EngineError('bad_message', 'the network key is empty');
+    if (options.host !== undefined && !isIPv4(options.host)) throw new EngineError('invalid_argument', `DHT host must be an IPv4 address, not "${options.host}"`);
+    if (options.networkKey && options.networkKey.length === 0) throw new EngineError('invalid_argument', 'the network key is empty');
     this.bootstrap = options.bootstrap === false ? false : options.bootstrap.map((entry) => {
       const peer = parseHostPort(entry);
-      if (peer.host.includes(':')) throw new EngineError('bad_message', `"${entry}": the DHT runs over IPv4 only`);
+      if (peer.host.includes(':')) throw new EngineError('invalid_argument', `"${entry}": the DHT runs over IPv4 only`);
       return peer;
     });
     this.reannounceMs = options.reannounceMs ?? DEFAULT_REANNOUNCE_MS;
-    if (!Number.isFinite(this.reannounceMs) || this.reannounceMs < 1000) throw new EngineError('bad_message', 'reannounceMs must be at least 1000');
+    if (!Number.isFinite(this.reannounceMs) || this.reannounceMs < 1000) throw new EngineError('invalid_argument', 'reannounceMs must be at least 1000');
     this.logger = options.logger ?? silentLogger;
   }
 
@@ -92,10 +92,10 @@ export class DhtDiscovery extends EventEmitter<DhtDiscoveryEvents> {
   }
 
   async start(): Promise<number> {
-    if (this.dht) throw new EngineError('busy', 'DHT discovery is already started');
+    if (this.dht) throw new EngineError('invalid_state', 'DHT discovery is already started');
     // Loaded on first use: the DHT library is a large share of start-up time, and most runs don't use it.
     const { default: DhtNode } = await import('bittorrent-dht');
-    if (this.dht) throw new EngineError('busy', 'DHT discovery is already started');
+    if (this.dht) throw new EngineError('invalid_state', 'DHT discovery is already started');
     const dht = new DhtNode({ bootstrap: this.bootstrap, maxPeers: MAX_STORED_PEERS, maxAge: STORED_PEER_MAX_AGE_MS });
     this.dht = dht;
     this.ready = new Promise((resolve) => dht.once('ready', resolve));
@@ -165,7 +165,7 @@ export class DhtDiscovery extends EventEmitter<DhtDiscoveryEvents> {
   /** Keep announcing that we serve `contentHash` on TCP `port` (re-announced every reannounceMs, default 15 min). */
   announce(contentHash: string, port: number): void {
     const infoHash = DhtDiscovery.infoHash(contentHash, this.options.networkKey);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new EngineError('bad_message', `cannot announce port ${port}`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new EngineError('invalid_argument', `cannot announce port ${port}`);
     const existing = this.announced.get(contentHash);
     if (existing?.port === port) return;
     if (existing) clearTimeout(existing.timer);
@@ -187,7 +187,7 @@ export class DhtDiscovery extends EventEmitter<DhtDiscoveryEvents> {
     const timeoutMs = Math.min(Math.max(options.timeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS, 1), MAX_LOOKUP_TIMEOUT_MS);
     const enough = Math.min(Math.max(Math.floor(options.enough ?? MAX_LOOKUP_RESULTS), 1), MAX_LOOKUP_RESULTS);
     const dht = this.dht;
-    if (!dht) throw new EngineError('io_error', 'DHT discovery is not started');
+    if (!dht) throw new EngineError('invalid_state', 'DHT discovery is not started');
     if (this.finishers.size >= MAX_CONCURRENT_LOOKUPS) throw new EngineError('busy', `at most ${MAX_CONCURRENT_LOOKUPS} DHT lookups at a time`);
     const key = infoHash.toString('hex');
     const found = new Map<string, { host: string; port: number }>();

@@ -19,7 +19,7 @@ const OPEN_PREFIX = 'p2pshare dht open v1:';
  */
 export function dhtInfoHash(contentHash: string, networkKey?: Buffer): Buffer {
   if (typeof contentHash !== 'string' || !isContentHash(contentHash)) {
-    throw new EngineError('bad_message', 'content hash must be 64 lower-case hex digits');
+    throw new EngineError('invalid_argument', 'content hash must be 64 lower-case hex digits');
   }
   const digest = networkKey
     ? createHmac('sha256', Buffer.from(hkdfSync('sha256', networkKey, KEYED_SALT, KEYED_INFO, 32))).update(contentHash, 'ascii').digest()

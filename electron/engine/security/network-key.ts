@@ -26,11 +26,11 @@ export function formatNetworkKey(key: Buffer): string {
 export function parseNetworkKey(text: string): NetworkKey {
   const trimmed = text.trim();
   if (!KEY_TEXT.test(trimmed)) {
-    throw new EngineError('bad_message', 'a network key is 43 characters of A-Z, a-z, 0-9, "-" and "_" (as printed by p2ptracker -genkey)');
+    throw new EngineError('invalid_argument', 'a network key is 43 characters of A-Z, a-z, 0-9, "-" and "_"');
   }
   const key = Buffer.from(trimmed, 'base64url');
   // One key, one spelling: the last character carries 4 unused bits that must be zero.
-  if (key.length !== KEY_BYTES || formatNetworkKey(key) !== trimmed) throw new EngineError('bad_message', 'the network key does not decode to exactly 256 bits');
+  if (key.length !== KEY_BYTES || formatNetworkKey(key) !== trimmed) throw new EngineError('invalid_argument', 'the network key does not decode to exactly 256 bits');
   return key as NetworkKey;
 }
 
@@ -49,7 +49,7 @@ export async function readKeyFile(file: string): Promise<NetworkKey> {
   try {
     return parseNetworkKey(text);
   } catch (err) {
-    throw new EngineError('bad_message', `${file}: ${errorMessage(err)}`);
+    throw new EngineError('invalid_argument', `${file}: ${errorMessage(err)}`, { cause: err });
   }
 }
 

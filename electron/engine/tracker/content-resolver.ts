@@ -48,9 +48,9 @@ export class ContentResolver {
     if (candidates.length === 1) return candidates[0]!;
     if (candidates.length === 0) {
       if (TOO_SHORT_PREFIX.test(nameOrHash)) {
-        throw new EngineError('no_such_file', `no file is named "${nameOrHash}", and as a content-hash prefix it is too short: give at least ${MIN_HASH_PREFIX} hex digits (try -list to see the hashes)`);
+        throw new EngineError('no_such_file', `no file is named "${nameOrHash}", and as a content-hash prefix it is too short: give at least ${MIN_HASH_PREFIX} hex digits`);
       }
-      throw new EngineError('no_such_file', `nobody on the network has "${nameOrHash}" (try -list to see what is shared)`);
+      throw new EngineError('no_such_file', `nobody on the network has "${nameOrHash}"`);
     }
     const shown = candidates.slice(0, AMBIGUOUS_SHOWN);
     const lines = shown.map((c) => `  ${c.hash}  ${formatBytes(c.size)}  ${c.name}`).join('\n');

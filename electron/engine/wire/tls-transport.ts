@@ -114,13 +114,13 @@ function describeFailure(err: NodeJS.ErrnoException, remote: string, side: 'clie
   if (KEY_MISMATCH_CODES.has(code) || code.includes('DECRYPT')) {
     return side === 'server'
       ? new EngineError('wrong_key', `${remote} tried to connect with a different network key`, { cause: err })
-      : new EngineError('wrong_key', `${remote} uses a different network key: check -key / -keyfile (or the invite you joined with)`, { cause: err });
+      : new EngineError('wrong_key', `${remote} uses a different network key`, { cause: err });
   }
   if (code === 'ECONNRESET' && side === 'client') return new EngineError('connection_closed', `${remote} reset the connection during the secure handshake (it may be at its connection limit)`, { cause: err });
   if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || code === 'ECONNRESET' || code === 'ERR_SSL_NO_SHARED_CIPHER') {
     return side === 'server'
       ? new EngineError('wrong_key', `${remote} connected without TLS or without the network key (an open-mode client, or not a p2pshare node)`, { cause: err })
-      : new EngineError('wrong_key', `${remote} did not speak TLS: it runs in open mode (-open) or is not a p2pshare node`, { cause: err });
+      : new EngineError('wrong_key', `${remote} did not speak TLS: it runs in open mode or is not a p2pshare node`, { cause: err });
   }
   if (code === 'ECONNREFUSED') return new EngineError('connection_closed', `cannot connect to ${remote}: connection refused`, { cause: err });
   return new EngineError('connection_closed', `secure connection with ${remote} failed: ${code || err.message}`, { cause: err });

@@ -115,10 +115,10 @@ export function parseHostPort(value: string, defaultPort?: number): { host: stri
       host = trimmed;
     }
   }
-  if (!host || /[\s/]/.test(host)) throw new EngineError('bad_message', `"${value}" is not a HOST:PORT address`);
+  if (!host || /[\s/]/.test(host)) throw new EngineError('invalid_argument', `"${value}" is not a HOST:PORT address`);
   const port = portText === undefined ? defaultPort : Number(portText);
   if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new EngineError('bad_message', `"${value}" has no valid port (1-65535)`);
+    throw new EngineError('invalid_argument', `"${value}" has no valid port (1-65535)`);
   }
   return { host, port };
 }

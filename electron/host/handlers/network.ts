@@ -5,6 +5,7 @@ import { EngineError } from '../../engine/errors.js';
 import { formatNetworkKey, parseNetworkKey } from '../../engine/security/network-key.js';
 import { parseHostPort } from '../../engine/wire/transport.js';
 import { isLoopback, machineAddresses, NO_REACHABLE_ADDRESS } from '../machine-addresses.js';
+import { forField } from './for-field.js';
 import type { HandlerGroup, HostContext } from './host-context.js';
 
 /** How long joining waits for the tracker's first answer, to report a wrong key instead of "joined". */
@@ -26,8 +27,8 @@ export function networkHandlers(ctx: HostContext): HandlerGroup<'network:list' |
     'network:invite': async () => invite(ctx),
     'network:join': async ({ invite }) => {
       const parsed = parseInvite(invite);
-      if ('error' in parsed) throw new EngineError('bad_message', parsed.error);
-      await ctx.key.adopt(parseNetworkKey(parsed.key));
+      if ('error' in parsed) throw new EngineError('invalid_argument', parsed.error, { field: 'invite' });
+      await ctx.key.adopt(await forField('invite', async () => parseNetworkKey(parsed.key)));
       const { store } = ctx;
       store.state.settings = { ...store.settings, trackers: [parsed.tracker], openMode: false };
       await store.save();
@@ -35,7 +36,7 @@ export function networkHandlers(ctx: HostContext): HandlerGroup<'network:list' |
       ctx.events.emit('settings:changed', store.settings);
       // The first answer of the tracker decides what to say: a wrong key is a failure, not "joined".
       const outcome = await ctx.engine.waitForTracker(JOIN_CHECK_MS, [parsed.tracker]).then(() => undefined, (err: unknown) => err);
-      if (outcome instanceof EngineError && outcome.code === 'wrong_key') throw outcome;
+      if (outcome instanceof EngineError && outcome.code === 'wrong_key') throw new EngineError('wrong_key', outcome.message, { cause: outcome, field: 'invite' });
       ctx.events.notice('info', `Joined the network of ${parsed.tracker}.`);
       return store.settings;
     },
@@ -48,13 +49,13 @@ export function networkHandlers(ctx: HostContext): HandlerGroup<'network:list' |
  */
 async function invite(ctx: HostContext): Promise<InviteInfo> {
   const key = ctx.key.current;
-  if (!key) throw new EngineError('wrong_key', 'Open mode has no key: anyone can join with the tracker address alone. Turn open mode off to create a private network.');
+  if (!key) throw new EngineError('invalid_state', 'Open mode has no key: anyone can join with the tracker address alone. Turn open mode off to create a private network.');
   const reachable = machineAddresses()[0];
-  if (ctx.tracker.running && !reachable) throw new EngineError('tracker_unreachable', NO_REACHABLE_ADDRESS);
+  if (ctx.tracker.running && !reachable) throw new EngineError('unavailable', NO_REACHABLE_ADDRESS);
   const tracker = ctx.tracker.running ? `${reachable}:${ctx.tracker.port}` : ctx.store.settings.trackers[0];
-  if (!tracker) throw new EngineError('tracker_unreachable', 'Host a tracker or set one in Settings first: an invite names the tracker to join.');
+  if (!tracker) throw new EngineError('invalid_state', 'Host a tracker or set one in Settings first: an invite names the tracker to join.');
   if (isLoopback(parseHostPort(tracker).host)) {
-    throw new EngineError('tracker_unreachable', `The tracker ${tracker} is an address of this machine only, so an invite to it would not work anywhere else: host the tracker here, or invite from the machine that does.`);
+    throw new EngineError('invalid_state', `The tracker ${tracker} is an address of this machine only, so an invite to it would not work anywhere else: host the tracker here, or invite from the machine that does.`);
   }
   const info = { tracker, key: formatNetworkKey(key) };
   const link = inviteLink(info);

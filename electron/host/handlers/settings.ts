@@ -1,5 +1,6 @@
 import type { Settings } from '../../../shared/ipc/contract.js';
 import { checkSettingsPatch } from '../settings-check.js';
+import { forField } from './for-field.js';
 import type { HandlerGroup, HostContext } from './host-context.js';
 
 /** Settings and tracker hosting: both change what is saved and what the engine connects to. */
@@ -26,21 +27,25 @@ async function updateSettings(ctx: HostContext, patch: Partial<Settings>): Promi
   await checkSettingsPatch(patch);
   // The only changes that can fail half-way open ports: do them before anything else changes.
   if (patch.listenPort !== undefined && patch.listenPort !== engine.port) {
-    const bound = await engine.setListenPort(patch.listenPort);
+    const port = patch.listenPort;
+    const bound = await forField('listenPort', () => engine.setListenPort(port));
     patch = { ...patch, listenPort: bound };
   }
   if (patch.hostTrackerPort !== undefined && tracker.running && patch.hostTrackerPort !== tracker.port) {
-    await tracker.move(patch.hostTrackerPort);
+    const port = patch.hostTrackerPort;
+    await forField('hostTrackerPort', () => tracker.move(port));
     patch = { ...patch, hostTrackerPort: tracker.port };
   }
   const next: Settings = { ...current, ...patch };
   store.state.settings = next;
   await store.save();
   if (patch.openMode !== undefined && patch.openMode !== current.openMode) {
-    await ctx.key.choose(store.settings);
-    await ctx.restartNetwork();
+    await forField('openMode', async () => {
+      await ctx.key.choose(store.settings);
+      await ctx.restartNetwork();
+    });
   } else if (patch.dht !== undefined && patch.dht !== current.dht) {
-    await ctx.restartNetwork();
+    await forField('dht', () => ctx.restartNetwork());
   }
   // The engine may have been replaced by the restart: ask the context again.
   if (patch.trackers || patch.hostTrackerPort !== undefined) ctx.applyTrackers();

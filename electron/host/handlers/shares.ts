@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { EngineError } from '../../engine/errors.js';
+import { forField } from './for-field.js';
 import type { HandlerGroup, HostContext } from './host-context.js';
 
 /** Shared folders: the engine indexes them, the store remembers them for the next start. */
@@ -7,8 +8,8 @@ export function shareHandlers(ctx: HostContext): HandlerGroup<'shares:pick' | 's
   return {
     'shares:pick': async () => ctx.integration.pickFolder(),
     'shares:add': async ({ path: folder }) => {
-      if (!path.isAbsolute(folder)) throw new EngineError('folder_unreadable', `"${folder}" is not an absolute path`);
-      const added = await ctx.engine.addFolder(folder);
+      if (!path.isAbsolute(folder)) throw new EngineError('invalid_argument', `"${folder}" is not an absolute path`, { field: 'path' });
+      const added = await forField('path', () => ctx.engine.addFolder(folder));
       if (!ctx.store.state.folders.includes(added.path)) await ctx.store.update((s) => void s.folders.push(added.path));
       ctx.events.emit('shares:changed', ctx.engine.folders());
       return added;

@@ -1,7 +1,8 @@
 import { create } from 'zustand';
 import type { InviteInfo } from '../../../shared/ipc/contract';
 import { parseInvite } from '../../../shared/ipc/invite';
-import { call, errorText } from '../api';
+import { call } from '../api';
+import { errorText } from '../error-text';
 import { useSettingsStore } from './settings-store';
 
 export interface InviteState {

@@ -1,7 +1,8 @@
 import { create } from 'zustand';
 import type { ListingRow } from '../../../shared/ipc/contract';
 import type { ListSortKey } from '../../../shared/protocol/messages';
-import { ApiError, call, errorText } from '../api';
+import { ApiError, call } from '../api';
+import { errorText } from '../error-text';
 
 /**
  * The network listing, fetched lazily in pages as the virtual list scrolls.

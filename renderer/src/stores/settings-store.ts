@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { HostCapabilities, HostedTracker, Settings } from '../../../shared/ipc/contract';
-import { ApiError, call, errorText } from '../api';
+import { call } from '../api';
+import { errorField, errorText } from '../error-text';
 import { useStatusStore } from './status-store';
 
 export type SettingsField = keyof Settings;
@@ -26,21 +27,11 @@ export interface SettingsState {
   setFieldError(field: SettingsField, message: string | null): void;
 }
 
-/** Which field a refused update is about: the validator names it, else the error code tells. */
-export function fieldForError(err: unknown, patch: SettingsPatch): SettingsField {
+/** Where a refused update's error goes: under the field the host named, else under the patch's first field. */
+function fieldOf(err: unknown, patch: SettingsPatch): SettingsField {
   const keys = Object.keys(patch) as SettingsField[];
-  const only = keys[0] ?? 'trackers';
-  if (keys.length === 1 || !(err instanceof ApiError)) return only;
-  const named = /^([A-Za-z]+)(?:\.\d+)*:/.exec(err.message)?.[1];
-  if (named && (keys as string[]).includes(named)) return named as SettingsField;
-  const has = (f: SettingsField) => keys.includes(f);
-  if (err.code === 'bad_message' && has('trackers')) return 'trackers';
-  if (err.code === 'folder_unreadable' && has('downloadDir')) return 'downloadDir';
-  if (err.code === 'port_in_use' || /\bport\b/i.test(err.message)) {
-    if (has('hostTrackerPort') && (/tracker/i.test(err.message) || !has('listenPort'))) return 'hostTrackerPort';
-    if (has('listenPort')) return 'listenPort';
-  }
-  return only;
+  const named = errorField(err);
+  return keys.find((k) => k === named) ?? keys[0] ?? 'trackers';
 }
 
 function without<K extends string>(record: Partial<Record<K, string>>, keys: K[]): Partial<Record<K, string>> {
@@ -74,7 +65,7 @@ export const useSettingsStore = create<SettingsState>()((set) => ({
       set((s) => ({ settings, savedAt: { ...s.savedAt, [section]: Date.now() } }));
       return { ok: true };
     } catch (err) {
-      const field = fieldForError(err, patch);
+      const field = fieldOf(err, patch);
       set((s) => ({ errors: { ...s.errors, [field]: errorText(err) } }));
       return { ok: false, field };
     } finally {

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { SharedFolder } from '../../../shared/ipc/contract';
-import { call, errorText } from '../api';
+import { call } from '../api';
+import { errorText } from '../error-text';
 import { omit } from './omit';
 
 export interface SharesState {

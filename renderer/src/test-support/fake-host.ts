@@ -11,6 +11,8 @@ import type {
   P2PApi,
   RequestArgs,
   RequestChannel,
+  RequestError,
+  RequestErrorCode,
   RequestResult,
   Settings,
   SharedFolder,
@@ -27,14 +29,23 @@ import { inviteLink, parseInvite } from '../../../shared/ipc/invite';
 type Handler<C extends RequestChannel> = (args: RequestArgs<C>) => RequestResult<C> | Promise<RequestResult<C>>;
 type Handlers = { [C in RequestChannel]: Handler<C> };
 
+/** A refusal as the real host makes it: a stable code, and the field it is about when there is one. */
 export class HostError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: RequestErrorCode,
     message: string,
+    readonly field?: string,
   ) {
     super(message);
   }
+
+  envelope(): RequestError {
+    return this.field === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, field: this.field };
+  }
 }
+
+/** What the real host accepts as a tracker address (HOST:PORT, no spaces); the renderer checks less. */
+const TRACKER_ADDRESS = /^[^\s/]+:\d{1,5}$/;
 
 export function hashOf(n: number): string {
   return n.toString(16).padStart(64, '0');
@@ -109,7 +120,7 @@ export class FakeHost implements P2PApi {
   stale: { savedAt: number } | undefined;
   /** The network key invites carry; `network:join` replaces it. */
   key = FAKE_KEY;
-  private readonly failures = new Map<RequestChannel, { code: string; message: string }>();
+  private readonly failures = new Map<RequestChannel, HostError>();
   private readonly listeners = new Map<string, Set<(payload: never) => void>>();
   /** Swap a handler to control timing or results in one test. */
   readonly handlers: Handlers;
@@ -137,6 +148,7 @@ export class FakeHost implements P2PApi {
       'app:snapshot': () => this.snapshot(),
       'shares:pick': () => '/home/me/Picked',
       'shares:add': ({ path }) => {
+        if (!path.startsWith('/')) throw new HostError('invalid_argument', `"${path}" is not an absolute path`, 'path');
         const folder = { path, files: 3, bytes: 4096, hashingQueued: 0, ready: true };
         this.folders.push(folder);
         return { ...folder };
@@ -170,6 +182,8 @@ export class FakeHost implements P2PApi {
       'downloads:open': () => null,
       'downloads:reveal': () => null,
       'settings:update': (patch) => {
+        const bad = patch.trackers?.find((t) => !TRACKER_ADDRESS.test(t));
+        if (bad !== undefined) throw new HostError('invalid_argument', `"${bad}" is not a tracker address; use HOST:PORT, for example 192.168.1.20:6969.`, 'trackers');
         this.settings = { ...this.settings, ...patch };
         // Like the real host: open mode rebuilds the network, and the new status follows.
         if (patch.openMode !== undefined) this.pushStatus({ secure: !patch.openMode });
@@ -185,14 +199,14 @@ export class FakeHost implements P2PApi {
         return hosted;
       },
       'network:invite': () => {
-        if (this.settings.openMode) throw new HostError('wrong_key', 'Open mode has no key: anyone can join with the tracker address alone.');
+        if (this.settings.openMode) throw new HostError('invalid_state', 'Open mode has no key: anyone can join with the tracker address alone.');
         const tracker = this.status.hostedTracker.running ? (this.status.hostedTracker.addresses[0] ?? `127.0.0.1:${this.status.hostedTracker.port}`) : this.settings.trackers[0];
-        if (!tracker) throw new HostError('tracker_unreachable', 'Host a tracker or set one in Settings first: an invite names the tracker to join.');
+        if (!tracker) throw new HostError('invalid_state', 'Host a tracker or set one in Settings first: an invite names the tracker to join.');
         return fakeInvite(tracker, this.key);
       },
       'network:join': ({ invite }) => {
         const parsed = parseInvite(invite);
-        if ('error' in parsed) throw new HostError('bad_message', parsed.error);
+        if ('error' in parsed) throw new HostError('invalid_argument', parsed.error, 'invite');
         this.key = parsed.key;
         this.settings = { ...this.settings, trackers: [parsed.tracker], openMode: false };
         this.pushStatus({ secure: true });
@@ -215,8 +229,9 @@ export class FakeHost implements P2PApi {
     });
   }
 
-  fail(channel: RequestChannel, code: string, message: string): void {
-    this.failures.set(channel, { code, message });
+  /** `field`: the argument or settings key the refusal is about, as the real host names it. */
+  fail(channel: RequestChannel, code: RequestErrorCode, message: string, field?: string): void {
+    this.failures.set(channel, new HostError(code, message, field));
   }
 
   succeed(channel: RequestChannel): void {
@@ -231,11 +246,11 @@ export class FakeHost implements P2PApi {
     this.calls.push({ channel, args });
     await Promise.resolve();
     const failure = this.failures.get(channel);
-    if (failure) return { ok: false, error: failure };
+    if (failure) return { ok: false, error: failure.envelope() };
     try {
       return { ok: true, value: await (this.handlers[channel] as Handler<C>)(args) };
     } catch (err) {
-      if (err instanceof HostError) return { ok: false, error: { code: err.code, message: err.message } };
+      if (err instanceof HostError) return { ok: false, error: err.envelope() };
       throw err;
     }
   }

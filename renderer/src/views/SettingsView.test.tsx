@@ -37,7 +37,7 @@ describe('SettingsView', () => {
 
   it('a refused update shows the message under the field and puts the saved value back', async () => {
     const { host } = await renderWithHost(<SettingsView />);
-    host.fail('settings:update', 'folder_unreadable', 'Cannot download into /nope: not a folder.');
+    host.fail('settings:update', 'invalid_argument', 'Cannot download into /nope: not a folder.', 'downloadDir');
     fireEvent.change(input('Download folder'), { target: { value: '/nope' } });
     fireEvent.change(input('Upload limit (KiB/s)'), { target: { value: '100' } });
     fireEvent.click(within(section('Transfers')).getByRole('button', { name: 'Save' }));
@@ -70,13 +70,49 @@ describe('SettingsView', () => {
 
   it('a tracker address with spaces goes to the host whole, and its refusal reverts the field', async () => {
     const { host } = await renderWithHost(<SettingsView />);
-    host.fail('settings:update', 'bad_message', '"this is not an address" is not a tracker address; use HOST:PORT, for example 192.168.1.20:6969.');
+    host.fail('settings:update', 'invalid_argument', '"this is not an address" is not a tracker address; use HOST:PORT, for example 192.168.1.20:6969.', 'trackers');
     fireEvent.change(input('Trackers'), { target: { value: 'this is not an address' } });
     fireEvent.click(within(section('Network')).getByRole('button', { name: 'Save' }));
     await flush();
     expect(host.callsTo('settings:update')).toEqual([{ trackers: ['this is not an address'] }]);
     expect(within(section('Network')).getByRole('alert').textContent).toContain('HOST:PORT');
     expect(input('Trackers').value).toBe('192.168.1.20:6969');
+  });
+
+  it('a refusal goes under the field the host names, whatever its message says', async () => {
+    const { host } = await renderWithHost(<SettingsView />);
+    const errorUnder = (name: string) => {
+      const id = input(name).getAttribute('aria-describedby')?.split(' ').find((i) => i.endsWith('-error'));
+      return id ? document.getElementById(id)?.textContent : undefined;
+    };
+    // Nothing in these messages names a field: only `field` says where they belong.
+    host.fail('settings:update', 'port_in_use', 'That one is taken.', 'hostTrackerPort');
+    fireEvent.change(input('Listening port'), { target: { value: '5050' } });
+    fireEvent.change(input('Tracker port'), { target: { value: '7070' } });
+    fireEvent.click(within(section('Network')).getByRole('button', { name: 'Save' }));
+    await flush();
+    expect(host.callsTo('settings:update')).toEqual([{ listenPort: 5050, hostTrackerPort: 7070 }]);
+    expect(errorUnder('Tracker port')).toBe('That one is taken.');
+    expect(input('Tracker port').getAttribute('aria-invalid')).toBe('true');
+    expect(errorUnder('Listening port')).toBeUndefined();
+
+    host.fail('settings:update', 'io_error', 'Not now.', 'listenPort');
+    fireEvent.change(input('Trackers'), { target: { value: '10.0.0.9:6969' } });
+    fireEvent.click(within(section('Network')).getByRole('button', { name: 'Save' }));
+    await flush();
+    expect(errorUnder('Listening port')).toBe('Not now.');
+    expect(errorUnder('Trackers')).toBeUndefined();
+  });
+
+  it('the real host’s refusal of a tracker address comes with its field, and lands there', async () => {
+    const { host } = await renderWithHost(<SettingsView />);
+    fireEvent.change(input('Trackers'), { target: { value: 'tracker one:6969' } });
+    fireEvent.change(input('Listening port'), { target: { value: '5050' } });
+    fireEvent.click(within(section('Network')).getByRole('button', { name: 'Save' }));
+    await flush();
+    expect(host.callsTo('settings:update')).toEqual([{ trackers: ['tracker one:6969'], listenPort: 5050 }]);
+    expect(input('Trackers').getAttribute('aria-invalid')).toBe('true');
+    expect(input('Listening port').getAttribute('aria-invalid')).not.toBe('true');
   });
 
   it('the Host tracker switch starts the tracker and shows the addresses to hand out', async () => {

@@ -1,5 +1,6 @@
 import { Button } from '../../components/Button';
-import { call, errorText } from '../../api';
+import { call } from '../../api';
+import { errorText } from '../../error-text';
 import { useSettingsStore } from '../../stores/settings-store';
 import { Field, SavedNote, Section, parseInteger, saveDraft, useDraft } from './fields';
 
