@@ -220,7 +220,7 @@ export class Engine extends EventEmitter<EngineEvents> {
    * port in use is an error that changes nothing.
    */
   async setListenPort(port: number): Promise<number> {
-    if (this.options.queryOnly || !this.server) throw new EngineError('io_error', 'this engine does not serve');
+    if (this.options.queryOnly || !this.server) throw new EngineError('invalid_state', 'this engine does not serve');
     if (port !== 0 && port === this.port) return this.port;
     const next = await this.startServer(port);
     const previous = this.server;
