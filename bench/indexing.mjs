@@ -6,7 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ROOT, randomFile } from './lib/p2p.mjs';
+import { DIST } from '../test/support/processes.mjs';
+import { randomFile } from './lib/p2p.mjs';
 import { MiB, ratio } from './lib/stats.mjs';
 
 const SIZES = { full: { small: 10_000, bigBytes: 2048 * MiB }, quick: { small: 1000, bigBytes: 256 * MiB }, smoke: { small: 50, bigBytes: 4 * MiB } };
@@ -22,7 +23,7 @@ function dropCaches() {
 }
 
 async function timeIndex(folder, cacheFile) {
-  const { FolderIndex } = await import(path.join(ROOT, 'dist/electron/engine/index/folder-index.js'));
+  const { FolderIndex } = await import(path.join(DIST, 'electron/engine/index/folder-index.js'));
   const index = new FolderIndex({ root: folder, cacheFile });
   const started = performance.now();
   await index.start();

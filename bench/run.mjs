@@ -9,8 +9,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { renderChart } from './chart.mjs';
-import { ROOT } from './lib/p2p.mjs';
 import { printTable } from './lib/stats.mjs';
+import { ROOT } from '../test/support/processes.mjs';
 
 const mode = process.argv.includes('--smoke') ? 'smoke' : process.argv.includes('--quick') ? 'quick' : 'full';
 const onlyAt = process.argv.indexOf('--only');

@@ -17,8 +17,9 @@ import { promisify } from 'node:util';
 import { ensureCommands } from './lib/debian.mjs';
 import { ensureNpmReferences } from './lib/npm-references.mjs';
 import { startOpentracker } from './lib/opentracker.mjs';
-import { flushDirtyPages, freePort, sleep, start } from './lib/proc.mjs';
+import { SpawnedProcess, freePort } from '../test/support/processes.mjs';
 import { MiB, mbPerS, repeat } from './lib/stats.mjs';
+import { flushDirtyPages, sleep } from './lib/system.mjs';
 import { infoHashOf, torrentFile, torrentInfo } from './references/torrent-file.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -54,8 +55,8 @@ async function waitUntil(check, timeoutMs, what) {
 
 /** Throws (with its last output) when a process we wait on has died. */
 function assertAlive(proc, name) {
-  if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
-    throw new Error(`${name} exited early:\n${proc.output().slice(-2000)}`);
+  if (!proc.alive) {
+    throw new Error(`${name} exited early:\n${proc.output.slice(-2000)}`);
   }
 }
 
@@ -119,7 +120,7 @@ async function waitForAnnounce(tracker, seeder, name, { asSeed }, timeoutMs) {
 async function seedAria2({ torrentPath, seedDir, tracker, track, setupMs }) {
   const port = await freePort();
   const seeder = track(
-    start('aria2c', [
+    SpawnedProcess.spawn('aria2c', [
       ...ARIA2_COMMON,
       '--interface=127.0.0.1',
       `--dir=${seedDir}`,
@@ -161,7 +162,7 @@ async function seedTransmission({ torrentPath, seedDir, rowDir, tracker, track, 
     'message-level': 1,
   };
   await writeFile(path.join(config, 'settings.json'), JSON.stringify(settings, null, 2));
-  const daemon = track(start('transmission-daemon', ['-f', '-g', config]));
+  const daemon = track(SpawnedProcess.spawn('transmission-daemon', ['-f', '-g', config]));
   const remote = (...args) => execFileAsync('transmission-remote', [`127.0.0.1:${rpcPort}`, ...args], { timeout: 10_000 });
   await waitUntil(
     () => {
@@ -186,8 +187,8 @@ async function seedTransmission({ torrentPath, seedDir, rowDir, tracker, track, 
 }
 
 async function seedWebtorrent({ torrentPath, seedDir, tracker, track, setupMs }) {
-  const seeder = track(start(WEBTORRENT_PEER, ['seed', torrentPath, seedDir], { node: true }));
-  await seeder.waitFor(/^seeding$/m, setupMs);
+  const seeder = track(SpawnedProcess.node(WEBTORRENT_PEER, ['seed', torrentPath, seedDir]));
+  await seeder.waitFor(/^seeding$/m, setupMs, 'output');
   // WebTorrent announces left = size − bytes downloaded (nothing, for a seeder), so the
   // tracker counts it as a leecher; it is still handed out to the downloader.
   await waitForAnnounce(tracker, seeder, 'webtorrent seeder', { asSeed: false }, setupMs);
@@ -200,7 +201,7 @@ async function seedWebtorrent({ torrentPath, seedDir, tracker, track, setupMs })
 // falloc is the allocation aria2's manual advises on ext4/xfs; the default (prealloc)
 // first writes the whole file with zeros.
 const getAria2 = ({ torrentPath, dest, run }) =>
-  start('aria2c', [
+  SpawnedProcess.spawn('aria2c', [
     ...ARIA2_COMMON,
     `--interface=127.0.0.${2 + run}`,
     `--dir=${dest}`,
@@ -209,7 +210,7 @@ const getAria2 = ({ torrentPath, dest, run }) =>
     torrentPath,
   ]);
 
-const getWebtorrent = ({ torrentPath, dest }) => start(WEBTORRENT_PEER, ['get', torrentPath, dest], { node: true });
+const getWebtorrent = ({ torrentPath, dest }) => SpawnedProcess.node(WEBTORRENT_PEER, ['get', torrentPath, dest]);
 
 /** One row: its own tracker and seeder, then `runs` timed downloads into fresh folders. */
 async function measureRow(ctx, rowDir, { seed, get }) {
@@ -234,7 +235,7 @@ async function measureRow(ctx, rowDir, { seed, get }) {
         const downloader = track(get({ torrentPath, dest, run }));
         const code = await withTimeout(downloader.exited, ctx.transferMs, 'download');
         const ms = performance.now() - started;
-        if (code !== 0) throw new Error(`downloader exited with ${code}:\n${downloader.output().slice(-2000)}`);
+        if (code !== 0) throw new Error(`downloader exited with ${code}:\n${downloader.output.slice(-2000)}`);
         const got = path.join(dest, ctx.name);
         if ((await stat(got)).size !== ctx.size || (await sha256Of(got)) !== ctx.sha256) throw new Error('downloaded file differs from the original');
         return ms;

@@ -6,7 +6,6 @@
 // Usage: node bench/tracker.mjs [--quick|--smoke] [--trackers=opentracker,bittorrent-tracker,ours-tls,ours-open]
 //        [--parts=throughput,memory]   (needs `npm run build` first; prints the table, then the JSON)
 import { fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,13 +14,12 @@ import { randomBytes } from 'node:crypto';
 import { ensureCommands } from './lib/debian.mjs';
 import { ensureNpmReferences } from './lib/npm-references.mjs';
 import { startOpentracker as startDebianOpentracker } from './lib/opentracker.mjs';
-import { rssOf, sleep, start, stopChild } from './lib/proc.mjs';
 import { printTable, ratio } from './lib/stats.mjs';
+import { rssOf, sleep } from './lib/system.mjs';
+import { CLI, SpawnedProcess, assertBuilt } from '../test/support/processes.mjs';
 import { MEMORY_BASE, infoHash } from './tracker-ids.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..');
-const CLI = path.join(ROOT, 'dist/electron/cli/p2ptracker.js');
 
 const CONFIG = {
   // memory: peers × files announced over `contents` distinct contents (holders per content = peers × files / contents).
@@ -42,7 +40,6 @@ const LABEL = {
 /** The load generator child, driven by request/response over IPC. */
 function startGenerator() {
   const child = fork(path.join(HERE, 'tracker-load.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
   const call = (cmd, args = {}, timeoutMs = 120_000) =>
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -63,7 +60,8 @@ function startGenerator() {
       child.once('exit', onExit);
       child.send({ cmd, ...args });
     });
-  return { call, stop: () => stopChild(child, exited) };
+  const proc = new SpawnedProcess(child, { label: 'tracker-load.mjs' });
+  return { call, stop: () => proc.stop() };
 }
 
 // ---------------------------------------------------------------- the trackers
@@ -82,16 +80,16 @@ async function startOpentracker(work, contents) {
 const YOUNG_GENERATION = ['--min-semi-space-size=16', '--max-semi-space-size=16'];
 
 async function startBittorrentTracker() {
-  const proc = start(process.execPath, ['--expose-gc', ...YOUNG_GENERATION, path.join(HERE, 'tracker-bt-server.mjs')]);
-  const port = Number((await proc.waitFor(/ready (\d+)/, 30_000))[1]);
+  const proc = SpawnedProcess.spawn(process.execPath, ['--expose-gc', ...YOUNG_GENERATION, path.join(HERE, 'tracker-bt-server.mjs')]);
+  const port = Number((await proc.waitFor(/ready (\d+)/, 30_000, 'output'))[1]);
   return { proc, port, pid: proc.child.pid, kind: 'http' };
 }
 
 async function startOurs(work, key, nodeFlags = []) {
   const data = await mkdtemp(path.join(work, 'ours-'));
   const keyArgs = key ? ['-key', key] : ['-open'];
-  const proc = start(process.execPath, [...nodeFlags, CLI, '-port', '0', '-host', '127.0.0.1', '-quiet', '-data', data, ...keyArgs]);
-  const port = Number((await proc.waitFor(/listening on [^:]+:(\d+)/, 30_000))[1]);
+  const proc = SpawnedProcess.spawn(process.execPath, [...nodeFlags, CLI.tracker, '-port', '0', '-host', '127.0.0.1', '-quiet', '-data', data, ...keyArgs]);
+  const port = Number((await proc.waitFor(/listening on [^:]+:(\d+)/, 30_000, 'output'))[1]);
   return { proc, port, pid: proc.child.pid, kind: 'ours', key };
 }
 
@@ -148,10 +146,10 @@ async function measureThroughput(name, work, cfg, key, log) {
 /** RSS after a full GC, for the Node trackers that allow one (bittorrent-tracker through our wrapper). */
 async function settledRss(tracker, name) {
   if (name === 'bittorrent-tracker') {
-    const before = tracker.proc.output().length;
+    const before = tracker.proc.output.length;
     tracker.proc.child.kill('SIGUSR2');
     const deadline = Date.now() + 30_000;
-    while (!/gc done/.test(tracker.proc.output().slice(before)) && Date.now() < deadline) await sleep(50);
+    while (!/gc done/.test(tracker.proc.output.slice(before)) && Date.now() < deadline) await sleep(50);
   } else {
     await sleep(500);
   }
@@ -199,11 +197,11 @@ async function measureHttpMemory(name, work, cfg) {
  */
 async function measureOurStateMemory(cfg) {
   const { peers, files, contents } = cfg.oursMemory ?? cfg.memory;
-  const proc = start(process.execPath, ['--expose-gc', ...YOUNG_GENERATION, path.join(HERE, 'tracker-memory.mjs'), String(peers), String(files), String(contents)]);
+  const proc = SpawnedProcess.spawn(process.execPath, ['--expose-gc', ...YOUNG_GENERATION, path.join(HERE, 'tracker-memory.mjs'), String(peers), String(files), String(contents)]);
   try {
     const code = await proc.exited;
-    const line = proc.output().trim().split('\n').at(-1);
-    if (code !== 0) throw new Error(`tracker-memory.mjs failed: ${proc.output().slice(-2000)}`);
+    const line = proc.output.trim().split('\n').at(-1);
+    if (code !== 0) throw new Error(`tracker-memory.mjs failed: ${proc.output.slice(-2000)}`);
     const measured = JSON.parse(line);
     return {
       method:
@@ -273,7 +271,7 @@ const PROTOCOL_NOTES = [
 export async function run({ mode = 'full', work, log = console.log, trackers = TRACKERS, parts = ['throughput', 'memory'] } = {}) {
   const cfg = CONFIG[mode];
   if (!cfg) throw new Error(`unknown mode ${mode}`);
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  assertBuilt();
   const ownWork = !work;
   work ??= await mkdtemp(path.join(os.tmpdir(), 'p2p-bench-tracker-'));
   await mkdir(work, { recursive: true });

@@ -5,23 +5,24 @@
 // (b) the tools people use: aria2c and webtorrent (bench/torrent-references.mjs).
 import { stat, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { P2PNetwork, ROOT, randomFile } from './lib/p2p.mjs';
-import { flushDirtyPages, start } from './lib/proc.mjs';
+import { ROOT, SpawnedProcess } from '../test/support/processes.mjs';
+import { P2PNetwork, randomFile } from './lib/p2p.mjs';
 import { MiB, mbPerS, median, ratio } from './lib/stats.mjs';
+import { flushDirtyPages } from './lib/system.mjs';
 
 const SIZES = { full: { bytes: 1024 * MiB, runs: 5 }, quick: { bytes: 128 * MiB, runs: 1 }, smoke: { bytes: 8 * MiB, runs: 1 } };
 const REFERENCE = path.join(ROOT, 'bench/stream-reference.mjs');
 
 async function streamOnce(mode, file, dest) {
   await flushDirtyPages();
-  const server = start(REFERENCE, ['serve', mode, '0', file], { node: true });
+  const server = SpawnedProcess.node(REFERENCE, ['serve', mode, '0', file]);
   try {
-    const port = (await server.waitFor(/ready (\d+)/))[1];
+    const port = (await server.waitFor(/ready (\d+)/, 60_000, 'output'))[1];
     const started = performance.now();
-    const client = start(REFERENCE, ['fetch', mode, port, dest], { node: true });
+    const client = SpawnedProcess.node(REFERENCE, ['fetch', mode, port, dest]);
     const code = await client.exited;
     const ms = performance.now() - started;
-    if (code !== 0 || (await stat(dest)).size !== (await stat(file)).size) throw new Error(`${mode} reference failed: ${client.output()}`);
+    if (code !== 0 || (await stat(dest)).size !== (await stat(file)).size) throw new Error(`${mode} reference failed: ${client.output}`);
     return ms;
   } finally {
     await server.stop();

@@ -26,8 +26,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from '@playwright/test';
-import { CLI, P2PNetwork, ROOT, randomFile } from './lib/p2p.mjs';
-import { start } from './lib/proc.mjs';
+import { CLI, DIST, SpawnedProcess } from '../test/support/processes.mjs';
+import { P2PNetwork, randomFile } from './lib/p2p.mjs';
 import { MiB, mbPerS, median, printTable, ratio } from './lib/stats.mjs';
 import { instrument, staticTablePage } from './ui-page.mjs';
 
@@ -197,7 +197,7 @@ export async function run({ mode = 'full', work, log = console.log } = {}) {
   if (!config) throw new Error(`unknown mode ${mode} (full, quick or smoke)`);
   const began = performance.now();
   const at = () => `[${((performance.now() - began) / 1000).toFixed(1)} s]`;
-  const dist = (file) => import(pathToFileURL(path.join(ROOT, 'dist/electron', file)).href);
+  const dist = (file) => import(pathToFileURL(path.join(DIST, 'electron', file)).href);
   const { TrackerClient } = await dist('engine/tracker/tracker-client.js');
   const { tlsTransport } = await dist('engine/wire/tls-transport.js');
   const { parseNetworkKey } = await dist('engine/security/network-key.js');
@@ -209,7 +209,7 @@ export async function run({ mode = 'full', work, log = console.log } = {}) {
   const net = new P2PNetwork(dir);
   const ours = [];
   const spawnClient = async (args, role) => {
-    const p = start(CLI.client, args, { node: true, env: { ...net.env, P2P_DATA_DIR: await net.dataDir(role) } });
+    const p = SpawnedProcess.node(CLI.client, args, { env: { ...net.env, P2P_DATA_DIR: await net.dataDir(role) } });
     ours.push(p);
     return p;
   };
@@ -230,7 +230,7 @@ export async function run({ mode = 'full', work, log = console.log } = {}) {
     const hostFolder = path.join(dir, 'host-folder');
     await mkdir(hostFolder, { recursive: true });
     const host = await spawnClient(['-folder', hostFolder, '-port', '0', '-tracker', net.trackerAddress, '-ui', '0', '-quiet'], 'host');
-    const tokenUrl = (await host.waitFor(/web UI: (\S+)/, 20_000))[1];
+    const tokenUrl = (await host.waitFor(/web UI: (\S+)/, 20_000, 'output'))[1];
     const appUrl = new URL('/', tokenUrl).href;
     log(`${at()} ${count(config.rows)} files announced, host up`);
 
@@ -321,7 +321,7 @@ export async function run({ mode = 'full', work, log = console.log } = {}) {
     await page.getByRole('button', { name: 'Downloads', exact: true }).click();
     let finished;
     while (!(finished = frames.find((f) => f.at >= clickedAt && f.event === 'downloads:finished'))) {
-      if (performance.now() > clickedAt + transferLimitMs) throw new Error(`the download did not finish in time:\n${host.output().slice(-2000)}`);
+      if (performance.now() > clickedAt + transferLimitMs) throw new Error(`the download did not finish in time:\n${host.output.slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 20));
     }
     const seconds = (finished.at - clickedAt) / 1000;
@@ -350,12 +350,12 @@ export async function run({ mode = 'full', work, log = console.log } = {}) {
     const cliFolder = path.join(dir, 'cli-folder');
     await mkdir(cliFolder, { recursive: true });
     const cli = await spawnClient(['-folder', cliFolder, '-port', '0', '-tracker', net.trackerAddress, '-get', 'payload.bin', '-quiet'], 'cli');
-    await cli.waitFor(/downloading payload\.bin/, 30_000);
+    await cli.waitFor(/downloading payload\.bin/, 30_000, 'output');
     const cliStart = performance.now();
-    await cli.waitFor(/^done: /m, transferLimitMs);
+    await cli.waitFor(/^done: /m, transferLimitMs, 'output');
     const cliMs = performance.now() - cliStart;
     const cliCode = await withTimeout(cli.exited, 10_000, 'p2pclient -get exiting');
-    if (cliCode !== 0) throw new Error(`p2pclient -get failed (${cliCode}):\n${cli.output().slice(-2000)}`);
+    if (cliCode !== 0) throw new Error(`p2pclient -get failed (${cliCode}):\n${cli.output.slice(-2000)}`);
     const taskSeconds = after.TaskDuration - before.TaskDuration;
     result.events = {
       what: 'WebSocket frames the page received from the click on Download until the downloads:finished event, page on the Downloads view',

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import nodeNet from 'node:net';
 import path from 'node:path';
 import { expect, test } from './fixtures';
-import { freePort, randomFile, sha256Of } from './network';
+import { freePort } from '../test/support/processes.mjs';
+import { randomFile, sha256Of } from './network';
 
 const MiB = 1024 * 1024;
 
@@ -160,7 +161,7 @@ test('a restart keeps settings and resumes an unfinished download', async ({ net
   const row = page.getByRole('listitem', { name: 'resume-me.bin' });
   await expect(row).toContainText(/done/i, { timeout: 40_000 });
   expect(await sha256Of(path.join(folder, 'resume-me.bin'))).toBe(expected);
-  if (app.proc) expect(app.proc.out).toMatch(/resuming with \d+ verified pieces/);
+  if (app.proc) expect(app.proc.output).toMatch(/resuming with \d+ verified pieces/);
 });
 
 test('the views work from the keyboard', async ({ net, openApp }) => {

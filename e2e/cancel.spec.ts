@@ -54,7 +54,7 @@ test('cancel asks first, keeps the verified data unless told to delete it, and n
 
   // Downloading the same file again starts from those pieces.
   row = await startAndWait(page, 'big-random.bin', 10);
-  if (app.proc) expect(app.proc.out).toMatch(/big-random\.bin: resuming with \d+ verified pieces/);
+  if (app.proc) expect(app.proc.output).toMatch(/big-random\.bin: resuming with \d+ verified pieces/);
 
   // Cancel with "also delete": the partial file goes.
   await row.getByRole('button', { name: 'Cancel' }).click();

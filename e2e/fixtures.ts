@@ -2,11 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test as base, _electron, type Page } from '@playwright/test';
-import { TestNetwork, type Proc } from './network';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { ROOT, type SpawnedProcess } from '../test/support/processes.mjs';
+import { TestNetwork } from './network';
 
 function electronBinary(): string | undefined {
   try {
@@ -31,7 +29,7 @@ export interface RunningApp {
   /** Stops the app cleanly (as Quit does) and starts it again on the same data. */
   restart(): Promise<Page>;
   /** The host process (browser project), for its output. */
-  proc?: Proc;
+  proc?: SpawnedProcess;
 }
 
 interface Fixtures {

@@ -1,7 +1,8 @@
 import nodeNet from 'node:net';
 import type { Browser, Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { CLI, freePort, type TestNetwork } from './network';
+import { CLI, freePort } from '../test/support/processes.mjs';
+import type { TestNetwork } from './network';
 
 async function settings(page: Page) {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: /^Settings/ }).click();

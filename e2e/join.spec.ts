@@ -1,22 +1,16 @@
-import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, test } from './fixtures';
-import { freePort, Proc } from './network';
+import { freePort, SpawnedProcess, START_SCRIPT } from '../test/support/processes.mjs';
 
-/** `npm start` without its build step, as each "machine" of the README's set-up runs it. */
-const START = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../scripts/start.mjs');
-
-/** A machine: its own HOME (share folder, data folder, key), started in its own process group. */
-async function npmStart(home: string, cleanups: Array<() => Promise<void>>): Promise<{ proc: Proc; url: string }> {
-  const env = { ...process.env, HOME: home, P2P_HEADLESS: '1', P2P_DATA_DIR: '', P2P_KEY: '', P2P_UI_PORT: String(await freePort()) };
-  const child = spawn(process.execPath, [START, '-host-tracker-port', String(await freePort())], { env, stdio: 'pipe', detached: true });
-  const proc = new Proc(child);
-  cleanups.push(async () => {
-    if (proc.exitCode === undefined) process.kill(-child.pid!, 'SIGKILL');
-    await proc.exited;
-  });
+/**
+ * A machine: `npm start` without its build step, as each "machine" of the README's set-up runs it,
+ * with its own HOME (share folder, data folder, key), started in its own process group.
+ */
+async function npmStart(home: string, cleanups: Array<() => Promise<void>>): Promise<{ proc: SpawnedProcess; url: string }> {
+  const env = { HOME: home, P2P_HEADLESS: '1', P2P_DATA_DIR: '', P2P_KEY: '', P2P_UI_PORT: String(await freePort()) };
+  const proc = SpawnedProcess.node(START_SCRIPT, ['-host-tracker-port', String(await freePort())], { env, group: true });
+  cleanups.push(() => proc.stop('SIGKILL'));
   return { proc, url: (await proc.waitFor(/web UI: (\S+)/, 30_000))[1]! };
 }
 

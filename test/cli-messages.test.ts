@@ -9,24 +9,22 @@ import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { formatBytes as cliFormatBytes } from '../electron/cli/format.js';
 import { formatBytes as uiFormatBytes } from '../renderer/src/format.js';
-import { CLI, CliProcess, assertBuilt } from './support/processes.js';
+import { CLI, SpawnedProcess, assertBuilt } from './support/processes.mjs';
 
 let tmp = '';
 let env: NodeJS.ProcessEnv = {};
-const procs: CliProcess[] = [];
+const procs: SpawnedProcess[] = [];
 
-function start(script: string, args: string[]): CliProcess {
-  const proc = CliProcess.start(script, args, env);
+function start(script: string, args: string[]): SpawnedProcess {
+  const proc = SpawnedProcess.node(script, args, { env });
   procs.push(proc);
   return proc;
 }
 
 /** Runs to its exit, bounded; a hang fails the test with the output so far. */
-async function run(args: string[], timeoutMs = 20_000): Promise<CliProcess> {
+async function run(args: string[], timeoutMs = 20_000): Promise<SpawnedProcess> {
   const proc = start(CLI.client, args);
-  const timer = setTimeout(() => proc.kill(), timeoutMs);
-  await proc.exited;
-  clearTimeout(timer);
+  await proc.waitForExit(timeoutMs);
   return proc;
 }
 
@@ -48,7 +46,7 @@ beforeEach(async () => {
   env = { P2P_DATA_DIR: path.join(tmp, 'data'), HOME: path.join(tmp, 'home'), P2P_KEY: randomBytes(32).toString('base64url'), NODE_OPTIONS: '' };
 });
 afterEach(async () => {
-  await Promise.all(procs.splice(0).map((p) => p.stop()));
+  await Promise.all(procs.splice(0).map((p) => p.stop('SIGKILL')));
   await rm(tmp, { recursive: true, force: true });
 });
 
@@ -96,9 +94,7 @@ describe('p2pclient -get when its only peer leaves', () => {
     seeder.kill('SIGTERM');
     const leftAt = Date.now();
     await get.waitFor(/stalled/, 10_000);
-    const timer = setTimeout(() => get.kill(), 15_000);
-    const code = await get.exited;
-    clearTimeout(timer);
+    const { code } = await get.waitForExit(15_000);
     expect(code).not.toBe(0);
     expect(code).not.toBeNull();
     expect(Date.now() - leftAt).toBeGreaterThanOrEqual(2500); // it waited, stalled, for the peer to come back

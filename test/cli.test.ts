@@ -4,22 +4,17 @@
  * each other over 127.0.0.1. Every process is killed after each test, every
  * wait is bounded, and all state lives in per-test temp folders.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CLI, SpawnedProcess, assertBuilt, freePort, type Exit } from './support/processes.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = {
-  tracker: path.join(ROOT, 'dist', 'electron', 'cli', 'p2ptracker.js'),
-  client: path.join(ROOT, 'dist', 'electron', 'cli', 'p2pclient.js'),
-} as const;
 type Command = keyof typeof CLI;
+const COMMAND_NAMES: Record<Command, string> = { tracker: 'p2ptracker', client: 'p2pclient' };
 
 const NESTED = 'sub/naïve café.txt';
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -28,160 +23,31 @@ const HEX64 = /^[0-9a-f]{64}$/;
 // Process handling
 // ---------------------------------------------------------------------------
 
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-/** A spawned CLI process with its output collected as text. */
-class Proc {
-  stdout = '';
-  stderr = '';
-  exit: Exit | undefined;
-  readonly closed: Promise<Exit>;
-  readonly startedAt = Date.now();
-  private readonly watchers = new Set<() => void>();
-
-  constructor(
-    readonly label: string,
-    readonly child: ChildProcess,
-  ) {
-    child.stdout!.setEncoding('utf8');
-    child.stderr!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
-      this.stdout += chunk;
-      this.notify();
-    });
-    child.stderr!.on('data', (chunk: string) => {
-      this.stderr += chunk;
-      this.notify();
-    });
-    this.closed = new Promise<Exit>((resolve) => {
-      const done = (exit: Exit) => {
-        if (this.exit) return;
-        this.exit = exit;
-        this.notify();
-        resolve(exit);
-      };
-      // 'close' fires after the output streams are drained, so no line is lost.
-      child.once('close', (code, signal) => done({ code, signal }));
-      child.once('error', (err) => {
-        this.stderr += `\n[spawn error: ${err.message}]`;
-        done({ code: null, signal: null });
-      });
-    });
-  }
-
-  get alive(): boolean {
-    return this.exit === undefined;
-  }
-
-  /** Calls `fn` whenever output arrives or the process ends; returns an unsubscribe. */
-  watch(fn: () => void): () => void {
-    this.watchers.add(fn);
-    return () => this.watchers.delete(fn);
-  }
-
-  describe(): string {
-    const status = this.exit ? `exited code=${this.exit.code} signal=${this.exit.signal}` : 'still running';
-    return `${this.label} (pid ${this.child.pid}, ${status})\n--- stdout ---\n${this.stdout}\n--- stderr ---\n${this.stderr}`;
-  }
-
-  private notify(): void {
-    for (const fn of [...this.watchers]) fn();
-  }
-}
-
 /** Per-test context: temp root, env, and everything to clean up. */
 let tmp = '';
 let fakeHome = '';
 let dataDir = '';
 let childEnv: NodeJS.ProcessEnv = {};
-const procs = new Set<Proc>();
+const procs = new Set<SpawnedProcess>();
 const servers = new Set<net.Server>();
 
-function spawnCli(command: Command, args: string[]): Proc {
-  const child = spawn(process.execPath, [CLI[command], ...args], {
-    cwd: tmp,
-    env: childEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const proc = new Proc(`${command === 'tracker' ? 'p2ptracker' : 'p2pclient'} ${args.join(' ')}`, child);
+function spawnCli(command: Command, args: string[]): SpawnedProcess {
+  const proc = SpawnedProcess.node(CLI[command], args, { cwd: tmp, env: childEnv, label: `${COMMAND_NAMES[command]} ${args.join(' ')}` });
   procs.add(proc);
   return proc;
-}
-
-/** Resolves once `check` returns a value (re-checked on every output chunk); bounded by `timeoutMs`. */
-function waitFor<T>(proc: Proc, check: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let unwatch = () => {};
-    const timer = setTimeout(() => {
-      unwatch();
-      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${proc.describe()}`));
-    }, timeoutMs);
-    const test = () => {
-      const value = check();
-      if (value !== undefined) {
-        clearTimeout(timer);
-        unwatch();
-        resolve(value);
-      } else if (!proc.alive) {
-        clearTimeout(timer);
-        unwatch();
-        reject(new Error(`process ended while waiting for ${what}\n${proc.describe()}`));
-      }
-    };
-    unwatch = proc.watch(test);
-    test();
-  });
-}
-
-/** Waits for a complete output line matching `regex` on the given stream. */
-function waitForLine(proc: Proc, regex: RegExp, timeoutMs: number, stream: 'stdout' | 'stderr' = 'stdout'): Promise<RegExpExecArray> {
-  return waitFor(
-    proc,
-    () => {
-      const lines = proc[stream].split('\n');
-      lines.pop(); // an unfinished last line is not a line yet
-      for (const line of lines) {
-        const match = regex.exec(line);
-        if (match) return match;
-      }
-      return undefined;
-    },
-    timeoutMs,
-    `${stream} line ${regex}`,
-  );
-}
-
-/** Waits for the process to end; on timeout kills it and fails with its output. */
-async function waitForExit(proc: Proc, timeoutMs: number): Promise<Exit> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const description = proc.describe();
-      proc.child.kill('SIGKILL');
-      reject(new Error(`process did not exit within ${timeoutMs} ms\n${description}`));
-    }, timeoutMs);
-  });
-  try {
-    return await Promise.race([proc.closed, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 interface RunResult extends Exit {
   stdout: string;
   stderr: string;
   ms: number;
-  proc: Proc;
+  proc: SpawnedProcess;
 }
 
 /** Runs a command to completion (bounded) and returns its exit and output. */
 async function run(command: Command, args: string[], timeoutMs = 20_000): Promise<RunResult> {
   const proc = spawnCli(command, args);
-  const exit = await waitForExit(proc, timeoutMs);
+  const exit = await proc.waitForExit(timeoutMs);
   return { ...exit, stdout: proc.stdout, stderr: proc.stderr, ms: Date.now() - proc.startedAt, proc };
 }
 
@@ -190,9 +56,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 async function killAll(): Promise<void> {
-  const alive = [...procs].filter((p) => p.alive);
-  for (const p of alive) p.child.kill('SIGKILL');
-  await Promise.all(alive.map((p) => Promise.race([p.closed, sleep(5000)])));
+  await Promise.all([...procs].map((p) => p.stop('SIGKILL')));
   procs.clear();
   await Promise.all([...servers].map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))));
   servers.clear();
@@ -211,18 +75,6 @@ async function occupyPort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => resolve());
   });
   return (server.address() as net.AddressInfo).port;
-}
-
-/** A port that was free a moment ago (listen on 0, then close). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function canConnect(port: number, timeoutMs = 3000): Promise<boolean> {
@@ -244,18 +96,18 @@ function canConnect(port: number, timeoutMs = 3000): Promise<boolean> {
   });
 }
 
-async function startTracker(args: string[] = ['-port', '0']): Promise<{ proc: Proc; port: number }> {
+async function startTracker(args: string[] = ['-port', '0']): Promise<{ proc: SpawnedProcess; port: number }> {
   const proc = spawnCli('tracker', args);
-  const match = await waitForLine(proc, /^p2ptracker listening on (\S+):(\d+)$/, 10_000);
+  const match = await proc.waitForLine(/^p2ptracker listening on (\S+):(\d+)$/, 10_000);
   const port = Number(match[2]);
   expect(port).toBeGreaterThan(0);
   return { proc, port };
 }
 
-async function startClient(folder: string, trackerPort: number, extra: string[] = []): Promise<{ proc: Proc; port: number }> {
+async function startClient(folder: string, trackerPort: number, extra: string[] = []): Promise<{ proc: SpawnedProcess; port: number }> {
   const proc = spawnCli('client', ['-folder', folder, '-port', '0', '-tracker', `127.0.0.1:${trackerPort}`, ...extra]);
-  const match = await waitForLine(proc, /^listening on port (\d+)$/, 15_000);
-  await waitForLine(proc, new RegExp(`connected to tracker 127\\.0\\.0\\.1:${trackerPort}$`), 10_000, 'stderr');
+  const match = await proc.waitForLine(/^listening on port (\d+)$/, 15_000);
+  await proc.waitForLine(new RegExp(`connected to tracker 127\\.0\\.0\\.1:${trackerPort}$`), 10_000, 'stderr');
   return { proc, port: Number(match[1]) };
 }
 
@@ -322,12 +174,7 @@ async function makeFolder(name: string, files: Record<string, Buffer | string> =
 // Lifecycle
 // ---------------------------------------------------------------------------
 
-beforeAll(() => {
-  const missing = Object.values(CLI).filter((f) => !existsSync(f));
-  if (missing.length > 0) {
-    throw new Error(`CLI build output not found (${missing.join(', ')}). Run "npm run build" before these tests.`);
-  }
-});
+beforeAll(() => assertBuilt());
 
 beforeEach(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'p2p-cli-test-'));
@@ -335,10 +182,8 @@ beforeEach(async () => {
   dataDir = path.join(tmp, 'data');
   await mkdir(fakeHome);
   // One network key for every process of the test (the stored-key path has its own test in security-cli).
-  childEnv = { ...process.env, P2P_DATA_DIR: dataDir, HOME: fakeHome, USERPROFILE: fakeHome, P2P_KEY: randomBytes(32).toString('base64url') };
-  // Nothing from the test runner's own Node setup should leak into the CLIs.
-  delete childEnv.NODE_OPTIONS;
-  delete childEnv.XDG_DATA_HOME;
+  // Nothing from the test runner's own Node setup should leak into the CLIs (undefined removes a variable).
+  childEnv = { P2P_DATA_DIR: dataDir, HOME: fakeHome, USERPROFILE: fakeHome, P2P_KEY: randomBytes(32).toString('base64url'), NODE_OPTIONS: undefined, XDG_DATA_HOME: undefined };
 });
 
 afterEach(async () => {
@@ -497,8 +342,8 @@ describe('p2pclient / p2ptracker as processes', () => {
     const trackerPort = await freePort();
     const dir = await makeFolder('A', { 'early.txt': 'before the tracker\n' });
     const proc = spawnCli('client', ['-folder', dir, '-port', '0', '-tracker', `127.0.0.1:${trackerPort}`]);
-    const listening = await waitForLine(proc, /^listening on port (\d+)$/, 15_000);
-    await waitForLine(proc, /unreachable|retrying/i, 5000, 'stderr');
+    const listening = await proc.waitForLine(/^listening on port (\d+)$/, 15_000);
+    await proc.waitForLine(/unreachable|retrying/i, 5000, 'stderr');
     const elapsed = Date.now() - proc.startedAt;
     if (elapsed < 2000) await sleep(2000 - elapsed);
     expect(proc.alive, proc.describe()).toBe(true);
@@ -508,7 +353,7 @@ describe('p2pclient / p2ptracker as processes', () => {
     const tracker = await startTracker(['-port', String(trackerPort)]);
     expect(tracker.port).toBe(trackerPort);
     const t0 = Date.now();
-    await waitForLine(proc, new RegExp(`connected to tracker 127\\.0\\.0\\.1:${trackerPort}$`), 10_000, 'stderr');
+    await proc.waitForLine(new RegExp(`connected to tracker 127\\.0\\.0\\.1:${trackerPort}$`), 10_000, 'stderr');
     const reconnectMs = Date.now() - t0;
     expect(reconnectMs).toBeLessThan(10_000);
     await waitForListing(trackerPort, hasNames(['early.txt']), 5000);
@@ -525,7 +370,7 @@ describe('p2pclient / p2ptracker as processes', () => {
 
     const t0 = Date.now();
     clientA.proc.child.kill('SIGTERM');
-    const exit = await waitForExit(clientA.proc, 5000);
+    const exit = await clientA.proc.waitForExit(5000);
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(exit, clientA.proc.describe()).toEqual({ code: 0, signal: null });
 
@@ -535,7 +380,7 @@ describe('p2pclient / p2ptracker as processes', () => {
     // The tracker itself also stops cleanly on SIGTERM.
     const t1 = Date.now();
     tracker.proc.child.kill('SIGTERM');
-    const trackerExit = await waitForExit(tracker.proc, 5000);
+    const trackerExit = await tracker.proc.waitForExit(5000);
     expect(Date.now() - t1).toBeLessThan(5000);
     expect(trackerExit, tracker.proc.describe()).toEqual({ code: 0, signal: null });
   }, 30_000);
@@ -568,9 +413,9 @@ describe('p2pclient / p2ptracker as processes', () => {
     const tracker = await startTracker(['--port=0']);
 
     const proc = spawnCli('client', ['--folder', a, '--port=0', `--tracker=127.0.0.1:${tracker.port}`]);
-    const listening = await waitForLine(proc, /^listening on port (\d+)$/, 15_000);
+    const listening = await proc.waitForLine(/^listening on port (\d+)$/, 15_000);
     expect(Number(listening[1])).toBeGreaterThan(0);
-    await waitForLine(proc, /connected to tracker/, 10_000, 'stderr');
+    await proc.waitForLine(/connected to tracker/, 10_000, 'stderr');
     await waitForListing(tracker.port, hasNames(['dd.txt']));
 
     const list = await run('client', ['--tracker', `127.0.0.1:${tracker.port}`, '--list', '--json']);

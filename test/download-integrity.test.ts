@@ -12,15 +12,15 @@ import { errorCode, errorMessage } from '../electron/engine/errors.js';
 import { partialPathFor } from '../electron/engine/peer/piece-store.js';
 import { collidingContents, sha256Hex } from './support/colliding-contents.js';
 import { Fixtures, announced, eventually } from './support/fixtures.js';
-import { CLI, CliProcess, assertBuilt } from './support/processes.js';
+import { CLI, SpawnedProcess, assertBuilt } from './support/processes.mjs';
 
 const MiB = 1024 * 1024;
 /** Names that agree on their first 180 characters, as the attack needs. */
 const LONG_PREFIX = 'q'.repeat(180);
 const fx = new Fixtures();
-const procs: CliProcess[] = [];
+const procs: SpawnedProcess[] = [];
 afterEach(async () => {
-  await Promise.all(procs.splice(0).map((p) => p.stop()));
+  await Promise.all(procs.splice(0).map((p) => p.stop('SIGKILL')));
   await fx.cleanup();
 });
 
@@ -109,8 +109,8 @@ describe('a download never leaves its folder', () => {
 });
 
 describe('the CLI, as real processes', () => {
-  function spawn(script: string, args: string[], env: NodeJS.ProcessEnv): CliProcess {
-    const proc = CliProcess.start(script, args, env);
+  function spawn(script: string, args: string[], env: NodeJS.ProcessEnv): SpawnedProcess {
+    const proc = SpawnedProcess.node(script, args, { env });
     procs.push(proc);
     return proc;
   }
@@ -135,7 +135,7 @@ describe('the CLI, as real processes', () => {
     return vars;
   }
 
-  function get(e: NodeJS.ProcessEnv, folder: string, port: number, name: string, dataDir: string, extra: string[] = []): CliProcess {
+  function get(e: NodeJS.ProcessEnv, folder: string, port: number, name: string, dataDir: string, extra: string[] = []): SpawnedProcess {
     return spawn(CLI.client, ['-folder', folder, '-port', '0', '-tracker', `127.0.0.1:${port}`, '-get', name, '-timeout', '20', ...extra], { ...e, P2P_DATA_DIR: dataDir });
   }
 

@@ -6,7 +6,7 @@ import { DhtDiscovery } from '../electron/engine/discovery/dht-discovery.js';
 import { Engine } from '../electron/engine/engine.js';
 import { parseNetworkKey } from '../electron/engine/security/network-key.js';
 import { Fixtures, eventually, sha256, sha256File, writeRandomFile } from './support/fixtures.js';
-import { CLI, CliProcess, assertBuilt } from './support/processes.js';
+import { CLI, SpawnedProcess, assertBuilt } from './support/processes.mjs';
 
 /** Fault tolerance and swarming with real processes on loopback, every connection over TLS. */
 const MiB = 1024 * 1024;
@@ -16,15 +16,15 @@ const KEY = parseNetworkKey(KEY_TEXT);
 beforeAll(() => assertBuilt());
 afterEach(() => fx.cleanup());
 
-async function trackerProcess(port = 0): Promise<{ proc: CliProcess; port: number }> {
-  const proc = CliProcess.start(CLI.tracker, ['-port', String(port), '-host', '127.0.0.1', '-peer-timeout', '3'], { P2P_KEY: KEY_TEXT, P2P_DATA_DIR: await fx.tempDir() });
-  fx.defer(() => proc.stop());
+async function trackerProcess(port = 0): Promise<{ proc: SpawnedProcess; port: number }> {
+  const proc = SpawnedProcess.node(CLI.tracker, ['-port', String(port), '-host', '127.0.0.1', '-peer-timeout', '3'], { env: { P2P_KEY: KEY_TEXT, P2P_DATA_DIR: await fx.tempDir() } });
+  fx.defer(() => proc.stop('SIGKILL'));
   return { proc, port: Number((await proc.waitFor(/listening on [^:]+:(\d+)/))[1]) };
 }
 
-async function seederProcess(folder: string, args: string[]): Promise<{ proc: CliProcess; port: number }> {
-  const proc = CliProcess.start(CLI.client, ['-folder', folder, '-port', '0', ...args], { P2P_KEY: KEY_TEXT, P2P_DATA_DIR: await fx.tempDir() });
-  fx.defer(() => proc.stop());
+async function seederProcess(folder: string, args: string[]): Promise<{ proc: SpawnedProcess; port: number }> {
+  const proc = SpawnedProcess.node(CLI.client, ['-folder', folder, '-port', '0', ...args], { env: { P2P_KEY: KEY_TEXT, P2P_DATA_DIR: await fx.tempDir() } });
+  fx.defer(() => proc.stop('SIGKILL'));
   return { proc, port: Number((await proc.waitFor(/listening on port (\d+)/))[1]) };
 }
 
@@ -104,11 +104,10 @@ describe('no tracker at all', () => {
     const { contentInfoOf } = await import('../electron/engine/core/content-hash.js');
     const hash = contentInfoOf(data).hash;
     const dest = await fx.tempDir();
-    const get = CliProcess.start(CLI.client, ['-folder', dest, '-port', '0', '-dht', '-bootstrap', bootstrap, '-get', hash, '-timeout', '20'], {
-      P2P_KEY: KEY_TEXT,
-      P2P_DATA_DIR: await fx.tempDir(),
+    const get = SpawnedProcess.node(CLI.client, ['-folder', dest, '-port', '0', '-dht', '-bootstrap', bootstrap, '-get', hash, '-timeout', '20'], {
+      env: { P2P_KEY: KEY_TEXT, P2P_DATA_DIR: await fx.tempDir() },
     });
-    fx.defer(() => get.stop());
+    fx.defer(() => get.stop('SIGKILL'));
     await eventually(async () => {
       if (get.exitCode !== undefined) return true;
       return false;

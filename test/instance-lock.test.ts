@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InstanceLock } from '../electron/engine/instance-lock.js';
 import { Fixtures } from './support/fixtures.js';
-import { assertBuilt } from './support/processes.js';
+import { DIST, SpawnedProcess, assertBuilt } from './support/processes.mjs';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -63,19 +63,18 @@ describe('InstanceLock', () => {
   it('lets exactly one of several processes starting at once hold it', async () => {
     assertBuilt();
     const dir = await tempDir();
-    const script = `import { InstanceLock } from ${JSON.stringify(path.resolve('dist/electron/engine/instance-lock.js'))};
+    const script = `import { InstanceLock } from ${JSON.stringify(path.join(DIST, 'electron/engine/instance-lock.js'))};
       const r = await InstanceLock.acquire(${JSON.stringify(dir)});
       console.log(Object.keys(r)[0]);
       setTimeout(() => {}, 1500);`;
     // A stale lock to fight over, too.
     await writeFile(lockFile(dir), `${spawnSync(process.execPath, ['-e', '0']).pid} 1\n`);
     const results = await Promise.all(
-      Array.from({ length: 6 }, () => new Promise<string>((resolve) => {
-        const child = spawn(process.execPath, ['--input-type=module', '-e', script]);
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.on('exit', () => resolve(out.trim()));
-      })),
+      Array.from({ length: 6 }, async () => {
+        const child = SpawnedProcess.spawn(process.execPath, ['--input-type=module', '-e', script], { label: 'InstanceLock.acquire' });
+        await child.waitForExit(20_000);
+        return child.stdout.trim();
+      }),
     );
     expect(results.filter((r) => r === 'lock')).toHaveLength(1);
     expect(results.filter((r) => r === 'heldBy')).toHaveLength(5);

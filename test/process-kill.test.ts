@@ -3,18 +3,18 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Fixtures, announced, eventually, sha256, sha256File, writeRandomFile } from './support/fixtures.js';
-import { CLI, CliProcess, assertBuilt } from './support/processes.js';
+import { CLI, SpawnedProcess, assertBuilt } from './support/processes.mjs';
 
 const MiB = 1024 * 1024;
 const fx = new Fixtures();
 afterEach(() => fx.cleanup());
 beforeAll(() => assertBuilt());
 
-async function seederProcess(trackerPort: number, folder: string, dataDir: string, limitKiB: number): Promise<{ proc: CliProcess; port: number }> {
-  const proc = CliProcess.start(CLI.client, ['-folder', folder, '-port', '0', '-tracker', `127.0.0.1:${trackerPort}`, '-limit-up', String(limitKiB), '-open'], {
-    P2P_DATA_DIR: dataDir,
+async function seederProcess(trackerPort: number, folder: string, dataDir: string, limitKiB: number): Promise<{ proc: SpawnedProcess; port: number }> {
+  const proc = SpawnedProcess.node(CLI.client, ['-folder', folder, '-port', '0', '-tracker', `127.0.0.1:${trackerPort}`, '-limit-up', String(limitKiB), '-open'], {
+    env: { P2P_DATA_DIR: dataDir },
   });
-  fx.defer(() => proc.stop());
+  fx.defer(() => proc.stop('SIGKILL'));
   const port = Number((await proc.waitFor(/listening on port (\d+)/))[1]);
   return { proc, port };
 }
@@ -56,8 +56,8 @@ describe('peers killed mid-transfer (real processes)', () => {
     const dest = await fx.tempDir();
     const dataDir = await fx.tempDir();
     const args = ['-folder', dest, '-port', '0', '-tracker', `127.0.0.1:${tracker.port}`, '-get', 'video.bin', '-open'];
-    const first = CliProcess.start(CLI.client, args, { P2P_DATA_DIR: dataDir });
-    fx.defer(() => first.stop());
+    const first = SpawnedProcess.node(CLI.client, args, { env: { P2P_DATA_DIR: dataDir } });
+    fx.defer(() => first.stop('SIGKILL'));
     // Pieces arrive in random order, so the partial file's size says little: count the
     // pieces the resume record marks as verified (it is on disk before the kill).
     const recordedPieces = async () => {
@@ -73,8 +73,8 @@ describe('peers killed mid-transfer (real processes)', () => {
     await first.exited;
     expect(existsSync(path.join(dest, 'video.bin'))).toBe(false);
 
-    const second = CliProcess.start(CLI.client, args, { P2P_DATA_DIR: dataDir });
-    fx.defer(() => second.stop());
+    const second = SpawnedProcess.node(CLI.client, args, { env: { P2P_DATA_DIR: dataDir } });
+    fx.defer(() => second.stop('SIGKILL'));
     const resumed = Number((await second.waitFor(/resuming with (\d+) verified pieces/, 15_000, 'stderr'))[1]);
     expect(resumed).toBeGreaterThanOrEqual(4);
     expect(await second.exited).toBe(0);

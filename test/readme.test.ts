@@ -3,12 +3,10 @@ import { chmod, mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, CLI } from './support/processes.js';
+import { assertBuilt, CLI, ROOT } from './support/processes.mjs';
 
 /** The README's set-up claims, checked against the package and the built bins. */
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const requireHere = createRequire(import.meta.url);
 const readme = () => readFile(path.join(ROOT, 'README.md'), 'utf8');
 

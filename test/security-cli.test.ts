@@ -2,17 +2,17 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sha256, sha256File, writeRandomFile } from './support/fixtures.js';
-import { CLI, CliProcess, CliScratch, assertBuilt } from './support/processes.js';
+import { CLI, CliScratch, SpawnedProcess, assertBuilt } from './support/processes.mjs';
 
 const scratch = new CliScratch('p2p-sec-cli-');
 const temp = () => scratch.temp();
 beforeAll(() => assertBuilt());
 afterEach(() => scratch.cleanup());
 
-function start(script: string, args: string[], env: NodeJS.ProcessEnv): CliProcess {
+function start(script: string, args: string[], env: NodeJS.ProcessEnv): SpawnedProcess {
   const env2 = { ...env };
   delete env2.P2P_KEY;
-  const p = CliProcess.start(script, args, env2);
+  const p = SpawnedProcess.node(script, args, { env: env2 });
   return scratch.track(p);
 }
 
@@ -35,6 +35,7 @@ describe('network keys on the command line', () => {
     const tracker = start(CLI.tracker, ['-port', '0', '-host', '127.0.0.1'], env);
     const port = Number((await tracker.waitFor(/listening on [^:]+:(\d+)/))[1]);
     await tracker.waitFor(/created a network key and stored it in (\S+)/);
+    await tracker.waitFor(/members join with: /); // later in the same start-up banner, maybe in a later chunk
     const keyFile = path.join(data, 'network.key');
     expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
     expect(tracker.stdout).toMatch(/members join with: p2pclient .* -keyfile/);

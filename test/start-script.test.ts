@@ -1,17 +1,13 @@
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseInvite } from '../shared/ipc/invite.js';
 import { eventually } from './support/fixtures.js';
-import { assertBuilt, CliProcess } from './support/processes.js';
+import { assertBuilt, freePort, SpawnedProcess, START_SCRIPT } from './support/processes.mjs';
 import { UiClient } from './support/ui-client.js';
 
-/** `npm start` without its build step: what a new user runs on each machine. */
-const START = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../scripts/start.mjs');
 const START_TIMEOUT_MS = 30_000;
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -28,29 +24,18 @@ async function machine(): Promise<string> {
 }
 
 async function start(home: string, env: NodeJS.ProcessEnv = {}, args: string[] = []) {
-  const fullEnv = { ...process.env, HOME: home, P2P_HEADLESS: '1', P2P_DATA_DIR: '', P2P_KEY: '', P2P_UI_PORT: '', ...env };
+  // `npm start` without its build step: what a new user runs on each machine.
   // Its own process group: the script forwards SIGTERM to the host, but a SIGKILL must reach both.
-  const proc = new CliProcess(spawn(process.execPath, [START, ...args], { env: fullEnv, stdio: 'pipe', detached: true }));
-  cleanups.push(async () => {
-    if (proc.exitCode === undefined) process.kill(-proc.child.pid!, 'SIGKILL');
-    await proc.exited;
-  });
+  const proc = SpawnedProcess.node(START_SCRIPT, args, { env: { HOME: home, P2P_HEADLESS: '1', P2P_DATA_DIR: '', P2P_KEY: '', P2P_UI_PORT: '', ...env }, group: true });
+  cleanups.push(() => proc.stop('SIGKILL'));
   const url = (await proc.waitFor(/web UI: (http:\/\/\S+)/, START_TIMEOUT_MS))[1]!;
   const port = Number((await proc.waitFor(/listening on port (\d+)/))[1]);
   return { proc, url, uiPort: Number(new URL(url).port), port };
 }
 
-async function stop(proc: CliProcess): Promise<void> {
+async function stop(proc: SpawnedProcess): Promise<void> {
   proc.kill('SIGTERM');
   expect(await proc.exited).toBe(0);
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 describe('npm start (scripts/start.mjs, headless)', () => {

@@ -1,10 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { machineAddresses } from '../electron/host/machine-addresses.js';
 import { formatNetworkKey, generateNetworkKey } from '../electron/engine/security/network-key.js';
-import { CLI, CliProcess, CliScratch, assertBuilt } from './support/processes.js';
+import { CLI, CliScratch, SpawnedProcess, assertBuilt } from './support/processes.mjs';
 
 /** The CLI's own words, from real processes: what the tracker prints on start, and what a client is told. */
 const scratch = new CliScratch('p2p-cli-msg-');
@@ -12,19 +12,14 @@ const temp = () => scratch.temp();
 beforeAll(() => assertBuilt());
 afterEach(() => scratch.cleanup());
 
-function start(script: string, args: string[], env: NodeJS.ProcessEnv = {}, command: string[] = []): CliProcess {
+function start(script: string, args: string[], env: NodeJS.ProcessEnv = {}, command: string[] = []): SpawnedProcess {
   const p = command.length
-    ? new CliProcess(
-        spawn(command[0]!, [...command.slice(1), process.execPath, script, ...args], {
-          env: { ...process.env, P2P_KEY: '', ...env },
-          stdio: 'pipe',
-        }),
-      )
-    : CliProcess.start(script, args, { P2P_KEY: '', ...env });
+    ? SpawnedProcess.spawn(command[0]!, [...command.slice(1), process.execPath, script, ...args], { env: { P2P_KEY: '', ...env } })
+    : SpawnedProcess.node(script, args, { env: { P2P_KEY: '', ...env } });
   return scratch.track(p);
 }
 
-async function trackerStarted(args: string[], env: NodeJS.ProcessEnv): Promise<{ proc: CliProcess; port: number }> {
+async function trackerStarted(args: string[], env: NodeJS.ProcessEnv): Promise<{ proc: SpawnedProcess; port: number }> {
   const proc = start(CLI.tracker, ['-port', '0', ...args], env);
   const port = Number((await proc.waitFor(/listening on [^:]+:(\d+)/))[1]);
   await proc.waitFor(/join with: .*\n/);
@@ -45,12 +40,12 @@ describe('p2ptracker on start', () => {
     const key = first.proc.stdout.match(/network key: (\S+)/)?.[1];
     expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(first.proc.stdout).toContain(`invite (the app's Join network): p2p://127.0.0.1:${first.port}#${key}`);
-    await first.proc.stop();
+    await first.proc.stop('SIGKILL');
 
     const again = await trackerStarted(['-host', '127.0.0.1'], { P2P_DATA_DIR: data });
     expect(again.proc.stdout).not.toContain(key);
     expect(again.proc.stdout).toContain('-show-invite prints it');
-    await again.proc.stop();
+    await again.proc.stop('SIGKILL');
 
     const shown = await trackerStarted(['-host', '127.0.0.1', '-show-invite'], { P2P_DATA_DIR: data });
     expect(shown.proc.stdout).toContain(`p2p://127.0.0.1:${shown.port}#${key}`);
@@ -66,6 +61,7 @@ describe('p2ptracker on start', () => {
   it('names only addresses it listens on in the "members join with" hint', async () => {
     const given = await keyFile();
     const loopback = await trackerStarted(['-host', '127.0.0.1', '-keyfile', given.file], { P2P_DATA_DIR: await temp() });
+    await loopback.proc.waitFor(/only this machine/); // the note follows the join line, maybe in a later chunk
     const hint = loopback.proc.stdout.match(/members join with: .* -tracker (\S+)/)![1];
     expect(hint).toBe(`127.0.0.1:${loopback.port}`);
     expect(loopback.proc.stdout).toContain('only this machine can reach it');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { formatNetworkKey, generateNetworkKey } from '../electron/engine/security/network-key.js';
 import { WRONG_KEY_SENTENCE } from '../electron/engine/tracker/tracker-client.js';
-import { CLI, CliProcess, CliScratch, assertBuilt } from './support/processes.js';
+import { CLI, CliScratch, SpawnedProcess, assertBuilt } from './support/processes.mjs';
 
 /** A wrong key is a failure the client can name within a few seconds, not 30 s of "unreachable" retries. */
 const REPORT_WITHIN_MS = 5000;
@@ -14,10 +14,10 @@ const temp = () => scratch.temp();
 beforeAll(() => assertBuilt());
 afterEach(() => scratch.cleanup());
 
-function start(script: string, args: string[], env: NodeJS.ProcessEnv): CliProcess {
+function start(script: string, args: string[], env: NodeJS.ProcessEnv): SpawnedProcess {
   const clean = { ...env };
   delete clean.P2P_KEY;
-  const p = CliProcess.start(script, args, { ...process.env, P2P_KEY: '', ...clean });
+  const p = SpawnedProcess.node(script, args, { env: { P2P_KEY: '', ...clean } });
   return scratch.track(p);
 }
 

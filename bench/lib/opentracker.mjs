@@ -4,7 +4,7 @@
 // HTTP only: torrents and the load generator announce over HTTP.
 import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { freePort, start } from './proc.mjs';
+import { SpawnedProcess, freePort } from '../../test/support/processes.mjs';
 
 /** Starts opentracker on 127.0.0.1 with `infoHashesHex` whitelisted; `dir` must exist. */
 export async function startOpentracker(dir, infoHashesHex) {
@@ -14,5 +14,5 @@ export async function startOpentracker(dir, infoHashesHex) {
   const port = await freePort();
   const asRoot = process.getuid?.() === 0;
   const args = ['-i', '127.0.0.1', '-p', String(port), ...(asRoot ? ['-d', dir, '-u', 'nobody', '-w', '/whitelist.txt'] : ['-w', path.join(dir, 'whitelist.txt')])];
-  return { proc: start('opentracker', args), port };
+  return { proc: SpawnedProcess.spawn('opentracker', args), port };
 }

@@ -3,15 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { start } from './proc.mjs';
+import { CLI, SpawnedProcess } from '../../test/support/processes.mjs';
 import { MiB } from './stats.mjs';
-
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = {
-  tracker: path.join(ROOT, 'dist/electron/cli/p2ptracker.js'),
-  client: path.join(ROOT, 'dist/electron/cli/p2pclient.js'),
-};
 
 /** Writes `bytes` of random data to `file` (random, so nothing downstream can compress it). */
 export async function randomFile(file, bytes) {
@@ -44,17 +37,17 @@ export class P2PNetwork {
   }
 
   async tracker() {
-    const tracker = start(CLI.tracker, ['-port', '0', '-host', '127.0.0.1', ...this.keyArgs], { node: true, env: { ...this.env, P2P_DATA_DIR: await this.dataDir('tracker') } });
+    const tracker = SpawnedProcess.node(CLI.tracker, ['-port', '0', '-host', '127.0.0.1', ...this.keyArgs], { env: { ...this.env, P2P_DATA_DIR: await this.dataDir('tracker') } });
     this.processes.push(tracker);
-    this.trackerAddress = `127.0.0.1:${(await tracker.waitFor(/listening on [^:]+:(\d+)/))[1]}`;
+    this.trackerAddress = `127.0.0.1:${(await tracker.waitFor(/listening on [^:]+:(\d+)/, 60_000, 'output'))[1]}`;
     return tracker;
   }
 
   /** A peer sharing `folder`, ready once its files are indexed and it listens. */
   async seeder(folder, extraArgs = []) {
-    const peer = start(CLI.client, ['-folder', folder, '-port', '0', '-tracker', this.trackerAddress, '-quiet', ...this.keyArgs, ...extraArgs], { node: true, env: { ...this.env, P2P_DATA_DIR: await this.dataDir('seeder') } });
+    const peer = SpawnedProcess.node(CLI.client, ['-folder', folder, '-port', '0', '-tracker', this.trackerAddress, '-quiet', ...this.keyArgs, ...extraArgs], { env: { ...this.env, P2P_DATA_DIR: await this.dataDir('seeder') } });
     this.processes.push(peer);
-    await peer.waitFor(/listening on port/, 600_000);
+    await peer.waitFor(/listening on port/, 600_000, 'output');
     return peer;
   }
 
@@ -63,12 +56,12 @@ export class P2PNetwork {
     const folder = await mkdtemp(path.join(this.work, 'get-'));
     const started = performance.now();
     const args = ['-folder', folder, '-port', '0', '-tracker', this.trackerAddress, '-get', name, '-quiet', ...this.keyArgs, ...extraArgs, ...(seed ? ['-seed'] : [])];
-    const proc = start(CLI.client, args, { node: true, env: { ...this.env, P2P_DATA_DIR: path.join(folder, '.data') } });
+    const proc = SpawnedProcess.node(CLI.client, args, { env: { ...this.env, P2P_DATA_DIR: path.join(folder, '.data') } });
     this.processes.push(proc);
     const done = seed
-      ? proc.waitFor(/^done: .* verified/m, 600_000).then(() => performance.now() - started)
+      ? proc.waitFor(/^done: .* verified/m, 600_000, 'output').then(() => performance.now() - started)
       : proc.exited.then((code) => {
-          if (code !== 0) throw new Error(`p2pclient -get failed (${code}):\n${proc.output().slice(-2000)}`);
+          if (code !== 0) throw new Error(`p2pclient -get failed (${code}):\n${proc.output.slice(-2000)}`);
           return performance.now() - started;
         });
     return { proc, folder, file: path.join(folder, name), done };
