@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,11 +16,19 @@ async function sources(dir: string): Promise<string[]> {
   return out;
 }
 
-const IMPORT = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IMPORT = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
 
 async function importsOf(file: string): Promise<string[]> {
   const text = await readFile(file, 'utf8');
-  return [...text.matchAll(IMPORT)].map((m) => m[1] ?? m[2] ?? m[3]!);
+  return [...text.matchAll(IMPORT)].map((m) => m[1] ?? m[2] ?? m[3] ?? m[4]!);
+}
+
+/** The product files a file imports by relative path, as source paths (`./x.js` → `x.ts`). */
+async function localImportsOf(file: string): Promise<string[]> {
+  return (await importsOf(file))
+    .filter((spec) => spec.startsWith('.'))
+    .map((spec) => path.resolve(path.dirname(file), spec).replace(/\.js$/, '.ts'))
+    .map((target) => (target.endsWith('.ts') || existsSync(target) ? target : existsSync(`${target}.tsx`) ? `${target}.tsx` : `${target}.ts`));
 }
 
 describe('layout rules', () => {
@@ -76,6 +85,52 @@ describe('layout rules', () => {
       }
     }
     expect(offenders).toEqual([]);
+  });
+
+  it('the engine never imports the layers above it: host/, cli/, main/, preload/, renderer/', async () => {
+    const above = ['host', 'cli', 'main', 'preload'].map((d) => path.join(ROOT, 'electron', d) + path.sep).concat(path.join(ROOT, 'renderer') + path.sep);
+    const offenders: string[] = [];
+    for (const file of await sources('electron/engine')) {
+      for (const target of await localImportsOf(file)) {
+        if (above.some((dir) => target.startsWith(dir))) offenders.push(`${path.relative(ROOT, file)} → ${path.relative(ROOT, target)}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('the host, the Electron glue and the CLIs reach the engine only through its facade, engine/api.ts', async () => {
+    const engine = path.join(ROOT, 'electron/engine') + path.sep;
+    const facade = path.join(ROOT, 'electron/engine/api.ts');
+    const offenders: string[] = [];
+    for (const dir of ['electron/host', 'electron/main', 'electron/cli', 'electron/preload']) {
+      for (const file of await sources(dir)) {
+        for (const target of await localImportsOf(file)) {
+          if (target.startsWith(engine) && target !== facade) offenders.push(`${path.relative(ROOT, file)} → ${path.relative(ROOT, target)}`);
+        }
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('no import cycle among the product modules', async () => {
+    const files = [...(await sources('electron')), ...(await sources('shared'))].filter((f) => !/\.(test|d)\.tsx?$/.test(f));
+    const edges = new Map<string, string[]>();
+    for (const file of files) edges.set(file, (await localImportsOf(file)).filter((t) => t.endsWith('.ts')));
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const stack: string[] = [];
+    const visit = (file: string): void => {
+      state.set(file, 'open');
+      stack.push(file);
+      for (const next of edges.get(file) ?? []) {
+        if (state.get(next) === 'open') cycles.push(stack.slice(stack.indexOf(next)).concat(next).map((f) => path.relative(ROOT, f)).join(' → '));
+        else if (!state.has(next)) visit(next);
+      }
+      stack.pop();
+      state.set(file, 'done');
+    };
+    for (const file of files) if (!state.has(file)) visit(file);
+    expect(cycles).toEqual([]);
   });
 
   it('no product source file reaches 600 lines (split by responsibility before then)', async () => {

@@ -1,4 +1,4 @@
-import type { EngineErrorCode } from '../engine/errors.js';
+import type { EngineErrorCode } from '../engine/api.js';
 
 /**
  * What to try next on the command line, by error code. The engine's messages

@@ -1,7 +1,5 @@
 import { existsSync } from 'node:fs';
-import { EngineError } from '../engine/errors.js';
-import type { Logger } from '../engine/logger.js';
-import { generateNetworkKey, parseNetworkKey, readKeyFile, storedKeyPath, writeKeyFile, type NetworkKey } from '../engine/security/network-key.js';
+import { EngineError, generateNetworkKey, type Logger, type NetworkKey, parseNetworkKey, readKeyFile, storedKeyPath, writeKeyFile } from '../engine/api.js';
 import { UsageError } from './args.js';
 
 export const KEY_OPTIONS = {

@@ -1,15 +1,9 @@
 #!/usr/bin/env node
 import { DEFAULT_TRACKER_PORT } from '../../shared/protocol/limits.js';
-import { streamLogger } from '../engine/logger.js';
-import { DEFAULT_MAX_FILE_ENTRIES } from '../engine/tracker/file-budget.js';
-import { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_PEER_TIMEOUT_MS, TrackerServer } from '../engine/tracker/tracker-server.js';
+import { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FILE_ENTRIES, DEFAULT_PEER_TIMEOUT_MS, defaultDataDir, formatNetworkKey, generateNetworkKey, PeerIdentity, streamLogger, TrackerServer } from '../engine/api.js';
 import { inviteLink } from '../../shared/ipc/invite.js';
 import { joinAddresses } from './join-addresses.js';
 import path from 'node:path';
-import { defaultDataDir } from '../engine/data-dir.js';
-import { formatNetworkKey, generateNetworkKey } from '../engine/security/network-key.js';
-import { PeerIdentity } from '../engine/security/peer-identity.js';
-import { networkTransport } from '../engine/wire/network-transport.js';
 import { helpText, parseArgs, parsePort, UsageError } from './args.js';
 import { chooseNetworkKey, KEY_OPTIONS } from './network-key-options.js';
 import { runMain, untilSignal } from './run.js';
@@ -59,11 +53,10 @@ runMain('p2ptracker', async () => {
   if (!(Number.isInteger(maxConnections) && maxConnections >= 1 && maxConnections <= 1_000_000)) throw new UsageError('-max-connections must be a whole number from 1 to 1000000');
   if (!(Number.isInteger(maxFiles) && maxFiles >= 1 && maxFiles <= 100_000_000)) throw new UsageError('-max-files must be a whole number from 1 to 100000000');
   const choice = await chooseNetworkKey(args, baseDataDir, 'tracker', logger);
-  const transport = networkTransport(choice.key, (line) => logger.warn(line));
   const tracker = new TrackerServer({
     port,
     host: args.host,
-    transport,
+    networkKey: choice.key,
     identity: await PeerIdentity.load(path.join(baseDataDir, 'tracker')),
     peerTimeoutMs,
     maxConnections,

@@ -1,4 +1,4 @@
-import { EngineError } from '../engine/errors.js';
+import { EngineError } from '../engine/api.js';
 import { UsageError } from './args.js';
 import { hintLine } from './error-hints.js';
 

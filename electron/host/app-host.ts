@@ -1,10 +1,6 @@
 import path from 'node:path';
 import { validateArgs, type AppSnapshot, type Envelope, type NetworkStatus, type RequestChannel, type RequestErrorCode, type Settings } from '../../shared/ipc/contract.js';
-import { PUBLIC_BOOTSTRAP } from '../engine/discovery/dht-discovery.js';
-import { Engine } from '../engine/engine.js';
-import { EngineError, errorMessage } from '../engine/errors.js';
-import { silentLogger, type Logger } from '../engine/logger.js';
-import type { NetworkKey } from '../engine/security/network-key.js';
+import { Engine, EngineError, errorMessage, type Logger, type NetworkKey, PUBLIC_BOOTSTRAP, silentLogger } from '../engine/api.js';
 import type { DesktopIntegration } from './desktop-integration.js';
 import { TrailingThrottle } from './event-throttle.js';
 import { downloadHandlers } from './handlers/downloads.js';
@@ -70,7 +66,7 @@ export class AppHost {
     this.store = new SettingsStore(path.join(dataDir, 'settings.json'), options.defaults);
     const events = (this.events = new HostEvents(this.logger));
     this.key = new NetworkKeyPolicy({ keyFile: path.join(dataDir, 'network.key'), forced: options.networkKey, logger: this.logger, warn: (m) => events.notice('warning', m) });
-    this.tracker = new TrackerHosting({ dataDir, bindHost: options.bindHost, logger: this.logger, transport: () => this.key.transport() });
+    this.tracker = new TrackerHosting({ dataDir, bindHost: options.bindHost, logger: this.logger, networkKey: () => this.key.current });
     this.shares = new TrailingThrottle(SHARES_THROTTLE_MS, () => {
       events.emit('shares:changed', this.engine.folders());
       events.networkChanged();

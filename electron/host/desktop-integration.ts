@@ -1,5 +1,5 @@
 import type { HostCapabilities } from '../../shared/ipc/contract.js';
-import { EngineError } from '../engine/errors.js';
+import { EngineError } from '../engine/api.js';
 
 /**
  * The few things only a desktop can do. Electron main passes an implementation

@@ -1,6 +1,5 @@
 import type { EventChannel, EventPayload } from '../../shared/ipc/contract.js';
-import { errorMessage } from '../engine/errors.js';
-import type { Logger } from '../engine/logger.js';
+import { errorMessage, type Logger } from '../engine/api.js';
 
 export type EventSink = <E extends EventChannel>(event: E, payload: EventPayload<E>) => void;
 export type NoticeLevel = EventPayload<'app:notice'>['level'];

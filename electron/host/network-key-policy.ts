@@ -1,8 +1,5 @@
 import type { Settings } from '../../shared/ipc/contract.js';
-import type { Logger } from '../engine/logger.js';
-import { generateNetworkKey, readKeyFile, writeKeyFile, type NetworkKey } from '../engine/security/network-key.js';
-import { networkTransport } from '../engine/wire/network-transport.js';
-import type { Transport } from '../engine/wire/transport.js';
+import { generateNetworkKey, type Logger, type NetworkKey, readKeyFile, writeKeyFile } from '../engine/api.js';
 
 const OPEN_MODE_WARNING = 'Open mode: connections are not encrypted and anyone who can reach this machine can list and download your shared files.';
 
@@ -16,7 +13,7 @@ export interface NetworkKeyPolicyOptions {
 }
 
 /**
- * Which network key the host uses, and the transport that follows from it:
+ * Which network key the host uses (the engine and the hosted tracker derive their transport from it):
  * the command-line key wins, else open mode if chosen, else the key stored in
  * the data dir (created on first start). No key means plain TCP.
  */
@@ -55,9 +52,5 @@ export class NetworkKeyPolicy {
   async adopt(key: NetworkKey): Promise<void> {
     await writeKeyFile(this.options.keyFile, key);
     this.current = key;
-  }
-
-  transport(): Transport {
-    return networkTransport(this.current, (line) => this.options.logger.warn(line));
   }
 }

@@ -2,8 +2,7 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Settings } from '../../shared/ipc/contract.js';
-import { EngineError, folderProblem } from '../engine/errors.js';
-import { parseHostPort } from '../engine/wire/transport.js';
+import { EngineError, folderProblem, parseHostPort } from '../engine/api.js';
 
 /**
  * The checks a settings change must pass before any of it is applied, beyond

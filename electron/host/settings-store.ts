@@ -1,7 +1,7 @@
 import { readFile, rename } from 'node:fs/promises';
 import { z } from 'zod';
 import { settingsSchema, type Settings } from '../../shared/ipc/contract.js';
-import { writeFileAtomic } from '../engine/persist.js';
+import { writeFileAtomic } from '../engine/api.js';
 
 const persisted = z.object({
   version: z.literal(1),

@@ -1,5 +1,5 @@
 import type { NetworkStatus } from '../../shared/ipc/contract.js';
-import type { Engine } from '../engine/engine.js';
+import type { Engine } from '../engine/api.js';
 import type { HostEvents } from './host-events.js';
 import type { NetworkKeyPolicy } from './network-key-policy.js';
 import type { SettingsStore } from './settings-store.js';

@@ -1,18 +1,14 @@
 import path from 'node:path';
 import type { HostedTracker } from '../../shared/ipc/contract.js';
-import { errorMessage } from '../engine/errors.js';
-import type { Logger } from '../engine/logger.js';
-import { PeerIdentity } from '../engine/security/peer-identity.js';
-import { TrackerServer } from '../engine/tracker/tracker-server.js';
-import type { Transport } from '../engine/wire/transport.js';
+import { errorMessage, type Logger, type NetworkKey, PeerIdentity, TrackerServer } from '../engine/api.js';
 import { machineAddresses } from './machine-addresses.js';
 
 export interface TrackerHostingOptions {
   dataDir: string;
   bindHost: string | undefined;
   logger: Logger;
-  /** Asked at each start: the key (and so the transport) can change between starts. */
-  transport: () => Transport;
+  /** Asked at each start: the key can change between starts (undefined: open mode). */
+  networkKey: () => NetworkKey | undefined;
 }
 
 /**
@@ -113,7 +109,7 @@ export class TrackerHosting {
       port,
       host: this.options.bindHost,
       logger: this.options.logger,
-      transport: this.options.transport(),
+      networkKey: this.options.networkKey(),
       ...(this.identity ? { identity: this.identity } : {}),
     });
     await tracker.start();

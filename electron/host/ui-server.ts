@@ -3,8 +3,7 @@ import http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { isRequestChannel } from '../../shared/ipc/contract.js';
 import { SOCKET_MAX_PAYLOAD, SOCKET_PATH, type SocketServerMessage } from '../../shared/ipc/socket-protocol.js';
-import { silentLogger, type Logger } from '../engine/logger.js';
-import { closeServer, listen } from '../engine/wire/transport.js';
+import { closeServer, listen, type Logger, silentLogger } from '../engine/api.js';
 import type { AppHost } from './app-host.js';
 import { CONTENT_SECURITY_POLICY, readStaticFile } from './static-files.js';
 

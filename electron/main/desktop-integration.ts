@@ -1,6 +1,6 @@
 import type { BrowserWindow, Dialog, Notification as ElectronNotification, Shell } from 'electron';
 import type { DesktopIntegration } from '../host/desktop-integration.js';
-import { EngineError } from '../engine/errors.js';
+import { EngineError } from '../engine/api.js';
 
 export interface DesktopDeps {
   dialog: Pick<Dialog, 'showOpenDialog'>;

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultSettings } from '../../shared/settings-defaults.js';
-import { streamLogger } from '../engine/logger.js';
+import { streamLogger } from '../engine/api.js';
 import { AppHost } from '../host/app-host.js';
 import { electronIntegration } from './desktop-integration.js';
 import { registerIpc } from './ipc.js';

@@ -5,6 +5,8 @@ import { silentLogger, type Logger } from '../logger.js';
 import type { FramedConnection } from '../wire/connection.js';
 import { GatedListener, TRACKER_LIMITS } from '../wire/gated-listener.js';
 import type { Transport } from '../wire/transport.js';
+import { networkTransport } from '../wire/network-transport.js';
+import type { NetworkKey } from '../security/network-key.js';
 import { TrackerState, type PeerRecord } from './tracker-state.js';
 import { PeerIdentity } from '../security/peer-identity.js';
 
@@ -36,6 +38,9 @@ export interface TrackerServerOptions {
   /** Files one session may have announced (default MAX_FILES_PER_PEER). */
   maxFilesPerSession?: number;
   logger?: Logger;
+  /** The network key: TLS 1.3 with a PSK derived from it. Absent is open mode (plain TCP). */
+  networkKey?: NetworkKey | undefined;
+  /** Overrides the transport the key implies (tests). */
   transport?: Transport;
   /** The tracker's own identity (proved to peers over TLS); generated when absent. */
   identity?: PeerIdentity;
@@ -74,7 +79,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
       name: 'The tracker',
       port: options.port,
       host: options.host,
-      transport: options.transport,
+      transport: options.transport ?? networkTransport(options.networkKey, (line) => this.logger.warn(line)),
       logger: this.logger,
       limits: {
         connections: options.maxConnections ?? TRACKER_LIMITS.connections,

@@ -1,4 +1,4 @@
-import { EngineError } from '../../engine/errors.js';
+import { EngineError } from '../../engine/api.js';
 
 /**
  * Runs one step of a request and names the argument (or settings key) it

@@ -1,5 +1,5 @@
 import type { RequestArgs, RequestChannel, RequestResult } from '../../../shared/ipc/contract.js';
-import type { Engine } from '../../engine/engine.js';
+import type { Engine } from '../../engine/api.js';
 import type { DesktopIntegration } from '../desktop-integration.js';
 import type { HostEvents } from '../host-events.js';
 import type { NetworkKeyPolicy } from '../network-key-policy.js';

@@ -1,9 +1,7 @@
 import QRCode from 'qrcode';
 import type { InviteInfo } from '../../../shared/ipc/contract.js';
 import { inviteLink, parseInvite } from '../../../shared/ipc/invite.js';
-import { EngineError } from '../../engine/errors.js';
-import { formatNetworkKey, parseNetworkKey } from '../../engine/security/network-key.js';
-import { parseHostPort } from '../../engine/wire/transport.js';
+import { EngineError, formatNetworkKey, parseHostPort, parseNetworkKey } from '../../engine/api.js';
 import { isLoopback, machineAddresses, NO_REACHABLE_ADDRESS } from '../machine-addresses.js';
 import { forField } from './for-field.js';
 import type { HandlerGroup, HostContext } from './host-context.js';

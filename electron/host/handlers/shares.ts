@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { EngineError } from '../../engine/errors.js';
+import { EngineError } from '../../engine/api.js';
 import { forField } from './for-field.js';
 import type { HandlerGroup, HostContext } from './host-context.js';
 
