@@ -39,6 +39,11 @@ export function derivePsk(key: NetworkKey): Buffer {
   return Buffer.from(hkdfSync('sha256', key, PSK_SALT, Buffer.from('tls13 external psk', 'utf8'), 32));
 }
 
+/** The root key of protocol v2's sealed datagrams (control/datagram-seal.ts derives one key per datagram from it). */
+export function deriveDatagramKey(key: NetworkKey): Buffer {
+  return Buffer.from(hkdfSync('sha256', key, PSK_SALT, Buffer.from('p2pshare v2 datagram', 'utf8'), 32));
+}
+
 export async function readKeyFile(file: string): Promise<NetworkKey> {
   let text: string;
   try {

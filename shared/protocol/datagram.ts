@@ -1,0 +1,148 @@
+import { WIRE_ERROR_CODES } from './errors.js';
+
+/**
+ * Protocol v2's control plane: the UDP datagram layout, shared by the tracker,
+ * the client and the tests. docs/PROTOCOL.md quotes these values.
+ */
+
+export const DATAGRAM_VERSION = 2;
+/** Mode byte: 'S', every body sealed under the network key. */
+export const MODE_SEALED = 0x53;
+/** Mode byte: 'O', open mode: plaintext bodies, address-validated only. */
+export const MODE_OPEN = 0x4f;
+
+/** Never IP-fragmented: fits IPv6's 1280-byte minimum MTU with room for the IP and UDP headers. */
+export const MAX_DATAGRAM_BYTES = 1200;
+/** version(1) mode(1) type(1) flags(1) salt(16); the whole header is the AEAD's additional data. */
+export const HEADER_BYTES = 20;
+export const SALT_BYTES = 16;
+export const SALT_OFFSET = 4;
+/** ChaCha20-Poly1305 tag after a sealed body; open mode has none. */
+export const TAG_BYTES = 16;
+/** Largest plaintext body in sealed mode (open mode could carry 16 more; senders size for sealed). */
+export const MAX_BODY_BYTES = MAX_DATAGRAM_BYTES - HEADER_BYTES - TAG_BYTES;
+
+/** An unvalidated source may get no answer larger than this many times its request (QUIC's rule). */
+export const AMPLIFICATION_FACTOR = 3;
+/** INIT is padded to this whole-datagram size in open mode (sealed adds the tag), so COOKIE is smaller. */
+export const INIT_MIN_DATAGRAM_BYTES = 96;
+
+export const DatagramType = {
+  INIT: 0x01,
+  COOKIE: 0x02,
+  JOIN: 0x03,
+  WELCOME: 0x04,
+  ANNOUNCE: 0x05,
+  ACK: 0x06,
+  HEARTBEAT: 0x07,
+  LOOKUP: 0x09,
+  PEERS: 0x0a,
+  LEAVE: 0x0b,
+  ERROR: 0x0e,
+} as const;
+export type DatagramTypeNumber = (typeof DatagramType)[keyof typeof DatagramType];
+
+/** Client → tracker. */
+export const REQUEST_TYPES: readonly DatagramTypeNumber[] = [
+  DatagramType.INIT,
+  DatagramType.JOIN,
+  DatagramType.ANNOUNCE,
+  DatagramType.HEARTBEAT,
+  DatagramType.LOOKUP,
+  DatagramType.LEAVE,
+];
+/** Tracker → client. */
+export const REPLY_TYPES: readonly DatagramTypeNumber[] = [
+  DatagramType.COOKIE,
+  DatagramType.WELCOME,
+  DatagramType.ACK,
+  DatagramType.PEERS,
+  DatagramType.ERROR,
+];
+
+/** ANNOUNCE header flag: forget everything this peer announced before (the first batch after JOIN). */
+export const FLAG_RESET = 0x01;
+
+export const CLIENT_NONCE_BYTES = 8;
+export const COOKIE_BYTES = 8;
+export const TOKEN_BYTES = 8;
+export const PEER_ID_BYTES = 16;
+export const HASH_BYTES = 32;
+export const PUBLIC_KEY_BYTES = 32;
+export const SIGNATURE_BYTES = 64;
+/** Addresses travel as 16 bytes, IPv4 as IPv4-mapped IPv6 (::ffff:a.b.c.d). */
+export const IP_BYTES = 16;
+
+/** A cookie is valid in the epoch it was issued in and the next one: 60 to 120 s. */
+export const COOKIE_EPOCH_SECONDS = 60;
+
+/** Body sizes of the fixed-length types. */
+export const INIT_BODY_BYTES = INIT_MIN_DATAGRAM_BYTES - HEADER_BYTES; // 76: nonce + zero padding
+export const COOKIE_BODY_BYTES = 20; // nonce(8) cookie(8) trackerTime(4)
+export const JOIN_BODY_BYTES = 130; // cookie(8) nonce(8) peerId(16) listenPort(2) publicKey(32) signature(64)
+export const WELCOME_BODY_BYTES = 158; // nonce token intervalMs(4) ip(16) port(2) generation(4) online(4) trackerId key sig
+export const PEER_REF_BYTES = 28; // peerId(16) token(8) seq(4): HEARTBEAT, LEAVE, and the start of ANNOUNCE / LOOKUP
+export const LOOKUP_BODY_BYTES = PEER_REF_BYTES + HASH_BYTES;
+export const ACK_BODY_BYTES = 17; // seq(4) intervalMs(4) generation(4) peersOnline(4) status(1)
+/** ANNOUNCE: peer ref, then addCount(2) removeCount(2), then entries. */
+export const ANNOUNCE_FIXED_BYTES = PEER_REF_BYTES + 4;
+/** An add entry without its path: hash(32) size(8) pathLen(2). */
+export const ANNOUNCE_ADD_FIXED_BYTES = HASH_BYTES + 8 + 2;
+/** A remove entry without its path: pathLen(2). */
+export const ANNOUNCE_REMOVE_FIXED_BYTES = 2;
+/** PEERS: seq(4) hash(32) size(8) count(1), then per peer: peerId(16) ip(16) port(2). */
+export const PEERS_FIXED_BYTES = 45;
+export const PEER_ENTRY_BYTES = PEER_ID_BYTES + IP_BYTES + 2;
+/** As many as fit in one sealed datagram: 45 + 32 × 34 = 1133 bytes of body. */
+export const MAX_PEERS_PER_DATAGRAM = 32;
+/** ERROR: ref(4) code(1) messageLength(1) message. */
+export const ERROR_FIXED_BYTES = 6;
+export const MAX_ERROR_MESSAGE_BYTES = 200;
+
+/**
+ * Intervals travel in milliseconds. The wire accepts 100 ms (tests) to 30 min; a tracker's
+ * policy keeps at least 4 s and grows the interval with the number of online peers so that
+ * heartbeats stay near TARGET_DATAGRAMS_PER_SECOND.
+ */
+export const MIN_WIRE_INTERVAL_MS = 100;
+export const MAX_INTERVAL_MS = 30 * 60 * 1000;
+export const DEFAULT_MIN_INTERVAL_MS = 4000;
+export const TARGET_DATAGRAMS_PER_SECOND = 5000;
+/** A peer not heard from for this many intervals (plus slack) is dropped. */
+export const MISSED_INTERVALS = 3;
+
+/**
+ * ACK status and ERROR code, one table: index 0 is success (ACK only), then v1's wire error codes,
+ * then the control plane's own. Append only: the index is the wire value.
+ */
+export const DATAGRAM_STATUS = [
+  'ok',
+  ...WIRE_ERROR_CODES,
+  'wrong_mode',
+  'bad_cookie',
+  'unknown_peer',
+  'bad_token',
+  'address_changed',
+  'bad_identity',
+] as const;
+export type DatagramStatus = (typeof DATAGRAM_STATUS)[number];
+
+/** Why a datagram was dropped; counted by the tracker, never thrown. */
+export const DROP_REASONS = [
+  'too_large',
+  'truncated',
+  'bad_version',
+  'wrong_mode',
+  'bad_type',
+  'forged',
+  'bad_length',
+  'bad_field',
+  'bad_cookie',
+  'bad_identity',
+  'unknown_peer',
+  'bad_token',
+  'spoofed_address',
+  'replayed',
+  'rate_limited',
+] as const;
+export type DropReason = (typeof DROP_REASONS)[number];

@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import { DatagramType } from '../../shared/protocol/datagram.js';
+import type { DatagramBody } from '../../electron/engine/control/datagram-codec.js';
+
+/** Deterministic bytes, so a failing case reads the same on every run. */
+export function bytes(length: number, seed: number): Buffer {
+  const out = Buffer.alloc(length);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+export function hashOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+const peerId = bytes(16, 1).toString('hex');
+const token = bytes(8, 2);
+
+/** One body of every type, with fields that exercise the encodings (IPv6, big sizes, non-ASCII paths). */
+export function sampleBodies(): DatagramBody[] {
+  return [
+    { type: DatagramType.INIT, clientNonce: bytes(8, 3) },
+    { type: DatagramType.COOKIE, clientNonce: bytes(8, 3), cookie: bytes(8, 4), trackerTime: 1_750_000_000 },
+    {
+      type: DatagramType.JOIN,
+      cookie: bytes(8, 4),
+      clientNonce: bytes(8, 3),
+      peerId,
+      listenPort: 40_001,
+      publicKey: bytes(32, 5),
+      signature: bytes(64, 6),
+    },
+    {
+      type: DatagramType.WELCOME,
+      clientNonce: bytes(8, 3),
+      token,
+      intervalMs: 4000,
+      observedHost: '2001:db8::7',
+      observedPort: 51_000,
+      generation: 77,
+      peersOnline: 1_000_000,
+      trackerPeerId: bytes(16, 7).toString('hex'),
+      trackerKey: bytes(32, 8),
+      trackerSignature: bytes(64, 9),
+    },
+    {
+      type: DatagramType.ANNOUNCE,
+      peerId,
+      token,
+      seq: 1,
+      reset: true,
+      add: [
+        { path: 'music/été/01 — intro.flac', size: 2 ** 44, hash: hashOf('a') },
+        { path: 'empty.txt', size: 0, hash: hashOf('b') },
+      ],
+      remove: ['old/name.bin'],
+    },
+    { type: DatagramType.ANNOUNCE, peerId, token, seq: 2, reset: false, add: [], remove: [] },
+    { type: DatagramType.ACK, seq: 2, intervalMs: 200_000, generation: 78, peersOnline: 12, status: 'ok' },
+    { type: DatagramType.ACK, seq: 3, intervalMs: 4000, generation: 78, peersOnline: 12, status: 'too_many_files' },
+    { type: DatagramType.HEARTBEAT, peerId, token, seq: 0xffffffff },
+    { type: DatagramType.LOOKUP, peerId, token, seq: 4, hash: hashOf('a') },
+    {
+      type: DatagramType.PEERS,
+      seq: 4,
+      hash: hashOf('a'),
+      size: 123_456_789_012,
+      peers: Array.from({ length: 32 }, (_, i) => ({
+        peerId: bytes(16, 100 + i).toString('hex'),
+        host: i % 2 ? `10.0.${i}.1` : `fe80::${(i + 1).toString(16)}`,
+        port: 1 + i * 1000,
+      })),
+    },
+    { type: DatagramType.PEERS, seq: 5, hash: hashOf('none'), size: 0, peers: [] },
+    { type: DatagramType.LEAVE, peerId, token, seq: 6 },
+    { type: DatagramType.ERROR, ref: 6, code: 'unknown_peer', message: 'join again: this tracker restarted' },
+    { type: DatagramType.ERROR, ref: 0, code: 'wrong_mode', message: '' },
+  ];
+}
