@@ -90,6 +90,17 @@ export class PeerDirectory {
     this.slots.release(slot);
   }
 
+  /** The live session of `peerId`, if any. */
+  findById(peerId: string): PeerRecord | undefined {
+    const slot = this.byPeerId.find(this.table.probeHash(peerId), (s) => this.table.matchesProbe(s));
+    return slot >= 0 ? this.recordAt(slot) : undefined;
+  }
+
+  /** The live session in `slot`, if it holds one. */
+  liveAt(slot: number): PeerRecord | undefined {
+    return slot < this.slots.high && this.table.session(slot) > 0 ? this.recordAt(slot) : undefined;
+  }
+
   isLive(peer: PeerRecord): boolean {
     return peer.session > 0 && peer.slot < this.slots.high && this.table.session(peer.slot) === peer.session;
   }

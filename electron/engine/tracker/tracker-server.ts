@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { trackerRequest, type HelloMessage, type TrackerRequest, type WelcomeMessage } from '../../../shared/protocol/messages.js';
-import { ProtocolError, errorMessage } from '../errors.js';
+import { EngineError, ProtocolError, errorMessage } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { FramedConnection } from '../wire/connection.js';
 import { GatedListener, TRACKER_LIMITS } from '../wire/gated-listener.js';
@@ -9,6 +9,7 @@ import { networkTransport } from '../wire/network-transport.js';
 import type { NetworkKey } from '../security/network-key.js';
 import { TrackerState, type PeerRecord } from './tracker-state.js';
 import { PeerIdentity } from '../security/peer-identity.js';
+import { ControlServer } from './control-server.js';
 
 /** Peers send a ping at least this often; the tracker tells them in `welcome`. */
 export const DEFAULT_HEARTBEAT_MS = 4000;
@@ -44,6 +45,12 @@ export interface TrackerServerOptions {
   transport?: Transport;
   /** The tracker's own identity (proved to peers over TLS); generated when absent. */
   identity?: PeerIdentity;
+  /** Serve protocol v2's control plane (UDP, the same port number) beside the stream; default true. */
+  controlPlane?: boolean;
+  /** The shortest announce interval the control plane hands out (tests). */
+  minIntervalMs?: number;
+  /** Per-source datagram budget of the control plane (tests). */
+  sourceRate?: { ratePerSecond: number; burst: number };
 }
 
 export interface TrackerServerEvents {
@@ -63,8 +70,10 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
   private readonly sessions = new Map<number, FramedConnection<TrackerRequest>>();
   private readonly logger: Logger;
   private readonly heartbeatMs: number;
+  /** Protocol v2's control plane on the same port number (UDP), when served. */
+  control: ControlServer | undefined;
 
-  constructor(options: TrackerServerOptions) {
+  constructor(private readonly options: TrackerServerOptions) {
     super();
     this.logger = options.logger ?? silentLogger;
     this.state = new TrackerState({
@@ -109,14 +118,42 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
     return this.listener.framesReceived;
   }
 
-  start(): Promise<number> {
-    return this.listener.start();
+  async start(): Promise<number> {
+    const port = await this.listener.start();
+    if (this.options.controlPlane === false) return port;
+    const control = new ControlServer({
+      state: this.state,
+      identity: this.identity,
+      networkKey: this.options.networkKey,
+      port,
+      host: this.options.host,
+      logger: this.logger,
+      ...(this.options.minIntervalMs !== undefined ? { minIntervalMs: this.options.minIntervalMs } : {}),
+      ...(this.options.sourceRate ? { sourceRate: this.options.sourceRate } : {}),
+      replaced: (old) => this.closeSession(old),
+    });
+    control.on('join', (peer) => this.emit('join', peer));
+    control.on('leave', (peer) => this.emit('leave', peer));
+    control.on('warning', (m) => this.emit('warning', m));
+    try {
+      await control.start();
+    } catch (err) {
+      await this.listener.stop();
+      throw new EngineError('port_in_use', `UDP port ${port} (the control plane, beside TCP ${port}) is not free: ${errorMessage(err)}`, { cause: err });
+    }
+    this.control = control;
+    return port;
   }
 
   async stop(): Promise<void> {
-    const closing = this.listener.stop();
+    const closing = Promise.all([this.listener.stop(), this.control?.stop()]);
     this.state.stop();
     await closing;
+  }
+
+  private closeSession(old: PeerRecord): void {
+    this.sessions.get(old.session)?.close();
+    this.sessions.delete(old.session);
   }
 
   get connectionCount(): number {
@@ -131,8 +168,8 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
       peer = added.peer;
       this.sessions.set(peer.session, conn);
       for (const old of added.replaced) {
-        this.sessions.get(old.session)?.close();
-        this.sessions.delete(old.session);
+        this.closeSession(old);
+        this.control?.streamReplaced(old);
       }
       this.logger.info(`peer ${hello.peerId.slice(0, 8)} joined from ${conn.remoteAddress}:${hello.listenPort}`);
       this.emit('join', peer);

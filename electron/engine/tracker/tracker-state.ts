@@ -122,6 +122,16 @@ export class TrackerState {
     this.peers.release(slot);
   }
 
+  /** The live session of `peerId` (32 lower-case hex digits), if any. */
+  peerById(peerId: string): PeerRecord | undefined {
+    return PEER_ID.test(peerId) ? this.peers.findById(peerId) : undefined;
+  }
+
+  /** The live session holding peer-table `slot`, if any. */
+  peerAtSlot(slot: number): PeerRecord | undefined {
+    return this.peers.liveAt(slot);
+  }
+
   hasPeer(peer: PeerRecord): boolean {
     return this.peers.isLive(peer);
   }

@@ -1,0 +1,331 @@
+import { randomFillSync } from 'node:crypto';
+import dgram from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import { DatagramType, DEFAULT_MIN_INTERVAL_MS, MAX_DATAGRAM_BYTES, MAX_ERROR_MESSAGE_BYTES, MAX_INTERVAL_MS, MAX_PEERS_PER_DATAGRAM, MISSED_INTERVALS, REQUEST_TYPES, TARGET_DATAGRAMS_PER_SECOND } from '../../../shared/protocol/datagram.js';
+import type { DatagramStatus } from '../../../shared/protocol/datagram.js';
+import { AddressCookies } from '../control/address-cookie.js';
+import { isDrop, openBody, sealBody, type AnnounceBody, type DatagramBody, type JoinBody, type LookupBody, type PeerRef } from '../control/datagram-codec.js';
+import { DatagramSeal } from '../control/datagram-seal.js';
+import { DropCounters } from '../control/drop-counters.js';
+import { sourceKey } from '../control/ip-address.js';
+import { signWelcome, verifyJoin } from '../control/join-proof.js';
+import { acceptSeq, resetSeqWindow } from '../control/replay-window.js';
+import { SourceLimiter } from '../control/source-limiter.js';
+import { ProtocolError, errorMessage } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { NetworkKey } from '../security/network-key.js';
+import type { PeerIdentity } from '../security/peer-identity.js';
+import { ControlSlots, FLAGS, JOINED, JOIN_NONCE, LAST_HEARD, SEQ, SOURCE_PORT, TOKEN } from './control-slots.js';
+import type { PeerRecord, TrackerState } from './tracker-state.js';
+
+/** Slots the expiry sweep looks at per turn: a million members are swept in ~16 turns. */
+const SWEEP_SLOTS_PER_TURN = 65_536;
+/** A member's deadline is this many intervals after it was last heard, plus one for slack. */
+const EXPIRY_INTERVALS = MISSED_INTERVALS + 1;
+/** Time unit of the stored deadlines (a u32 of these lasts 13 years). */
+const TICK_MS = 100;
+
+/** How long the tracker tells members to wait between heartbeats: short when small, growing with load. */
+export function announceIntervalMs(online: number, minMs = DEFAULT_MIN_INTERVAL_MS): number {
+  const spread = Math.ceil(online / TARGET_DATAGRAMS_PER_SECOND) * 1000;
+  return Math.min(MAX_INTERVAL_MS, Math.max(minMs, spread));
+}
+
+export interface ControlServerOptions {
+  state: TrackerState;
+  identity: PeerIdentity;
+  /** Sealed mode under this key; absent is open mode (address-validated, readable by anyone). */
+  networkKey?: NetworkKey | undefined;
+  port: number;
+  host?: string | undefined;
+  logger?: Logger;
+  /** The shortest interval handed out (tests go below DEFAULT_MIN_INTERVAL_MS). */
+  minIntervalMs?: number;
+  /** Per-source datagram budget (the SourceLimiter defaults otherwise). */
+  sourceRate?: { ratePerSecond: number; burst: number };
+  /** A session of the stream protocol was replaced by a JOIN of the same peer: close it. */
+  replaced?: (peer: PeerRecord) => void;
+  now?: () => number;
+}
+
+export interface ControlServerEvents {
+  join: [PeerRecord];
+  leave: [PeerRecord, 'leave' | 'expired'];
+  warning: [string];
+}
+
+/**
+ * The tracker's control plane (protocol v2, docs/PROTOCOL.md §19): join, announce,
+ * heartbeat, lookup and leave over UDP. No connection per member: a member is a slot
+ * of the tracker state plus 40 bytes here, and it stays listed for as long as it
+ * comes back within a few of the intervals this server chooses.
+ */
+export class ControlServer extends EventEmitter<ControlServerEvents> {
+  readonly drops = new DropCounters();
+  private readonly socket: dgram.Socket;
+  private readonly seal: DatagramSeal;
+  private readonly cookies: AddressCookies;
+  private readonly limiter: SourceLimiter;
+  private readonly slots = new ControlSlots();
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly startedAt: number;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweepCursor = 0;
+  private boundPort = 0;
+  /** Datagrams answered (ops figures and the bench). */
+  answered = 0;
+
+  constructor(private readonly options: ControlServerOptions) {
+    super();
+    this.logger = options.logger ?? silentLogger;
+    this.now = options.now ?? Date.now;
+    this.startedAt = this.now();
+    this.seal = new DatagramSeal(options.networkKey ?? null, { accept: REQUEST_TYPES });
+    this.cookies = new AddressCookies({ now: this.now });
+    this.limiter = new SourceLimiter({ now: this.now, ...(options.sourceRate ?? {}) });
+    const host = options.host ?? '0.0.0.0';
+    this.socket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+    this.socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo.address, rinfo.port));
+    this.socket.on('error', (err) => this.logger.warn(`control plane: ${errorMessage(err)}`));
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get mode(): 'sealed' | 'open' {
+    return this.seal.mode;
+  }
+
+  /** The interval handed out now. */
+  get intervalMs(): number {
+    return announceIntervalMs(this.options.state.peerCount, this.options.minIntervalMs);
+  }
+
+  async start(): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.socket.once('error', reject);
+      this.socket.bind(this.options.port, this.options.host ?? '0.0.0.0', () => {
+        this.socket.off('error', reject);
+        resolve();
+      });
+    });
+    this.boundPort = this.socket.address().port;
+    this.scheduleSweep();
+    return this.boundPort;
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.sweepTimer);
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+
+  /** Every datagram goes through here; nothing in it throws on remote input. */
+  private onDatagram(datagram: Buffer, host: string, port: number): void {
+    if (datagram.length > MAX_DATAGRAM_BYTES) return this.drops.count('too_large');
+    if (!this.limiter.allow(sourceKey(host))) return this.drops.count('rate_limited');
+    const msg = openBody(this.seal, datagram);
+    if (isDrop(msg)) return this.drops.count(msg.drop);
+    try {
+      this.dispatch(msg, datagram.length, host, port);
+    } catch (err) {
+      this.answerError(host, port, 'seq' in msg ? msg.seq : 0, err, datagram.length);
+    }
+  }
+
+  private dispatch(msg: DatagramBody, size: number, host: string, port: number): void {
+    switch (msg.type) {
+      case DatagramType.INIT: {
+        const cookie = this.cookies.issue(host, port);
+        if (!cookie) return this.drops.count('bad_field');
+        // COOKIE (56 sealed) is smaller than its INIT (112): no amplification before validation.
+        return this.send({ type: DatagramType.COOKIE, clientNonce: msg.clientNonce, cookie, trackerTime: Math.floor(this.now() / 1000) }, host, port);
+      }
+      case DatagramType.JOIN:
+        return this.onJoin(msg, host, port);
+      case DatagramType.ANNOUNCE:
+      case DatagramType.HEARTBEAT:
+      case DatagramType.LOOKUP:
+      case DatagramType.LEAVE: {
+        const member = this.member(msg, host, port);
+        if (!member) return;
+        if (msg.type === DatagramType.ANNOUNCE) return this.onAnnounce(msg, member, host, port);
+        if (msg.type === DatagramType.LOOKUP) return this.onLookup(msg, member, host, port);
+        if (msg.type === DatagramType.LEAVE) {
+          this.forget(member, 'leave');
+          return this.ack(msg.seq, host, port);
+        }
+        return this.ack(msg.seq, host, port);
+      }
+      default:
+        return this.drops.count('bad_type');
+    }
+  }
+
+  private onJoin(join: JoinBody, host: string, port: number): void {
+    if (!this.cookies.verify(host, port, join.cookie)) return this.drops.count('bad_cookie');
+    // From here the source has shown it receives at its address: answers may exceed 3× the request.
+    if (!verifyJoin(join)) return this.drops.count('bad_identity');
+    if (join.listenPort === 0) throw new ProtocolError('bad_message', 'a query-only client lists and looks up over the stream channel');
+    const { state } = this.options;
+    const existing = state.peerById(join.peerId);
+    if (existing) {
+      const at = this.slots.joinedAt(existing.slot);
+      const w = this.slots.words;
+      // The very JOIN that made this record, again: a replay (a real re-join has a fresh nonce).
+      if (at >= 0 && w[at + JOIN_NONCE] === join.clientNonce.readUInt32BE(0) && w[at + JOIN_NONCE + 1] === join.clientNonce.readUInt32BE(4)) return this.drops.count('replayed');
+    }
+    const { peer, replaced } = state.addPeer(join.peerId, host, join.listenPort);
+    for (const old of replaced) this.slotGone(old);
+    const at = this.slots.at(peer.slot);
+    const w = this.slots.words;
+    const token = randomFillSync(Buffer.alloc(8));
+    w[at + TOKEN] = token.readUInt32BE(0);
+    w[at + TOKEN + 1] = token.readUInt32BE(4);
+    resetSeqWindow(w, at + SEQ);
+    w[at + SOURCE_PORT] = port;
+    w[at + JOIN_NONCE] = join.clientNonce.readUInt32BE(0);
+    w[at + JOIN_NONCE + 1] = join.clientNonce.readUInt32BE(4);
+    w[at + FLAGS] = JOINED;
+    const intervalMs = this.intervalMs;
+    this.touch(at, intervalMs);
+    this.logger.info(`peer ${join.peerId.slice(0, 8)} joined from ${host}:${join.listenPort}`);
+    this.emit('join', peer);
+    this.send(
+      signWelcome(this.options.identity, {
+        clientNonce: join.clientNonce,
+        token,
+        intervalMs,
+        observedHost: host,
+        observedPort: join.listenPort,
+        generation: state.generation >>> 0,
+        peersOnline: state.peerCount,
+      }),
+      host,
+      port,
+    );
+  }
+
+  /** The joined member a request comes from, checked: token, source address, fresh seq. */
+  private member(ref: PeerRef, host: string, port: number): { peer: PeerRecord; at: number } | undefined {
+    const peer = this.options.state.peerById(ref.peerId);
+    const at = peer ? this.slots.joinedAt(peer.slot) : -1;
+    if (!peer || at < 0) {
+      this.drops.count('unknown_peer');
+      // Tell it to join again; ERROR (≤ 74 bytes here) stays within 3× of the smallest request.
+      this.sendError(ref.seq, 'unknown_peer', 'not joined: send INIT and JOIN again', host, port);
+      return undefined;
+    }
+    const w = this.slots.words;
+    if (w[at + TOKEN] !== ref.token.readUInt32BE(0) || w[at + TOKEN + 1] !== ref.token.readUInt32BE(4)) {
+      this.drops.count('bad_token');
+      return undefined;
+    }
+    if (peer.host !== host || w[at + SOURCE_PORT] !== port) {
+      this.drops.count('spoofed_address');
+      return undefined;
+    }
+    if (!acceptSeq(w, at + SEQ, ref.seq)) {
+      this.drops.count('replayed');
+      return undefined;
+    }
+    this.touch(at, this.intervalMs);
+    return { peer, at };
+  }
+
+  private onAnnounce(msg: AnnounceBody, member: { peer: PeerRecord }, host: string, port: number): void {
+    // A cap (too_many_files, tracker_full) throws a ProtocolError: the announcer hears which.
+    const refused = this.options.state.announce(member.peer, { reset: msg.reset, add: msg.add, remove: msg.remove });
+    if (refused > 0) this.warn(`${host}: refused ${refused} files whose size contradicts their content hash`);
+    this.ack(msg.seq, host, port);
+  }
+
+  private onLookup(msg: LookupBody, member: { peer: PeerRecord }, host: string, port: number): void {
+    const found = this.options.state.lookup(msg.hash, member.peer);
+    const peers = (found?.peers ?? []).slice(0, MAX_PEERS_PER_DATAGRAM);
+    this.send({ type: DatagramType.PEERS, seq: msg.seq, hash: msg.hash, size: found?.size ?? 0, peers }, host, port);
+  }
+
+  private ack(seq: number, host: string, port: number): void {
+    const { state } = this.options;
+    this.send({ type: DatagramType.ACK, seq, intervalMs: this.intervalMs, generation: state.generation >>> 0, peersOnline: state.peerCount, status: 'ok' }, host, port);
+  }
+
+  private answerError(host: string, port: number, ref: number, err: unknown, size: number): void {
+    if (err instanceof ProtocolError) return this.sendError(ref, err.code, err.message, host, port);
+    this.logger.error(`control plane: a datagram of ${size} bytes from ${host}:${port} failed: ${errorMessage(err)}`);
+    this.sendError(ref, 'internal', 'internal error', host, port);
+  }
+
+  private sendError(ref: number, code: Exclude<DatagramStatus, 'ok'>, message: string, host: string, port: number): void {
+    this.send({ type: DatagramType.ERROR, ref, code, message: truncateUtf8(message, Math.min(118, MAX_ERROR_MESSAGE_BYTES)) }, host, port);
+  }
+
+  private send(msg: DatagramBody, host: string, port: number): void {
+    this.answered++;
+    this.socket.send(sealBody(this.seal, msg), port, host);
+  }
+
+  /** Sets the member's deadline: EXPIRY_INTERVALS intervals from now. */
+  private touch(at: number, intervalMs: number): void {
+    this.slots.words[at + LAST_HEARD] = this.tick(this.now() + EXPIRY_INTERVALS * intervalMs);
+  }
+
+  private tick(ms: number): number {
+    return Math.max(1, Math.ceil((ms - this.startedAt) / TICK_MS));
+  }
+
+  private forget(member: { peer: PeerRecord }, why: 'leave' | 'expired'): void {
+    this.slots.clear(member.peer.slot);
+    this.options.state.removePeer(member.peer);
+    this.logger.info(`peer ${member.peer.peerId.slice(0, 8)} ${why === 'leave' ? 'left' : 'timed out'}`);
+    this.emit('leave', member.peer, why);
+  }
+
+  /** A record replaced by a new JOIN or a stream session: its control slot goes, a stream session is closed. */
+  private slotGone(old: PeerRecord): void {
+    if (this.slots.joinedAt(old.slot) >= 0) this.slots.clear(old.slot);
+    else this.options.replaced?.(old);
+  }
+
+  /** Called by the stream side when its session replaced a member that had joined here. */
+  streamReplaced(old: PeerRecord): void {
+    if (this.slots.joinedAt(old.slot) >= 0) this.slots.clear(old.slot);
+  }
+
+  /** Drops members past their deadline, a bounded number of slots per turn. */
+  private sweep(): void {
+    const now = this.tick(this.now());
+    const w = this.slots.words;
+    const end = Math.min(this.slots.high, this.sweepCursor + SWEEP_SLOTS_PER_TURN);
+    for (let slot = this.sweepCursor; slot < end; slot++) {
+      const at = this.slots.joinedAt(slot);
+      if (at < 0 || w[at + LAST_HEARD]! >= now) continue;
+      const peer = this.options.state.peerAtSlot(slot);
+      if (peer) this.forget({ peer }, 'expired');
+      else this.slots.clear(slot);
+    }
+    this.sweepCursor = end >= this.slots.high ? 0 : end;
+    this.scheduleSweep();
+  }
+
+  private scheduleSweep(): void {
+    const every = this.sweepCursor === 0 ? Math.min(1000, Math.max(50, Math.floor(this.intervalMs / 2))) : 0;
+    this.sweepTimer = setTimeout(() => this.sweep(), every);
+    this.sweepTimer.unref();
+  }
+
+  private warn(message: string): void {
+    this.logger.warn(message);
+    this.emit('warning', message);
+  }
+}
+
+/** Cuts `text` to at most `bytes` bytes of UTF-8 without splitting a character. */
+function truncateUtf8(text: string, bytes: number): string {
+  if (Buffer.byteLength(text) <= bytes) return text;
+  let out = text;
+  while (Buffer.byteLength(out) > bytes) out = out.slice(0, -1);
+  return out;
+}
