@@ -3,8 +3,12 @@
  * remote can influence is capped here; docs/PROTOCOL.md quotes these values.
  */
 
-/** Protocol versions this build speaks, newest last. */
-export const PROTOCOL_VERSIONS = [1] as const;
+/**
+ * Protocol versions this build speaks, newest last. Version 2 adds the tracker's UDP control
+ * plane (docs/PROTOCOL.md §19); on the stream it changes only that a query-only session of a
+ * control-plane member may announce for that member. The peer protocol is the same in both.
+ */
+export const PROTOCOL_VERSIONS = [1, 2] as const;
 export const PROTOCOL_NAME = 'p2pshare';
 
 /** Largest frame body (kind byte + payload) either side will buffer. */

@@ -289,6 +289,11 @@ export class ControlServer extends EventEmitter<ControlServerEvents> {
     else this.options.replaced?.(old);
   }
 
+  /** Whether `peer` joined over the control plane (and is still a member). */
+  isMember(peer: PeerRecord): boolean {
+    return this.options.state.hasPeer(peer) && this.slots.joinedAt(peer.slot) >= 0;
+  }
+
   /** Called by the stream side when its session replaced a member that had joined here. */
   streamReplaced(old: PeerRecord): void {
     if (this.slots.joinedAt(old.slot) >= 0) this.slots.clear(old.slot);

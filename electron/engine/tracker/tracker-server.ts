@@ -174,7 +174,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
       this.logger.info(`peer ${hello.peerId.slice(0, 8)} joined from ${conn.remoteAddress}:${hello.listenPort}`);
       this.emit('join', peer);
     }
-    conn.on('message', (message) => this.answer(conn, peer, message));
+    conn.on('message', (message) => this.answer(conn, peer ?? (() => this.memberOf(hello, conn)), message));
     conn.on('close', (reason) => {
       if (peer && this.sessions.get(peer.session) === conn) this.sessions.delete(peer.session);
       if (reason instanceof ProtocolError) this.warn(`${conn.remoteAddress}: ${reason.message}`);
@@ -192,7 +192,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
    * checked) goes back to the sender with its code, and the session stays; anything else is
    * our own failure: logged, and answered `internal`.
    */
-  private answer(conn: FramedConnection<TrackerRequest>, peer: PeerRecord | undefined, message: TrackerRequest): void {
+  private answer(conn: FramedConnection<TrackerRequest>, peer: PeerRecord | (() => PeerRecord | undefined), message: TrackerRequest): void {
     try {
       this.onMessage(conn, peer, message);
     } catch (err) {
@@ -207,14 +207,25 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
     }
   }
 
-  private onMessage(conn: FramedConnection<TrackerRequest>, peer: PeerRecord | undefined, message: TrackerRequest): void {
+  /**
+   * Version 2: a query-only stream of a control-plane member (same proven peer id, same
+   * address) carries the announce entries too large for a datagram; they apply to the member.
+   */
+  private memberOf(hello: HelloMessage, conn: FramedConnection<TrackerRequest>): PeerRecord | undefined {
+    if (!hello.versions.includes(2) || !this.control) return undefined;
+    const member = this.state.peerById(hello.peerId);
+    return member && member.host === conn.remoteAddress && this.control.isMember(member) ? member : undefined;
+  }
+
+  private onMessage(conn: FramedConnection<TrackerRequest>, session: PeerRecord | (() => PeerRecord | undefined), message: TrackerRequest): void {
+    const peer = typeof session === 'function' ? (message.type === 'announce' ? session() : undefined) : session;
     switch (message.type) {
       case 'ping':
         conn.send({ type: 'pong', id: message.id, peers: this.state.peerCount, generation: this.state.generation });
         return;
       case 'announce': {
         if (!peer) {
-          conn.close(new ProtocolError('bad_message', 'announce needs a listen port in hello'));
+          conn.close(new ProtocolError('bad_message', 'announce needs a listen port in hello (or, in version 2, a control-plane membership from this address)'));
           return;
         }
         // A cap (too_many_files, tracker_full) throws: the announcer is told which; what came before it stays applied.
