@@ -31,10 +31,10 @@ export class Fixtures {
     return dir;
   }
 
-  /** A tracker on 127.0.0.1; `networkKey` makes it TLS-only. */
+  /** A tracker on 127.0.0.1; `networkKey` makes it TLS-only and seals its control plane. */
   async tracker(options: Partial<ConstructorParameters<typeof TrackerServer>[0]> & { networkKey?: NetworkKey } = {}): Promise<TrackerServer> {
     const { networkKey, ...rest } = options;
-    const tracker = new TrackerServer({ port: 0, host: '127.0.0.1', ...(networkKey ? { transport: tlsTransport(networkKey) } : {}), ...rest });
+    const tracker = new TrackerServer({ port: 0, host: '127.0.0.1', ...(networkKey ? { networkKey, transport: tlsTransport(networkKey) } : {}), ...rest });
     await tracker.start();
     this.defer(() => tracker.stop());
     return tracker;

@@ -27,7 +27,8 @@ const TICK_MS = 100;
 
 /** How long the tracker tells members to wait between heartbeats: short when small, growing with load. */
 export function announceIntervalMs(online: number, minMs = DEFAULT_MIN_INTERVAL_MS): number {
-  const spread = Math.ceil(online / TARGET_DATAGRAMS_PER_SECOND) * 1000;
+  // In milliseconds: rounding up to whole seconds would make every interval ≥ 1 s, above a test's minimum.
+  const spread = Math.ceil((online * 1000) / TARGET_DATAGRAMS_PER_SECOND);
   return Math.min(MAX_INTERVAL_MS, Math.max(minMs, spread));
 }
 
@@ -130,7 +131,9 @@ export class ControlServer extends EventEmitter<ControlServerEvents> {
     try {
       this.dispatch(msg, datagram.length, host, port);
     } catch (err) {
-      this.answerError(host, port, 'seq' in msg ? msg.seq : 0, err, datagram.length);
+      // ERROR names the request by its seq, or (INIT, JOIN) by the low 4 bytes of its client nonce.
+      const ref = 'seq' in msg ? msg.seq : 'clientNonce' in msg ? msg.clientNonce.readUInt32BE(4) : 0;
+      this.answerError(host, port, ref, err, datagram.length);
     }
   }
 
