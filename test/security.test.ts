@@ -1,3 +1,4 @@
+import dgram from 'node:dgram';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -89,7 +90,23 @@ describe('a private network', () => {
       });
       await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
       fx.defer(() => new Promise((r) => relay.close(r)));
-      return (relay.address() as net.AddressInfo).port;
+      const port = (relay.address() as net.AddressInfo).port;
+      // The tracker's control plane (UDP, same port number) crosses a relay too, recorded the same way.
+      const udp = dgram.createSocket('udp4');
+      let client: { address: string; port: number } | undefined;
+      const upstream = dgram.createSocket('udp4');
+      udp.on('message', (d, from) => {
+        captured.push(Buffer.from(d));
+        client = from;
+        upstream.send(d, target, '127.0.0.1');
+      });
+      upstream.on('message', (d) => {
+        captured.push(Buffer.from(d));
+        if (client) udp.send(d, client.port, client.address);
+      });
+      await new Promise<void>((r) => udp.bind(port, '127.0.0.1', r));
+      fx.defer(() => new Promise<void>((r) => udp.close(() => upstream.close(() => r()))));
+      return port;
     };
     const tracker = await fx.tracker({ networkKey: key });
     const seedFolder = await fx.tempDir();

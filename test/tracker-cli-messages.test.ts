@@ -3,7 +3,10 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { machineAddresses } from '../electron/host/machine-addresses.js';
-import { formatNetworkKey, generateNetworkKey } from '../electron/engine/security/network-key.js';
+import { formatNetworkKey, generateNetworkKey, parseNetworkKey } from '../electron/engine/security/network-key.js';
+import { PeerIdentity } from '../electron/engine/security/peer-identity.js';
+import { TrackerClient } from '../electron/engine/tracker/tracker-client.js';
+import { tlsTransport } from '../electron/engine/wire/tls-transport.js';
 import { CLI, CliScratch, SpawnedProcess, assertBuilt } from './support/processes.mjs';
 
 /** The CLI's own words, from real processes: what the tracker prints on start, and what a client is told. */
@@ -77,15 +80,21 @@ describe('a tracker at its caps', () => {
   it('tells a client over the connection cap that the tracker is full, at once', async () => {
     const given = await keyFile();
     const { port } = await trackerStarted(['-host', '127.0.0.1', '-keyfile', given.file, '-max-connections', '1'], { P2P_DATA_DIR: await temp() });
-    const folder = await temp();
-    const member = start(CLI.client, ['-folder', folder, '-port', '0', '-tracker', `127.0.0.1:${port}`, '-keyfile', given.file], { P2P_DATA_DIR: await temp() });
-    await member.waitFor(/connected to tracker/, 10_000, 'stderr');
-    const started = Date.now();
-    const late = start(CLI.client, ['-tracker', `127.0.0.1:${port}`, '-list', '-keyfile', given.file], { P2P_DATA_DIR: await temp() });
-    expect(await late.exited).toBe(1);
-    expect(Date.now() - started).toBeLessThan(5000);
-    expect(late.stderr).toContain(`tracker 127.0.0.1:${port} is full: it serves at most 1 connections`);
-    expect(late.stderr).not.toContain('connection closed by the remote');
+    // Protocol v2 members hold no connection (the control plane is UDP): a version-1 session holds the one the cap allows.
+    const id = PeerIdentity.generate();
+    const holder = new TrackerClient({ address: `127.0.0.1:${port}`, peerId: id.peerId, identity: id, listenPort: 0, files: () => [], transport: tlsTransport(parseNetworkKey(given.key)) });
+    holder.start();
+    try {
+      await holder.waitConnected(10_000);
+      const started = Date.now();
+      const late = start(CLI.client, ['-tracker', `127.0.0.1:${port}`, '-list', '-keyfile', given.file], { P2P_DATA_DIR: await temp() });
+      expect(await late.exited).toBe(1);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(late.stderr).toContain(`tracker 127.0.0.1:${port} is full: it serves at most 1 connections`);
+      expect(late.stderr).not.toContain('connection closed by the remote');
+    } finally {
+      await holder.stop();
+    }
   }, 30_000);
 
   it('tells a member whose files pass the tracker-wide budget that the tracker is full, naming the cap', async () => {

@@ -17,7 +17,8 @@ import type { SavedDownload } from './peer/download-list.js';
 import { PeerServer } from './peer/peer-server.js';
 import { RateLimiter } from './peer/rate-limiter.js';
 import { RateMeter } from './peer/rate-meter.js';
-import type { ListParams, TrackerClient } from './tracker/tracker-client.js';
+import type { ListParams } from './tracker/tracker-client.js';
+import type { TrackerLink } from './tracker/tracker-link.js';
 import { TrackerPool, type TrackerStats } from './tracker/tracker-pool.js';
 import { NetworkListing, type FullListing, type ListResult } from './tracker/listing.js';
 import { ListingRefresher } from './tracker/listing-refresher.js';
@@ -146,6 +147,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       files: () => this.sharedFiles(),
       logger: this.logger,
       transport: this.transport,
+      networkKey: options.networkKey,
       backoff: options.trackerBackoff,
       onStatus: (status) => this.emit('tracker', status),
       onWarning: (m) => this.emit('warning', m),
@@ -380,7 +382,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   /** The refusal of a tracker (wrong key first, then full), when no tracker is connected: the cause to report instead of "unreachable". */
-  trackerRefusal(clients?: readonly TrackerClient[]): EngineError | undefined {
+  trackerRefusal(clients?: readonly TrackerLink[]): EngineError | undefined {
     return this.trackerPool.refusal(clients);
   }
 

@@ -105,7 +105,11 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
     this.port = port;
     this.logger = options.logger ?? silentLogger;
     this.seal = new DatagramSeal(options.networkKey ?? null, { accept: REPLY_TYPES });
-    this.socket = new ControlSocket({ host, port, address: this.address, seal: this.seal, logger: this.logger, reply: (reply) => this.requests.deliver(reply) });
+    this.socket = new ControlSocket({ host, port, address: this.address, seal: this.seal, logger: this.logger,
+      reply: (reply) => this.requests.deliver(reply),
+      // Nothing listens there (the tracker is down): every request in flight fails now, not after its retransmissions.
+      unreachable: (err) => this.requests.cancelAll(err),
+    });
     this.backoff = new Backoff(options.backoffBaseMs, options.backoffMaxMs);
     this.requests = new RetransmitQueue({
       send: (datagram) => this.socket.send(datagram),
@@ -120,7 +124,11 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
         this.logger.warn(`tracker ${this.address}: ${batch.add.length + batch.remove.length} entries with very long paths fit no datagram; they are left for the stream channel`);
         this.emit('oversized', batch);
       },
-      refused: (err) => this.warn(`tracker ${this.address}: ${err.message}`),
+      refused: (err) => {
+        // As the stream session says it: "tracker HOST:PORT is full: it lists at most …".
+        const said = err.message.replace(/^tracker \S+: /, '');
+        this.warn(err.code === 'tracker_full' ? `tracker ${this.address} is full: ${said.replace(/^tracker is full: /, '')}` : `tracker ${this.address}: ${said}`);
+      },
       logger: this.logger,
     });
   }

@@ -16,13 +16,16 @@ export interface ControlSocketOptions {
   logger: Logger;
   /** A reply from the tracker's address that the seal and the codec accepted. */
   reply: (reply: DatagramBody) => void;
+  /** The tracker's host said nothing listens there (ICMP port unreachable): no use waiting for replies. */
+  unreachable: (err: Error) => void;
 }
 
 /**
- * A client's UDP socket to one tracker. It connects nothing (one socket, datagrams sent to the
- * tracker's address), so it checks the source of every datagram itself: anything not from the
- * tracker's IP and port, or refused by the seal or the codec, is dropped here, and nothing from
- * the network throws out of the handler.
+ * A client's UDP socket to one tracker, connected to its address: the kernel then delivers only
+ * the tracker's datagrams, and an ICMP "port unreachable" (the tracker is down) surfaces as
+ * ECONNREFUSED at once, as a refused TCP connection would, instead of after every retransmission.
+ * The source is still checked, and anything the seal or the codec refuses is dropped here;
+ * nothing from the network throws out of the handler.
  */
 export class ControlSocket {
   private socket: dgram.Socket | undefined;
@@ -38,11 +41,20 @@ export class ControlSocket {
     const ip = net.isIP(host) ? host : pickAddress(await resolveHost(host, { all: true }));
     const type = net.isIPv6(ip) ? 'udp6' : 'udp4';
     this.trackerIp = ip;
-    if (this.socket && this.socketType === type) return;
     this.close();
     const socket = dgram.createSocket(type);
     socket.on('message', (datagram, from) => this.onDatagram(datagram, from));
-    socket.on('error', (err) => this.options.logger.warn(`control plane to ${this.options.address}: ${errorMessage(err)}`));
+    socket.on('error', (err) => {
+      if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') this.options.unreachable(new EngineError('tracker_unreachable', `tracker ${this.options.address}: nothing listens on its UDP port`));
+      else this.options.logger.warn(`control plane to ${this.options.address}: ${errorMessage(err)}`);
+    });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.connect(this.options.port, ip, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
     this.socket = socket;
     this.socketType = type;
   }
@@ -53,7 +65,7 @@ export class ControlSocket {
     if (!socket || !this.trackerIp) return;
     const lost = (err: unknown): void => this.options.logger.debug(`control plane to ${this.options.address}: ${errorMessage(err)}`);
     try {
-      socket.send(datagram, this.options.port, this.trackerIp, (err) => err && lost(err));
+      socket.send(datagram, (err) => err && lost(err));
     } catch (err) {
       lost(err); // closed meanwhile
     }

@@ -282,12 +282,7 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   }
 
   private refusalOf(err: unknown): TrackerRefusal | undefined {
-    if (isKeyMismatch(err)) return { code: 'wrong_key', message: `${this.address}: ${WRONG_KEY_SENTENCE}` };
-    if (err instanceof EngineError && err.code === 'tracker_full') {
-      // The handshake refusal reads "refused: tracker is full: it serves at most N connections; try again later".
-      return { code: 'tracker_full', message: `tracker ${this.address} is full: ${err.message.replace(/^refused: (tracker is full: )?/, '')}` };
-    }
-    return undefined;
+    return trackerRefusalOf(this.address, err);
   }
 
   private onClosed(conn: FramedConnection<TrackerReply>, reason: Error | undefined): void {
@@ -380,4 +375,14 @@ function takeBatch<T>(items: T[], cost: (item: T) => number): T[] {
     n++;
   }
   return items.splice(0, n);
+}
+
+/** A failed stream handshake as the refusal a person must hear (wrong key, full), or undefined for an outage. */
+export function trackerRefusalOf(address: string, err: unknown): TrackerRefusal | undefined {
+  if (isKeyMismatch(err)) return { code: 'wrong_key', message: `${address}: ${WRONG_KEY_SENTENCE}` };
+  if (err instanceof EngineError && err.code === 'tracker_full') {
+    // The handshake refusal reads "refused: tracker is full: it serves at most N connections; try again later".
+    return { code: 'tracker_full', message: `tracker ${address} is full: ${err.message.replace(/^refused: (tracker is full: )?/, '')}` };
+  }
+  return undefined;
 }

@@ -4,7 +4,8 @@ import { EngineError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { PeerIdentity } from '../security/peer-identity.js';
 import type { Transport } from '../wire/transport.js';
-import { TrackerClient } from './tracker-client.js';
+import type { NetworkKey } from '../security/network-key.js';
+import { TrackerLink } from './tracker-link.js';
 
 export interface TrackerStats {
   address: string;
@@ -18,6 +19,8 @@ export interface TrackerPoolOptions {
   files: () => FileAnnouncement[];
   logger: Logger;
   transport: Transport;
+  /** Seals the control plane's datagrams (undefined: open mode). */
+  networkKey: NetworkKey | undefined;
   backoff?: { baseMs: number; maxMs: number } | undefined;
   onStatus: (status: TrackerStatus) => void;
   onWarning: (message: string) => void;
@@ -28,16 +31,16 @@ export interface TrackerPoolOptions {
  * answers, and why none does. Listing and discovery ask it for connected clients.
  */
 export class TrackerPool {
-  private readonly clients: TrackerClient[] = [];
+  private readonly clients: TrackerLink[] = [];
 
   constructor(private readonly options: TrackerPoolOptions) {}
 
   /** Every configured client, connected or not. */
-  all(): readonly TrackerClient[] {
+  all(): readonly TrackerLink[] {
     return this.clients;
   }
 
-  connected(): TrackerClient[] {
+  connected(): TrackerLink[] {
     return this.clients.filter((t) => t.connected);
   }
 
@@ -47,13 +50,14 @@ export class TrackerPool {
 
   add(address: string): void {
     const hello = this.options.hello();
-    const client = new TrackerClient({
+    const client = new TrackerLink({
       address,
       peerId: hello.peerId,
       listenPort: hello.listenPort,
       files: this.options.files,
       logger: this.options.logger,
       transport: this.options.transport,
+      networkKey: this.options.networkKey,
       ...(hello.identity ? { identity: hello.identity } : {}),
       ...(this.options.backoff ? { backoffBaseMs: this.options.backoff.baseMs, backoffMaxMs: this.options.backoff.maxMs } : {}),
     });
@@ -93,7 +97,7 @@ export class TrackerPool {
   }
 
   /** The refusal of a tracker (wrong key first, then full), when no tracker is connected: the cause to report instead of "unreachable". */
-  refusal(clients: readonly TrackerClient[] = this.clients): EngineError | undefined {
+  refusal(clients: readonly TrackerLink[] = this.clients): EngineError | undefined {
     if (clients.some((t) => t.connected)) return undefined;
     const refusals = clients.flatMap((t) => (t.refusal ? [t.refusal] : []));
     const first = refusals.find((r) => r.code === 'wrong_key') ?? refusals[0];
