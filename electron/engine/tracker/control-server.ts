@@ -88,7 +88,6 @@ export class ControlServer extends EventEmitter<ControlServerEvents> {
     const host = options.host ?? '0.0.0.0';
     this.socket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
     this.socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo.address, rinfo.port));
-    this.socket.on('error', (err) => this.logger.warn(`control plane: ${errorMessage(err)}`));
   }
 
   get port(): number {
@@ -107,8 +106,9 @@ export class ControlServer extends EventEmitter<ControlServerEvents> {
   async start(): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       this.socket.once('error', reject);
-      this.socket.bind(this.options.port, this.options.host ?? '0.0.0.0', () => {
+      this.socket.bind({ port: this.options.port, address: this.options.host ?? '0.0.0.0', exclusive: true }, () => {
         this.socket.off('error', reject);
+        this.socket.on('error', (err) => this.logger.warn(`control plane: ${errorMessage(err)}`));
         resolve();
       });
     });
@@ -119,7 +119,13 @@ export class ControlServer extends EventEmitter<ControlServerEvents> {
 
   async stop(): Promise<void> {
     clearTimeout(this.sweepTimer);
-    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      try {
+        this.socket.close(() => resolve());
+      } catch {
+        resolve(); // never bound (its port was taken)
+      }
+    });
   }
 
   /** Every datagram goes through here; nothing in it throws on remote input. */

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { trackerRequest, type HelloMessage, type TrackerRequest, type WelcomeMessage } from '../../../shared/protocol/messages.js';
-import { EngineError, ProtocolError, errorMessage } from '../errors.js';
+import { EngineError, ProtocolError, errorCode, errorMessage } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { FramedConnection } from '../wire/connection.js';
 import { GatedListener, TRACKER_LIMITS } from '../wire/gated-listener.js';
@@ -17,6 +17,8 @@ export const DEFAULT_HEARTBEAT_MS = 4000;
 export const DEFAULT_PEER_TIMEOUT_MS = 12_000;
 /** Established connections a tracker serves at once, by default; more are refused with `tracker_full`. */
 export const DEFAULT_MAX_CONNECTIONS = TRACKER_LIMITS.connections;
+/** Tries at a free port number open on both TCP and UDP (port 0). */
+const PORT_ATTEMPTS = 8;
 
 export interface TrackerServerOptions {
   port: number;
@@ -118,9 +120,35 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
     return this.listener.framesReceived;
   }
 
+  /**
+   * Listens on the stream port and, unless `controlPlane: false`, the control plane's UDP port
+   * of the same number. With port 0 the UDP port is picked first and the stream takes the same
+   * number, trying again (a few times) when TCP has that number in use.
+   */
   async start(): Promise<number> {
-    const port = await this.listener.start();
-    if (this.options.controlPlane === false) return port;
+    if (this.options.controlPlane === false) return this.listener.start();
+    const any = this.options.port === 0;
+    for (let attempt = 1; ; attempt++) {
+      const control = this.controlServer(this.options.port);
+      let port: number;
+      try {
+        port = await control.start();
+      } catch (err) {
+        throw new EngineError('port_in_use', `The tracker cannot use UDP port ${this.options.port} for its control plane: ${errorMessage(err)}. Choose another port, or 0 for any free one.`, { cause: err });
+      }
+      try {
+        await this.listener.start(port);
+      } catch (err) {
+        await control.stop();
+        if (any && errorCode(err) === 'port_in_use' && attempt < PORT_ATTEMPTS) continue;
+        throw err;
+      }
+      this.control = control;
+      return port;
+    }
+  }
+
+  private controlServer(port: number): ControlServer {
     const control = new ControlServer({
       state: this.state,
       identity: this.identity,
@@ -135,14 +163,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
     control.on('join', (peer) => this.emit('join', peer));
     control.on('leave', (peer) => this.emit('leave', peer));
     control.on('warning', (m) => this.emit('warning', m));
-    try {
-      await control.start();
-    } catch (err) {
-      await this.listener.stop();
-      throw new EngineError('port_in_use', `UDP port ${port} (the control plane, beside TCP ${port}) is not free: ${errorMessage(err)}`, { cause: err });
-    }
-    this.control = control;
-    return port;
+    return control;
   }
 
   async stop(): Promise<void> {

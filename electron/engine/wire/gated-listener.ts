@@ -98,8 +98,9 @@ export class GatedListener<In extends { type: string; id?: number }> {
     this.server = (options.transport ?? tcpTransport).createServer((socket, admission) => this.onSocket(socket, admission), this.gate);
   }
 
-  async start(): Promise<number> {
-    this.port = await listen(this.server, this.options.port, this.options.host, this.options.name);
+  /** Listens on `port` (default: the configured one); may be called again after it failed. */
+  async start(port = this.options.port): Promise<number> {
+    this.port = await listen(this.server, port, this.options.host, this.options.name);
     return this.port;
   }
 
