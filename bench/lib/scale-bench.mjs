@@ -117,8 +117,8 @@ const NOTES = [
   'Memory: VmRSS 2 s after every peer announced (heartbeats running) minus VmRSS before the fill; VmHWM is the peak. opentracker stores 8 bytes per (peer, torrent); ours per peer also its id, address, token, replay window, and per (name, content) row the name (listing, search).',
 ];
 
-export async function run({ mode = 'full', work, log = console.log } = {}) {
-  const size = SIZES[mode];
+/** `size` ({ peers, files, seconds }) overrides the mode's, for runs between quick and full. */
+export async function run({ mode = 'full', work, log = console.log, size = SIZES[mode] } = {}) {
   if (!size) throw new Error(`unknown mode ${mode}`);
   assertBuilt();
   const ours = await measureOurs(work, size, log);
