@@ -110,7 +110,9 @@ async function main() {
   const summary = { protocol: a.bep15 ? 'bep15' : fleet.seal.mode === 'sealed' ? 'v2 sealed' : 'v2 open', tracker: `${a.host}:${a.port}`, peers: a.peers, filesPerPeer: a.files, sockets: fleet.layout.sockets, contents: fleet.catalogue.size, errors: [] };
   let code = 0;
   try {
+    say(`binding ${fleet.layout.sockets} sockets on 127.${fleet.layout.group}.x.y`);
     await fleet.start();
+    say(`filling: ${a.peers.toLocaleString('en-US')} peers × ${a.files} files`);
     // 1. Fill.
     const t0 = performance.now();
     const fillBudgetMs = 60_000 + a.peers;
