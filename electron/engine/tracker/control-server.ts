@@ -229,6 +229,8 @@ export class ControlServer extends EventEmitter<ControlServerEvents> {
     const w = this.slots.words;
     if (w[at + TOKEN] !== ref.token.readUInt32BE(0) || w[at + TOKEN + 1] !== ref.token.readUInt32BE(4)) {
       this.drops.count('bad_token');
+      // A member whose token was replaced (it re-joined elsewhere, or an old JOIN was replayed) joins again at once.
+      this.sendError(ref.seq, 'bad_token', 'this token is no longer valid: send INIT and JOIN again', host, port);
       return undefined;
     }
     if (peer.host !== host || w[at + SOURCE_PORT] !== port) {
