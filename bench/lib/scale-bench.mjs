@@ -27,7 +27,7 @@ async function drive(tracker, args, size, log) {
   const idle = memoryOf(tracker.pid);
   const gen = SpawnedProcess.node(GENERATOR, [...args, '-peers', String(size.peers), '-files-per-peer', String(size.files), '-seconds', String(size.seconds), '-json', '-tracker-pid', String(tracker.pid)]);
   try {
-    const fillBudgetMs = 90_000 + size.peers * 1.2;
+    const fillBudgetMs = 90_000 + size.peers * 2.2; // beyond the generator's own fill deadline (60 s + 2 ms per peer)
     await gen.waitFor(/^ready \d+$/m, fillBudgetMs, 'stdout');
     await sleep(SETTLE_MS);
     const steady = memoryOf(tracker.pid);
