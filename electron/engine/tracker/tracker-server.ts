@@ -105,6 +105,8 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
       peerId: this.peerId,
       agent: 'p2ptracker',
       identity: this.identity,
+      // Version 2 is the control plane: a tracker that does not serve it speaks version 1.
+      ...(options.controlPlane === false ? { versions: [1] } : {}),
       full: (connections) => new ProtocolError('tracker_full', `tracker is full: it serves at most ${connections} connections; try again later`),
       accept: (hello, conn) => this.onHello(hello, conn),
       warn: (message) => this.warn(message),

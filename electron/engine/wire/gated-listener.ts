@@ -61,6 +61,8 @@ export interface GatedListenerOptions<In extends { type: string; id?: number }> 
   peerId: string;
   agent: string;
   identity?: PeerIdentity | undefined;
+  /** The protocol versions this server speaks (default: all this build speaks). */
+  versions?: readonly number[];
   /** The refusal of a connection that finished its handshake while `connections` are open. */
   full: (connections: number) => ProtocolError;
   /**
@@ -133,6 +135,7 @@ export class GatedListener<In extends { type: string; id?: number }> {
         agent: o.agent,
         ...(o.frameDeadlineMs ? { frameDeadlineMs: o.frameDeadlineMs } : {}),
         identity: o.identity,
+        ...(o.versions ? { versions: o.versions } : {}),
         observe: (conn) => conn.once('close', () => (this.framesReceived += conn.framesIn)),
       },
       (hello, conn) => {

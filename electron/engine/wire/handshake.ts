@@ -43,8 +43,8 @@ function checkProof(peerId: string, proof: IdentityProof | undefined, binding: B
   return undefined;
 }
 
-export function pickVersion(offered: readonly number[]): number | undefined {
-  const common = PROTOCOL_VERSIONS.filter((v) => offered.includes(v));
+export function pickVersion(offered: readonly number[], spoken: readonly number[] = PROTOCOL_VERSIONS): number | undefined {
+  const common = spoken.filter((v) => offered.includes(v));
   return common.length ? Math.max(...common) : undefined;
 }
 
@@ -102,6 +102,8 @@ export function acceptHandshake<In extends { type: string; id?: number }>(
     peerId: string;
     agent: string;
     identity?: PeerIdentity | undefined;
+    /** The versions this server speaks (default PROTOCOL_VERSIONS): a tracker without its control plane speaks 1. */
+    versions?: readonly number[];
     /** Sees the connection from its first byte (servers count frames with it). */
     observe?: (conn: FramedConnection<{ type: string; id?: number }>) => void;
   },
@@ -124,9 +126,10 @@ export function acceptHandshake<In extends { type: string; id?: number }>(
         conn.close(new ProtocolError('bad_message', 'expected hello'));
         return;
       }
-      const version = pickVersion(message.versions);
+      const spoken = options.versions ?? PROTOCOL_VERSIONS;
+      const version = pickVersion(message.versions, spoken);
       if (version === undefined) {
-        conn.close(new ProtocolError('unsupported_version', `no common protocol version: we speak ${PROTOCOL_VERSIONS.join(',')}`));
+        conn.close(new ProtocolError('unsupported_version', `no common protocol version: we speak ${spoken.join(',')}`));
         return;
       }
       const bad = checkProof(message.peerId, message.identity, binding, 'client');
