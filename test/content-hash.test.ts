@@ -14,6 +14,7 @@ import {
 import { hashFile } from '../electron/engine/index/file-hash.js';
 import { HashCache } from '../electron/engine/index/hash-cache.js';
 import { PIECE_SIZE } from '../shared/protocol/limits.js';
+import { seededBytes } from './support/prng.js';
 
 const MiB = 1024 * 1024;
 
@@ -36,18 +37,7 @@ function referenceHash(data: Buffer): { hash: string; pieces: Buffer[] } {
   return { hash, pieces };
 }
 
-/** Deterministic, non-repeating bytes (a repeating pattern could hide piece mix-ups). */
-function bytes(length: number, seed = 1): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+const bytes = seededBytes;
 
 let dir: string;
 

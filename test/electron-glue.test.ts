@@ -11,7 +11,7 @@ import type { BrowserWindowConstructorOptions } from 'electron';
 import { AppHost } from '../electron/host/app-host.js';
 import { browserIntegration } from '../electron/host/desktop-integration.js';
 import { EVENT_CHANNELS, REQUEST_CHANNELS } from '../shared/ipc/contract.js';
-import { Fixtures } from './support/fixtures.js';
+import { Fixtures, testSettings } from './support/fixtures.js';
 
 const fx = new Fixtures();
 afterEach(() => fx.cleanup());
@@ -24,7 +24,7 @@ async function realHost(): Promise<AppHost> {
     version: 'test',
     bindHost: '127.0.0.1',
     defaults: {
-      settings: { trackers: [], listenPort: 0, downloadDir: folder, theme: 'system', uploadLimitKiB: 0, downloadLimitKiB: 0, hostTracker: false, hostTrackerPort: 0, openMode: true, dht: false },
+      settings: testSettings(folder),
       folders: [folder],
     },
   });

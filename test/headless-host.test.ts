@@ -8,7 +8,7 @@ import { AppHost } from '../electron/host/app-host.js';
 import { browserIntegration } from '../electron/host/desktop-integration.js';
 import { UiServer } from '../electron/host/ui-server.js';
 import type { Settings } from '../shared/ipc/contract.js';
-import { Fixtures, eventually, sha256, sha256File, writeRandomFile } from './support/fixtures.js';
+import { Fixtures, eventually, sha256, sha256File, testSettings, writeRandomFile } from './support/fixtures.js';
 
 const fx = new Fixtures();
 afterEach(() => fx.cleanup());
@@ -18,18 +18,7 @@ async function startHost(trackerPort: number, opts: { dataDir?: string; folder?:
   const dataDir = opts.dataDir ?? (await fx.tempDir());
   const staticDir = await fx.tempDir();
   await writeFile(path.join(staticDir, 'index.html'), '<!doctype html><title>p2p</title>');
-  const settings: Settings = {
-    trackers: [`127.0.0.1:${trackerPort}`],
-    listenPort: 0,
-    downloadDir: folder,
-    theme: 'system',
-    uploadLimitKiB: 0,
-    downloadLimitKiB: 0,
-    hostTracker: false,
-    hostTrackerPort: 0,
-    openMode: true,
-    dht: false,
-  };
+  const settings = testSettings(folder, [`127.0.0.1:${trackerPort}`]);
   // Open mode: these tests pair the host with open-mode engines; test/security.test.ts covers keys.
   const host = new AppHost({ dataDir, integration: browserIntegration, version: 'test', defaults: { settings, folders: [folder] }, bindHost: '127.0.0.1', networkKey: null });
   await host.start();

@@ -8,26 +8,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { hintFor } from '../electron/cli/error-hints.js';
 import { AppHost } from '../electron/host/app-host.js';
 import { browserIntegration } from '../electron/host/desktop-integration.js';
-import type { Settings } from '../shared/ipc/contract.js';
-import { Fixtures } from './support/fixtures.js';
+import { Fixtures, testSettings } from './support/fixtures.js';
 
 const fx = new Fixtures();
 afterEach(() => fx.cleanup());
 
 async function unstartedHost(): Promise<AppHost> {
   const dir = await fx.tempDir();
-  const settings: Settings = {
-    trackers: [],
-    listenPort: 0,
-    downloadDir: dir,
-    theme: 'system',
-    uploadLimitKiB: 0,
-    downloadLimitKiB: 0,
-    hostTracker: false,
-    hostTrackerPort: 0,
-    openMode: true,
-    dht: false,
-  };
+  const settings = testSettings(dir);
   return new AppHost({ dataDir: dir, integration: browserIntegration, version: 'test', defaults: { settings, folders: [] }, networkKey: null });
 }
 

@@ -1,19 +1,10 @@
+import { seededBytes } from './prng.js';
 import { createHash } from 'node:crypto';
 import { DatagramType } from '../../shared/protocol/datagram.js';
 import type { DatagramBody } from '../../electron/engine/control/datagram-codec.js';
 
 /** Deterministic bytes, so a failing case reads the same on every run. */
-export function bytes(length: number, seed: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+export const bytes = seededBytes;
 
 export function hashOf(text: string): string {
   return createHash('sha256').update(text).digest('hex');

@@ -3,6 +3,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Engine, type EngineOptions } from '../../electron/engine/engine.js';
+import type { Settings } from '../../shared/ipc/contract.js';
+import { defaultSettings } from '../../shared/settings-defaults.js';
 import { TrackerServer } from '../../electron/engine/tracker/tracker-server.js';
 import type { NetworkKey } from '../../electron/engine/security/network-key.js';
 import { tlsTransport } from '../../electron/engine/wire/tls-transport.js';
@@ -96,4 +98,9 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_
 export async function announced(engine: Engine): Promise<void> {
   await engine.waitForTracker(10_000);
   await engine.flushAnnouncements();
+}
+
+/** A test host's settings: the first-start defaults, but no hosted tracker, open mode, no DHT, ports picked by the OS. */
+export function testSettings(downloadDir: string, trackers: string[] = []): Settings {
+  return { ...defaultSettings(downloadDir), trackers, listenPort: 0, hostTracker: false, hostTrackerPort: 0, openMode: true, dht: false };
 }

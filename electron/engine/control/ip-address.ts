@@ -72,6 +72,8 @@ export function isUnspecifiedIp(buf: Buffer, at: number): boolean {
  * commonly holds a whole /64, so counting single IPv6 addresses would not limit anything).
  */
 export function sourceKey(host: string): string {
+  // Every datagram passes here: a plain IPv4 source (as the socket reports it) is its own key, no parsing.
+  if (!host.includes(':')) return host;
   const v4 = parseIpv4(host);
   if (v4 !== undefined) return `${v4 >>> 24}.${(v4 >>> 16) & 0xff}.${(v4 >>> 8) & 0xff}.${v4 & 0xff}`;
   const groups = parseIpv6(host);

@@ -14,6 +14,7 @@ import type { NetworkKey } from '../security/network-key.js';
 import type { PeerIdentity } from '../security/peer-identity.js';
 import { parseHostPort } from '../wire/transport.js';
 import { AnnounceSync } from './announce-sync.js';
+import { awaitConnection } from './await-connection.js';
 import { ControlSocket } from './control-socket.js';
 import { DEFAULT_ATTEMPTS, DEFAULT_RETRANSMIT_MS, RetransmitQueue, nonceRef, type Attempt } from './control-requests.js';
 import { Backoff } from './retry-timer.js';
@@ -178,19 +179,7 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
 
   /** Resolves once joined; rejects `tracker_unreachable` after `timeoutMs`. */
   waitConnected(timeoutMs: number): Promise<void> {
-    if (this.connected) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const onConnected = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      // Not unref'd: someone is waiting on this.
-      const timer = setTimeout(() => {
-        this.off('connected', onConnected);
-        reject(new EngineError('tracker_unreachable', `tracker ${this.address} did not answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.once('connected', onConnected);
-    });
+    return this.connected ? Promise.resolve() : awaitConnection(this, this.address, timeoutMs);
   }
 
   /** Our files changed: the difference goes out after a short debounce. */

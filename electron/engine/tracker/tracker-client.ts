@@ -17,6 +17,7 @@ import { clientHandshake } from '../wire/handshake.js';
 import { isKeyMismatch } from '../wire/tls-transport.js';
 import { parseHostPort, tcpTransport, type Transport } from '../wire/transport.js';
 import { Backoff } from './retry-timer.js';
+import { awaitConnection } from './await-connection.js';
 import type { PeerIdentity } from '../security/peer-identity.js';
 
 const CONNECT_TIMEOUT_MS = 5000;
@@ -150,27 +151,7 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   waitConnected(timeoutMs: number): Promise<void> {
     if (this.connected) return Promise.resolve();
     if (this.refusal) return Promise.reject(new EngineError(this.refusal.code, this.refusal.message));
-    return new Promise((resolve, reject) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.off('connected', onConnected);
-        this.off('refused', onRefused);
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new EngineError('tracker_unreachable', `tracker ${this.address} did not answer within ${timeoutMs} ms`));
-      }, timeoutMs); // not unref'd: someone is waiting on this, so the process must stay up for it
-      const onConnected = () => {
-        done();
-        resolve();
-      };
-      const onRefused = (refusal: TrackerRefusal) => {
-        done();
-        reject(new EngineError(refusal.code, refusal.message));
-      };
-      this.on('connected', onConnected);
-      this.on('refused', onRefused);
-    });
+    return awaitConnection(this, this.address, timeoutMs);
   }
 
   /** The shared files changed: send the difference soon. */

@@ -7,6 +7,7 @@ import type { PeerIdentity } from '../security/peer-identity.js';
 import { parseHostPort, type Transport } from '../wire/transport.js';
 import type { AnnounceBatch } from '../control/announce-codec.js';
 import { ControlClient } from './control-client.js';
+import { awaitConnection } from './await-connection.js';
 import { TrackerClient, trackerRefusalOf, type ListParams, type TrackerClientEvents, type TrackerRefusal } from './tracker-client.js';
 import { TrackerStream } from './tracker-stream.js';
 
@@ -95,27 +96,7 @@ export class TrackerLink extends EventEmitter<TrackerClientEvents> {
   waitConnected(timeoutMs: number): Promise<void> {
     if (this.connected) return Promise.resolve();
     if (this.refusal) return Promise.reject(new EngineError(this.refusal.code, this.refusal.message));
-    return new Promise((resolve, reject) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.off('connected', onConnected);
-        this.off('refused', onRefused);
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new EngineError('tracker_unreachable', `tracker ${this.address} did not answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const onConnected = () => {
-        done();
-        resolve();
-      };
-      const onRefused = (refusal: TrackerRefusal) => {
-        done();
-        reject(new EngineError(refusal.code, refusal.message));
-      };
-      this.on('connected', onConnected);
-      this.on('refused', onRefused);
-    });
+    return awaitConnection(this, this.address, timeoutMs);
   }
 
   filesChanged(): void {
