@@ -1,19 +1,29 @@
 // JOIN signing of bench/lib/scale-v2.mjs: makes Ed25519 identities and signs JOINs with the
-// project's signJoin, a batch at a time. It runs on the generator's main thread: in a worker
-// thread (worker_threads, Node 20) the fill stalled for good after a few thousand JOINs, with the
-// worker stuck in native code (even process.exit then hung), so the worker is not used.
+// project's signJoin, a batch at a time, on the generator's main thread.
+// Keys are made from 32 random bytes imported as a JWK, never with generateKeyPairSync and a JWK
+// export: in Node 20 that pair deadlocks now and then (a garbage-collected KeyGenJob's destructor
+// waits on a mutex that the JWK export holds), which stalled the fill for good. (PKCS#8 DER
+// import would avoid it too, but costs ~500 µs a key here against ~45 µs.)
 // Request record (REQUEST_BYTES): peer(4) listenPort(2) hasKey(1) cookie(8) nonce(8) d(32) x(32).
 // Answer record (ANSWER_BYTES): peer(4) publicKey(32) signature(64) d(32) peerId(16).
-import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, sign } from 'node:crypto';
 import { signJoin } from '../../dist/electron/engine/control/join-proof.js';
 import { peerIdOf } from '../../dist/electron/engine/security/peer-identity.js';
 
 export const REQUEST_BYTES = 87;
 export const ANSWER_BYTES = 148;
 
-/** A key pair from its raw halves (a re-join keeps the peer's identity). */
+/** A private key from its raw halves (a re-join keeps the peer's identity). */
 function importKey(d, x) {
   return createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: d.toString('base64url'), x: x.toString('base64url') }, format: 'jwk' });
+}
+
+/** A new key pair: OpenSSL derives the public half from `d` (the placeholder x is not used), read back from the public key. */
+function newKey() {
+  const d = randomBytes(32);
+  const placeholder = importKey(d, Buffer.alloc(32));
+  const x = Buffer.from(createPublicKey(placeholder).export({ format: 'jwk' }).x, 'base64url');
+  return { d, x, privateKey: importKey(d, x) };
 }
 
 function signOne(req, at, out, outAt) {
@@ -27,10 +37,7 @@ function signOne(req, at, out, outAt) {
     x = req.subarray(at + 55, at + 87);
     privateKey = importKey(d, x);
   } else {
-    privateKey = generateKeyPairSync('ed25519').privateKey;
-    const jwk = privateKey.export({ format: 'jwk' });
-    d = Buffer.from(jwk.d, 'base64url');
-    x = Buffer.from(jwk.x, 'base64url');
+    ({ d, x, privateKey } = newKey());
     generated = 1;
   }
   const identity = { peerId: peerIdOf(x), publicKeyRaw: x, sign: (data) => sign(null, data, privateKey) };
