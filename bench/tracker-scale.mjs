@@ -144,7 +144,7 @@ async function main() {
     say(`announces at saturation: ${announces.perSecond}/s (cores: tracker ${announces.cores.tracker}, generator ${announces.cores.generator})`);
     const rate = Math.max(1, Math.round(lookups.perSecond / 2));
     const latency = await fleet.loops.open('lookup', rate, ms * SHARES.latency, a.trackerPid);
-    say(`lookups at ${rate}/s (half of saturation): p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms, ${latency.failed} failed, ${latency.skipped} not sent (no idle member)`);
+    say(`lookups at ${rate}/s (half of saturation): p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms (generator loop delay p99 ${latency.generatorLoopDelayMs.p99} ms), ${latency.failed} failed, ${latency.skipped} not sent (no idle member)`);
     if (a.trackerPid) summary.trackerMemorySteady = memoryOf(a.trackerPid);
     Object.assign(summary, {
       announcesPerSecond: announces.perSecond,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AddressCookies } from '../electron/engine/control/address-cookie.js';
-import { ipBytes, readIp, sourceKey } from '../electron/engine/control/ip-address.js';
+import { ipBytes, parseDottedQuad, readIp, sourceKey } from '../electron/engine/control/ip-address.js';
 import { COOKIE_BYTES } from '../shared/protocol/datagram.js';
 
 const MINUTE = 60_000;
@@ -63,6 +63,14 @@ describe('ip addresses', () => {
     for (const bad of ['', '1.2.3', '1.2.3.256', '01.2.3.4', '1:2:3:4:5:6:7:8:9', '1::2::3', ':::', 'g::1', '12345::', 'localhost', '1:2:3:4:5:6:7']) {
       expect(ipBytes(bad), bad).toBeUndefined();
     }
+  });
+
+  it('read only canonical dotted quads as IPv4 numbers', () => {
+    const good: [string, number][] = [['0.0.0.0', 0], ['255.255.255.255', 0xffffffff], ['10.0.100.9', 0x0a006409], ['127.60.3.250', 0x7f3c03fa]];
+    for (const [text, value] of good) expect(parseDottedQuad(text), text).toBe(value);
+    const bad = ['', '.', '1.2.3', '1.2.3.4.', '.1.2.3.4', '1..2.3', '1.2.3.4.5', '1.2.3.256', '1.2.3.1000', '01.2.3.4', '1.2.3.00', '1.2.3.-1', '1.2.3.4 ', ' 1.2.3.4', '1.2.3.a', '::ffff:1.2.3.4', '１.2.3.4'];
+    for (const text of bad) expect(parseDottedQuad(text), text).toBeUndefined();
+    expect(parseDottedQuad('::ffff:1.2.3.4', 7)).toBe(0x01020304);
   });
 
   it('key rate limits by IPv4 address or IPv6 /64', () => {

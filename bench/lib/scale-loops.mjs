@@ -3,6 +3,7 @@
 // fixed rate whatever comes back: latency at a given load). A fleet provides sendLookup() /
 // sendSwap() (false when no idle member was found) and calls completed(op, ms) for every answer
 // (NaN for a timeout or an error).
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import process from 'node:process';
 import { Latencies, cpuSeconds } from './scale-fleet.mjs';
 
@@ -65,8 +66,11 @@ export class LoadLoops {
     const a = { op, closed, window, running: true, outstanding: 0, sent: 0, done: 0, failed: 0, skipped: 0, latencies: new Latencies(), countFrom: t0 + (closed ? ms * WARMUP_FRACTION : 0) };
     this.active = a;
     let cpu0;
+    // The generator's own event-loop delay: a reply waits that long to be read, so it is part of every latency here.
+    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
     const measureFrom = () => {
       cpu0 = { tracker: cpuSeconds(trackerPid), self: process.cpuUsage(), at: performance.now() };
+      loopDelay.enable();
     };
     if (closed) setTimeout(measureFrom, ms * WARMUP_FRACTION);
     else measureFrom();
@@ -85,6 +89,7 @@ export class LoadLoops {
       }, closed ? 5 : 2);
     });
     a.running = false;
+    loopDelay.disable();
     const end = performance.now();
     const seconds = (end - a.countFrom) / 1000;
     const self = process.cpuUsage(cpu0.self);
@@ -103,6 +108,7 @@ export class LoadLoops {
       unanswered: a.outstanding,
       p50Ms: a.latencies.percentile(50),
       p99Ms: a.latencies.percentile(99),
+      generatorLoopDelayMs: { p99: +(loopDelay.percentile(99) / 1e6).toFixed(2), max: +(loopDelay.max / 1e6).toFixed(2) },
       cores: { tracker: +((cpuSeconds(trackerPid) - cpu0.tracker) / wall).toFixed(2), generator: +((self.user + self.system) / 1e6 / wall).toFixed(2) },
     };
   }

@@ -19,7 +19,6 @@ export function isDrop<T extends object>(value: T | DatagramDrop): value is Data
   return 'drop' in value;
 }
 
-const PEER_ID_HEX = /^[0-9a-f]{32}$/;
 const HASH_HEX = /^[0-9a-f]{64}$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
@@ -63,8 +62,8 @@ export function readText(buf: Buffer, at: number, length: number): string | unde
 }
 
 export function writePeerId(buf: Buffer, at: number, peerId: string): void {
-  if (!PEER_ID_HEX.test(peerId)) throw new RangeError('a peer id is 32 lower-case hex digits');
-  buf.write(peerId, at, 16, 'hex');
+  // Hex decoding stops at the first non-hex digit, so 16 bytes written means 32 hex digits (no regex per listed peer).
+  if (peerId.length !== 32 || buf.write(peerId, at, 16, 'hex') !== 16) throw new RangeError('a peer id is 32 hex digits');
 }
 
 export function writeHash(buf: Buffer, at: number, hash: string): void {

@@ -28,6 +28,9 @@ import { deriveDatagramKey, type NetworkKey } from '../security/network-key.js';
 
 const AEAD = 'chacha20-poly1305';
 const ZERO_NONCE = Buffer.alloc(12);
+/** Options made once, not per datagram. plaintextLength only satisfies the typings (it matters for CCM, not ChaCha20-Poly1305). */
+const TAG_OPTIONS = Object.freeze({ authTagLength: TAG_BYTES });
+const AAD_OPTIONS = Object.freeze({ plaintextLength: 0 });
 /** Salts come from one pooled random fill rather than a getrandom call per datagram. */
 const SALT_POOL_BYTES = SALT_BYTES * 256;
 
@@ -76,9 +79,8 @@ export class DatagramSeal {
       return out;
     }
     this.nextSalt().copy(out, SALT_OFFSET);
-    const cipher = createCipheriv(AEAD, this.datagramKey(out), ZERO_NONCE, { authTagLength: TAG_BYTES });
-    // plaintextLength only satisfies the typings (it matters for CCM, not ChaCha20-Poly1305).
-    cipher.setAAD(out.subarray(0, HEADER_BYTES), { plaintextLength: body.length });
+    const cipher = createCipheriv(AEAD, this.datagramKey(out), ZERO_NONCE, TAG_OPTIONS);
+    cipher.setAAD(out.subarray(0, HEADER_BYTES), AAD_OPTIONS);
     cipher.update(body).copy(out, HEADER_BYTES);
     cipher.final();
     cipher.getAuthTag().copy(out, HEADER_BYTES + body.length);
@@ -106,8 +108,8 @@ export class DatagramSeal {
     if (length < HEADER_BYTES + TAG_BYTES) return { drop: 'truncated' };
     const tagAt = length - TAG_BYTES;
     try {
-      const decipher = createDecipheriv(AEAD, this.datagramKey(datagram), ZERO_NONCE, { authTagLength: TAG_BYTES });
-      decipher.setAAD(datagram.subarray(0, HEADER_BYTES), { plaintextLength: tagAt - HEADER_BYTES });
+      const decipher = createDecipheriv(AEAD, this.datagramKey(datagram), ZERO_NONCE, TAG_OPTIONS);
+      decipher.setAAD(datagram.subarray(0, HEADER_BYTES), AAD_OPTIONS);
       decipher.setAuthTag(datagram.subarray(tagAt));
       const body = decipher.update(datagram.subarray(HEADER_BYTES, tagAt));
       decipher.final(); // throws when the tag does not match

@@ -7,7 +7,6 @@ import { IP_BYTES } from '../../../shared/protocol/datagram.js';
  */
 
 const IPV4_MAPPED_PREFIX = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
-const DECIMAL_OCTET = /^(0|[1-9][0-9]{0,2})$/;
 const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
 
 /** Writes `host` (an IPv4 or IPv6 literal, zone id ignored) as 16 bytes at `at`; false when it is not one. */
@@ -83,17 +82,33 @@ export function sourceKey(host: string): string {
 
 /** A dotted quad (also inside ::ffff:), as an unsigned 32-bit number. */
 function parseIpv4(host: string): number | undefined {
-  const text = host.startsWith('::ffff:') ? host.slice(7) : host;
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
+  return parseDottedQuad(host, host.startsWith('::ffff:') ? 7 : 0);
+}
+
+/**
+ * `text` from `from` on as an unsigned 32-bit number when it is a canonical dotted quad (four
+ * decimal octets ≤ 255, no leading zeros, so it prints back the same); else undefined.
+ * Character by character: the tracker parses an address per datagram and per peer it lists.
+ */
+export function parseDottedQuad(text: string, from = 0): number | undefined {
   let value = 0;
-  for (const part of parts) {
-    if (!DECIMAL_OCTET.test(part)) return undefined;
-    const octet = Number(part);
-    if (octet > 255) return undefined;
-    value = value * 256 + octet;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2e) {
+      if (digits === 0 || ++dots > 3) return undefined;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      continue;
+    }
+    if (c < 0x30 || c > 0x39 || (digits > 0 && octet === 0)) return undefined;
+    octet = octet * 10 + (c - 0x30);
+    if (++digits > 3 || octet > 255) return undefined;
   }
-  return value;
+  return dots === 3 && digits > 0 ? value * 256 + octet : undefined;
 }
 
 function parseIpv6(host: string): number[] | undefined {

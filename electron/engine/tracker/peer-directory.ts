@@ -1,3 +1,4 @@
+import { parseDottedQuad } from '../control/ip-address.js';
 import { ProtocolError } from '../errors.js';
 import { IdIndex } from './compact/id-index.js';
 import { EMPTY, IdSpace } from './compact/id-space.js';
@@ -61,7 +62,7 @@ export class PeerDirectory {
     const slot = this.slots.take(this.maxPeers);
     if (slot === undefined) throw new ProtocolError('tracker_full', `tracker is full: it holds at most ${this.maxPeers.toLocaleString('en-US')} peers; try again later`);
     this.table.ensure(slot);
-    const ip = parseIpv4(host);
+    const ip = parseDottedQuad(host);
     if (ip === undefined) this.hostText.set(slot, host);
     const peer: PeerRecord = { session: this.nextSession++, slot, peerId, host, port };
     this.table.setId(slot, peerId);
@@ -117,7 +118,7 @@ export class PeerDirectory {
   }
 
   private findByAddress(host: string, port: number): number {
-    const ip = parseIpv4(host);
+    const ip = parseDottedQuad(host);
     if (ip !== undefined) {
       return this.byAddress.find(pairHash(ip, port), (s) => this.table.get(s, IPV4) === (ip | 0) && this.table.get(s, PORT) === port && !this.hostText.has(s));
     }
@@ -128,18 +129,4 @@ export class PeerDirectory {
     const text = this.hostText.get(slot);
     return pairHash(text === undefined ? this.table.get(slot, IPV4) >>> 0 : textHash(text), this.table.get(slot, PORT));
   }
-}
-
-/** `a.b.c.d` as an unsigned 32-bit number, only for the canonical spelling (so it prints back the same). */
-function parseIpv4(host: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  if (!m) return undefined;
-  let ip = 0;
-  for (let i = 1; i <= 4; i++) {
-    const part = m[i]!;
-    const n = Number(part);
-    if (n > 255 || String(n) !== part) return undefined;
-    ip = ip * 256 + n;
-  }
-  return ip;
 }
