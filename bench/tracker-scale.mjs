@@ -7,7 +7,8 @@
 // for latency; sampled answers checked against the catalogue), then LEAVE for every member.
 // Each phase has a hard deadline: an overrun exits 1 with a message. Usage errors exit 2.
 // Extra options: -bep15 (speak BEP 15 UDP to a BitTorrent tracker such as opentracker, instead of
-// protocol v2; no key), -tracker-pid PID (read the tracker's CPU and memory from /proc).
+// protocol v2; no key), -tracker-pid PID (read the tracker's CPU and memory from /proc), -window N
+// (requests in flight in the saturation loops, default 256; bench/tracker.mjs runs 64 and 512).
 // As a module it is the `tracker-scale` benchmark of `npm run bench` (bench/lib/scale-bench.mjs).
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
@@ -16,19 +17,21 @@ import { PhaseOverrun, memoryOf, until } from './lib/scale-fleet.mjs';
 export { run } from './lib/scale-bench.mjs';
 
 const USAGE = `usage: node bench/tracker-scale.mjs -tracker HOST:PORT (-key KEY | -keyfile F | -open) -peers N -files-per-peer F [-seconds S] [-json]
-  extra: -bep15 (BEP 15 UDP to a BitTorrent tracker instead of protocol v2; no key option), -tracker-pid PID (its CPU and memory from /proc)`;
+  extra: -bep15 (BEP 15 UDP to a BitTorrent tracker instead of protocol v2; no key option), -tracker-pid PID (its CPU and memory from /proc),
+         -window N (requests in flight in the saturation loops, default 256)`;
 /** Requests of the fill (joins) and of the leave phase in flight at once. */
 const FILL_WINDOW = 512;
 const LEAVE_WINDOW = 512;
-/** Requests in flight in the saturation loops. */
+/** Requests in flight in the saturation loops, unless -window says otherwise. */
 const SATURATION_WINDOW = 256;
+const MAX_WINDOW = 4096;
 /** Shares of the steady state: lookups at saturation, announces at saturation, lookups at half rate. */
 const SHARES = { lookups: 0.35, announces: 0.25, latency: 0.4 };
 
 class UsageError extends Error {}
 
 function parse(argv) {
-  const a = { seconds: 30, json: false, open: false, bep15: false };
+  const a = { seconds: 30, json: false, open: false, bep15: false, window: SATURATION_WINDOW };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -60,6 +63,11 @@ function parse(argv) {
         break;
       }
       case '-tracker-pid': a.trackerPid = count(1); break;
+      case '-window': {
+        a.window = count(1);
+        if (a.window > MAX_WINDOW) throw new UsageError(`-window must be at most ${MAX_WINDOW}`);
+        break;
+      }
       case '-json': a.json = true; break;
       default: throw new UsageError(`unknown option ${flag}`);
     }
@@ -138,9 +146,9 @@ async function main() {
     // 2. Steady state.
     const ms = a.seconds * 1000;
     const hb0 = { ...fleet.heartbeats };
-    const lookups = await fleet.loops.closed('lookup', SATURATION_WINDOW, ms * SHARES.lookups, a.trackerPid);
+    const lookups = await fleet.loops.closed('lookup', a.window, ms * SHARES.lookups, a.trackerPid);
     say(`lookups at saturation: ${lookups.perSecond}/s (${lookups.shape}; cores: tracker ${lookups.cores.tracker}, generator ${lookups.cores.generator})`);
-    const announces = await fleet.loops.closed('announce', SATURATION_WINDOW, ms * SHARES.announces, a.trackerPid);
+    const announces = await fleet.loops.closed('announce', a.window, ms * SHARES.announces, a.trackerPid);
     say(`announces at saturation: ${announces.perSecond}/s (cores: tracker ${announces.cores.tracker}, generator ${announces.cores.generator})`);
     const rate = Math.max(1, Math.round(lookups.perSecond / 2));
     const latency = await fleet.loops.open('lookup', rate, ms * SHARES.latency, a.trackerPid);

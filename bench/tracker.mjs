@@ -1,9 +1,10 @@
-// Tracker benchmark: announces/s and lookups/s at 64 and 512 concurrent connections, and memory
-// per (peer, file) entry, for our tracker beside opentracker (Debian package) and the npm
-// bittorrent-tracker server. One generator process (bench/tracker-load.mjs) drives every tracker
-// in the same run: HTTP GET /announce for the BitTorrent trackers, our wire protocol over
-// persistent sessions for ours.
-// Usage: node bench/tracker.mjs [--quick|--smoke] [--trackers=opentracker,bittorrent-tracker,ours-tls,ours-open]
+// Tracker benchmark: announces/s and lookups/s at 64 and 512 requests in flight, and memory per
+// (peer, file) entry, for our tracker beside opentracker (Debian package) and the npm
+// bittorrent-tracker server. The BitTorrent trackers get HTTP GET /announce over 64 / 512
+// connections (bench/tracker-load.mjs). Ours gets protocol v2's UDP control plane from the same
+// number of members with a request in flight (bench/tracker-scale.mjs -window N), sealed and
+// open, and, for the migration, protocol v1's TLS sessions (bench/tracker-load.mjs).
+// Usage: node bench/tracker.mjs [--quick|--smoke] [--trackers=opentracker,bittorrent-tracker,ours-v2,ours-v2-open,ours-tls,ours-open]
 //        [--parts=throughput,memory]   (needs `npm run build` first; prints the table, then the JSON)
 import { fork } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -29,13 +30,19 @@ const CONFIG = {
   quick: { connections: [64, 512], warmupMs: 200, durationMs: 1000, swarms: 100, swarmPeers: 50, memory: { peers: 1000, files: 10, contents: 100 }, oursMemory: { peers: 50_000, files: 10, contents: 5000 }, fillConnections: 64, fillBudgetMs: 6000, liveSessions: 150, warmRequests: 2000, openMode: false },
   smoke: { connections: [8, 32], warmupMs: 100, durationMs: 300, swarms: 20, swarmPeers: 10, memory: { peers: 100, files: 10, contents: 10 }, fillConnections: 8, fillBudgetMs: 3000, liveSessions: 20, warmRequests: 300, openMode: true },
 };
-const TRACKERS = ['opentracker', 'bittorrent-tracker', 'ours-tls', 'ours-open'];
+const TRACKERS = ['opentracker', 'bittorrent-tracker', 'ours-v2', 'ours-v2-open', 'ours-tls', 'ours-open'];
 const LABEL = {
   opentracker: 'opentracker (HTTP)',
   'bittorrent-tracker': 'bittorrent-tracker (HTTP)',
-  'ours-tls': 'ours, TLS PSK (sessions)',
-  'ours-open': 'ours, open mode (sessions)',
+  'ours-v2': 'ours v2, sealed (UDP control plane)',
+  'ours-v2-open': 'ours v2, open (UDP control plane)',
+  'ours-tls': 'ours v1, TLS PSK (sessions)',
+  'ours-open': 'ours v1, open mode (sessions)',
 };
+const V2 = new Set(['ours-v2', 'ours-v2-open']);
+const SCALE_GENERATOR = path.join(HERE, 'tracker-scale.mjs');
+/** tracker-scale spends this share of -seconds on each saturation loop (its SHARES.announces, the smaller one). */
+const SCALE_LOOP_SHARE = 0.25;
 
 /** The load generator child, driven by request/response over IPC. */
 function startGenerator() {
@@ -85,10 +92,10 @@ async function startBittorrentTracker() {
   return { proc, port, pid: proc.child.pid, kind: 'http' };
 }
 
-async function startOurs(work, key, nodeFlags = []) {
+async function startOurs(work, key, nodeFlags = [], extraArgs = []) {
   const data = await mkdtemp(path.join(work, 'ours-'));
   const keyArgs = key ? ['-key', key] : ['-open'];
-  const proc = SpawnedProcess.spawn(process.execPath, [...nodeFlags, CLI.tracker, '-port', '0', '-host', '127.0.0.1', '-quiet', '-data', data, ...keyArgs]);
+  const proc = SpawnedProcess.spawn(process.execPath, [...nodeFlags, CLI.tracker, '-port', '0', '-host', '127.0.0.1', '-quiet', '-data', data, ...keyArgs, ...extraArgs]);
   const port = Number((await proc.waitFor(/listening on [^:]+:(\d+)/, 30_000, 'output'))[1]);
   return { proc, port, pid: proc.child.pid, kind: 'ours', key };
 }
@@ -141,6 +148,36 @@ async function measureThroughput(name, work, cfg, key, log) {
     await gen.stop();
     await tracker.proc.stop();
   }
+}
+
+/**
+ * Ours over protocol v2: a fresh p2ptracker per window, filled with swarms × swarmPeers members
+ * by bench/tracker-scale.mjs, which then keeps `window` lookups, then `window` announces, in
+ * flight (each from an idle member) for at least durationMs each.
+ */
+async function measureV2Throughput(name, work, cfg, key, log) {
+  const peers = cfg.swarms * cfg.swarmPeers;
+  const seconds = Math.max(1, (cfg.durationMs + cfg.warmupMs) / 1000 / SCALE_LOOP_SHARE);
+  const byConnections = {};
+  let prefillMs = 0;
+  for (const window of cfg.connections) {
+    const sealed = name === 'ours-v2';
+    const tracker = await startOurs(work, sealed ? key : undefined, [], ['-max-connections', String(Math.max(10_000, 2 * peers))]);
+    const gen = SpawnedProcess.node(SCALE_GENERATOR, ['-tracker', `127.0.0.1:${tracker.port}`, ...(sealed ? ['-key', key] : ['-open']), '-peers', String(peers), '-files-per-peer', '1', '-seconds', String(seconds), '-window', String(window), '-json', '-tracker-pid', String(tracker.pid)]);
+    try {
+      const code = await gen.exited;
+      const summary = JSON.parse(gen.stdout.trim().split('\n').at(-1) || '{}');
+      if (code !== 0 || !summary.loops) throw new Error(`tracker-scale exited ${code}: ${summary.errors?.join('; ') || gen.stderr.slice(-500)}`);
+      prefillMs = Math.round(summary.fillSeconds * 1000);
+      const loop = (l) => ({ perSecond: l.perSecond, errors: l.failed, cpu: l.cores });
+      byConnections[window] = { announcesPerSecond: summary.announcesPerSecond, lookupsPerSecond: summary.lookupsPerSecond, announce: loop(summary.loops.announces), lookup: loop(summary.loops.lookups) };
+      log(`  ${name}: ${window} in flight: lookups ${summary.lookupsPerSecond}/s, announces ${summary.announcesPerSecond}/s (${peers} members, filled in ${summary.fillSeconds} s)`);
+    } finally {
+      await gen.stop();
+      await tracker.proc.stop();
+    }
+  }
+  return { prefillMs, byConnections };
 }
 
 /** RSS after a full GC, for the Node trackers that allow one (bittorrent-tracker through our wrapper). */
@@ -254,7 +291,9 @@ async function measureOurLiveMemory(work, cfg, key) {
 // ---------------------------------------------------------------- the run
 
 const PROTOCOL_NOTES = [
-  'Same generator, different protocols. opentracker and bittorrent-tracker get HTTP GET /announce (compact=1, left=1000); ours gets its own framed JSON messages over TLS 1.3 (PSK) sessions, or plain TCP in open mode.',
+  'Different generators for different protocols. opentracker and bittorrent-tracker get HTTP GET /announce (compact=1, left=1000) from bench/tracker-load.mjs over 64 / 512 connections.',
+  'Ours v2 (what the CLI and the app speak): bench/tracker-scale.mjs fills swarms × peers members over the UDP control plane (docs/PROTOCOL.md §19), then keeps 64 / 512 LOOKUPs (≤ 32 holders each), then ANNOUNCEs (one file swapped), in flight, each from an idle member; every datagram sealed (ChaCha20-Poly1305) in sealed mode. The full-scale figures, beside opentracker over BEP 15 UDP, are the tracker-scale benchmark.',
+  'Ours v1 (the TLS session protocol, kept while the tests migrate): framed JSON over TLS 1.3 (PSK) sessions, or plain TCP in open mode, from bench/tracker-load.mjs.',
   'A BitTorrent "lookup" is an announce with numwant=50: it also registers the asker in that swarm. Ours is a lookup message that changes nothing.',
   'A BitTorrent "announce" is an announce with numwant=1 (bittorrent-tracker reads 0 as 50, so 1 is the least both honour). Ours is an announce message carrying a change: the session now shares content k instead of the one it announced before (one add, one remove), answered by "ok".',
   'Answers with 50 peers: BitTorrent compact form, 6 bytes per peer (IPv4 and port), ~0.4 KB; ours JSON with peer id, host and port per peer, ~4 KB.',
@@ -285,17 +324,17 @@ export async function run({ mode = 'full', work, log = console.log, trackers = T
   } catch (err) {
     available['bittorrent-tracker'] = `npm install bittorrent-tracker failed: ${err.message}`;
   }
-  available['ours-tls'] = available['ours-open'] = true;
+  available['ours-tls'] = available['ours-open'] = available['ours-v2'] = available['ours-v2-open'] = true;
 
   const throughput = {};
   const memory = {};
   const failures = {};
   try {
     for (const name of parts.includes('throughput') ? trackers : []) {
-      if (available[name] !== true || (name === 'ours-open' && !cfg.openMode)) continue;
+      if (available[name] !== true || ((name === 'ours-open' || name === 'ours-v2-open') && !cfg.openMode)) continue;
       log(`tracker benchmark (${mode}): ${name} throughput`);
       try {
-        throughput[name] = await measureThroughput(name, work, cfg, key, log);
+        throughput[name] = V2.has(name) ? await measureV2Throughput(name, work, cfg, key, log) : await measureThroughput(name, work, cfg, key, log);
       } catch (err) {
         failures[name] = err.message;
         log(`  ${name} failed: ${err.message}`);
@@ -311,17 +350,18 @@ export async function run({ mode = 'full', work, log = console.log, trackers = T
         log(`  ${name} memory failed: ${err.message}`);
       }
     }
-    if (parts.includes('memory') && trackers.includes('ours-tls')) {
+    if (parts.includes('memory') && (trackers.includes('ours-v2') || trackers.includes('ours-tls'))) {
       log(`tracker benchmark (${mode}): our memory`);
       memory.ours = await measureOurStateMemory(cfg);
-      memory['ours-live'] = await measureOurLiveMemory(work, cfg, key);
+      // A v2 member holds no connection (its cost is in the tracker-scale benchmark); a v1 session holds a TLS one.
+      if (trackers.includes('ours-tls')) memory['ours-live'] = await measureOurLiveMemory(work, cfg, key);
     }
   } finally {
     if (ownWork) await rm(work, { recursive: true, force: true });
   }
 
   const ot = throughput.opentracker?.byConnections;
-  const ours = throughput['ours-tls']?.byConnections;
+  const ours = throughput['ours-v2']?.byConnections;
   const ratios = {
     lookupsVsOpentracker: Object.fromEntries(cfg.connections.map((c) => [c, ratio(ours?.[c]?.lookupsPerSecond, ot?.[c]?.lookupsPerSecond)])),
     announcesVsOpentracker: Object.fromEntries(cfg.connections.map((c) => [c, ratio(ours?.[c]?.announcesPerSecond, ot?.[c]?.announcesPerSecond)])),
@@ -334,9 +374,10 @@ export async function run({ mode = 'full', work, log = console.log, trackers = T
     if (failures[name]) return `failed: ${failures[name].split('\n')[0].slice(0, 120)}`;
     if (name === 'opentracker') return throughput[name]?.keepAlive ? 'HTTP keep-alive' : 'it closes after each answer: a new TCP connection per request';
     if (name === 'bittorrent-tracker') return throughput[name]?.keepAlive ? 'HTTP keep-alive' : 'it closes after each answer: a new TCP connection per request';
-    return 'persistent sessions';
+    if (V2.has(name)) return 'requests in flight from as many members, over UDP: no connections';
+    return 'persistent sessions (protocol v1, kept for the migration)';
   };
-  const measured = TRACKERS.filter((n) => n !== 'ours-open' || cfg.openMode);
+  const measured = TRACKERS.filter((n) => (n !== 'ours-open' && n !== 'ours-v2-open') || cfg.openMode);
   for (const c of cfg.connections) {
     for (const op of ['lookup', 'announce']) {
       for (const name of measured) {
@@ -345,7 +386,7 @@ export async function run({ mode = 'full', work, log = console.log, trackers = T
         // Cores each side used in the window (1 = one core): which one was the limit.
         const cpu = detail?.cpu ? `cores: tracker ${detail.cpu.tracker}, generator ${detail.cpu.generator}` : '';
         const errors = detail?.errors ? `, ${detail.errors} errors` : '';
-        table.push([`${LABEL[name]}: ${op}s/s, ${c} conns`, detail?.perSecond ?? null, 'req/s', [note(name), cpu].filter(Boolean).join('; ') + errors]);
+        table.push([`${LABEL[name]}: ${op}s/s, ${c} ${V2.has(name) ? 'in flight' : 'conns'}`, detail?.perSecond ?? null, 'req/s', [note(name), cpu].filter(Boolean).join('; ') + errors]);
       }
     }
   }
@@ -363,15 +404,18 @@ export async function run({ mode = 'full', work, log = console.log, trackers = T
       `${o.peers.toLocaleString('en-US')} peers × ${o.filesPerPeer} files over ${o.contents.toLocaleString('en-US')} contents built in a child process, not over sockets; the larger of RSS (${o.rssBytesPerEntry} B) and heap + typed arrays (${o.stateBytesPerEntry} B)`,
     ]);
     const live = memory['ours-live'];
+    if (live) {
     // A string, so the chart (which ranks numbers by unit) leaves this one out.
     table.push([
-      `ours: memory per live TLS session`,
+      `ours v1: memory per live TLS session`,
       `${(live.bytesPerSession / 1024).toFixed(1)} KiB`,
       '',
-      `the real p2ptracker, RSS growth over the second half of ${live.sessions.toLocaleString('en-US')} connected sessions × ${cfg.memory.files} files; mostly the TLS connection (BitTorrent peers hold none)`,
+      `the real p2ptracker, RSS growth over the second half of ${live.sessions.toLocaleString('en-US')} connected v1 sessions × ${cfg.memory.files} files; mostly the TLS connection (v2 members and BitTorrent peers hold none)`,
     ]);
+    }
   }
-  for (const c of cfg.connections) table.push([`ratio ours TLS ÷ opentracker, lookups/s, ${c} conns`, ratios.lookupsVsOpentracker[c], '×', 'goal > 1']);
+  for (const c of cfg.connections) table.push([`ratio ours v2 sealed ÷ opentracker (HTTP), lookups/s, ${c} in flight`, ratios.lookupsVsOpentracker[c], '×', 'goal > 1']);
+  for (const c of cfg.connections) table.push([`ratio ours v2 sealed ÷ opentracker (HTTP), announces/s, ${c} in flight`, ratios.announcesVsOpentracker[c], '×', 'goal > 1']);
   table.push(['ratio ours ÷ opentracker, bytes per entry', ratios.bytesPerEntryVsOpentracker, '×', 'goal ≤ 2']);
 
   // The figures by tracker, for results.json readers.
@@ -381,7 +425,7 @@ export async function run({ mode = 'full', work, log = console.log, trackers = T
     summary[name] = Object.fromEntries(cfg.connections.map((c) => [c, { announcesPerSecond: by[c]?.announcesPerSecond ?? null, lookupsPerSecond: by[c]?.lookupsPerSecond ?? null }]));
   }
   for (const name of ['opentracker', 'bittorrent-tracker']) if (summary[name]) summary[name].bytesPerEntry = memory[name]?.bytesPerEntry ?? null;
-  if (summary['ours-tls']) summary['ours-tls'].bytesPerEntry = memory.ours?.bytesPerEntry ?? null;
+  if (summary['ours-v2']) summary['ours-v2'].bytesPerEntry = memory.ours?.bytesPerEntry ?? null;
 
   const title = `Tracker (${mode}): closed loop, ${cfg.durationMs / 1000} s per run after ${cfg.warmupMs / 1000} s warm-up, one generator process; memory for ${cfg.memory.peers.toLocaleString('en-US')} peers × ${cfg.memory.files} files over ${cfg.memory.contents.toLocaleString('en-US')} contents`;
   return { title, table, mode, config: cfg, available, failures, summary, ratios, throughput, memory, notes: PROTOCOL_NOTES };
@@ -391,7 +435,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const mode = process.argv.includes('--smoke') ? 'smoke' : process.argv.includes('--quick') ? 'quick' : 'full';
   const option = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]?.split(',');
   const started = performance.now();
-  // --trackers=opentracker,ours-tls and --parts=memory narrow the run down.
+  // --trackers=opentracker,ours-v2 and --parts=memory narrow the run down.
   const result = await run({ mode, trackers: option('trackers') ?? TRACKERS, parts: option('parts') ?? ['throughput', 'memory'] });
   printTable(result.title, result.table);
   for (const n of result.notes) console.log(`  - ${n}`);
