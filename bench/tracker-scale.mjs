@@ -8,7 +8,9 @@
 // Each phase has a hard deadline: an overrun exits 1 with a message. Usage errors exit 2.
 // Extra options: -bep15 (speak BEP 15 UDP to a BitTorrent tracker such as opentracker, instead of
 // protocol v2; no key), -tracker-pid PID (read the tracker's CPU and memory from /proc), -window N
-// (requests in flight in the saturation loops, default 256; bench/tracker.mjs runs 64 and 512).
+// (requests in flight in the saturation loops, default 256; bench/tracker.mjs runs 64 and 512),
+// -hold S (after the steady state, print `holding` and keep every member heartbeating for up to S
+// seconds, or until SIGUSR2, before the leave: the benchmark runs real clients meanwhile).
 // As a module it is the `tracker-scale` benchmark of `npm run bench` (bench/lib/scale-bench.mjs).
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +20,7 @@ export { run } from './lib/scale-bench.mjs';
 
 const USAGE = `usage: node bench/tracker-scale.mjs -tracker HOST:PORT (-key KEY | -keyfile F | -open) -peers N -files-per-peer F [-seconds S] [-json]
   extra: -bep15 (BEP 15 UDP to a BitTorrent tracker instead of protocol v2; no key option), -tracker-pid PID (its CPU and memory from /proc),
-         -window N (requests in flight in the saturation loops, default 256)`;
+         -window N (requests in flight in the saturation loops, default 256), -hold S (members stay online S s more, or until SIGUSR2, after printing "holding")`;
 /** Requests of the fill (joins) and of the leave phase in flight at once. */
 const FILL_WINDOW = 512;
 const LEAVE_WINDOW = 512;
@@ -63,6 +65,11 @@ function parse(argv) {
         break;
       }
       case '-tracker-pid': a.trackerPid = count(1); break;
+      case '-hold': {
+        a.hold = Number(value());
+        if (!(a.hold >= 0 && a.hold <= 3600)) throw new UsageError('-hold must be from 0 to 3600 seconds');
+        break;
+      }
       case '-window': {
         a.window = count(1);
         if (a.window > MAX_WINDOW) throw new UsageError(`-window must be at most ${MAX_WINDOW}`);
@@ -168,6 +175,19 @@ async function main() {
     const check = fleet.lookupCheck;
     say(`heartbeats in steady state: ${summary.heartbeats.sent} sent, ${summary.heartbeats.acked} acknowledged; lookups checked ${check.checked} (${check.holders} holders): ${check.wrong} wrong, ${check.empty} empty`);
     if (check.wrong > 0) summary.errors.push(`${check.wrong} lookup answers named holders that never announced the content (e.g. ${check.samples.join('; ')})`);
+    // 2b. Hold: members stay online (heartbeats only) while someone else uses the tracker.
+    if (a.hold > 0) {
+      const t1 = performance.now();
+      const hb1 = { ...fleet.heartbeats };
+      let released = false;
+      const release = () => (released = true);
+      process.once('SIGUSR2', release);
+      process.stdout.write('holding\n');
+      while (!released && !stopped() && performance.now() - t1 < a.hold * 1000) await new Promise((r) => setTimeout(r, 100));
+      process.off('SIGUSR2', release);
+      summary.hold = { seconds: +((performance.now() - t1) / 1000).toFixed(2), released, heartbeats: { sent: fleet.heartbeats.sent - hb1.sent, acked: fleet.heartbeats.acked - hb1.acked } };
+      say(`hold: ${summary.hold.seconds} s with every member online (${summary.hold.heartbeats.sent} heartbeats sent, ${summary.hold.heartbeats.acked} acknowledged)`);
+    }
     // 3. Clean stop.
     const t2 = performance.now();
     const leaveBudgetMs = 30_000 + a.peers / 5;

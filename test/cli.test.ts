@@ -272,6 +272,20 @@ describe('p2pclient / p2ptracker as processes', () => {
     expect(() => JSON.parse(table.stdout)).toThrow();
   }, 30_000);
 
+  it('-list keeps what it printed: with the tracker gone, the next -list prints that listing, marked stale', async () => {
+    const a = await makeFolder('A', { 'kept.txt': 'kept\n' });
+    const tracker = await startTracker();
+    const seeder = await startClient(a, tracker.port);
+    await waitForListing(tracker.port, hasNames(['kept.txt']));
+    await seeder.proc.stop();
+    await tracker.proc.stop();
+    // No tracker answers now; the copy saved by the -list of waitForListing is what is left.
+    const r = await run('client', ['-tracker', `127.0.0.1:${tracker.port}`, '-list', '-json', '-timeout', '2'], 20_000);
+    expect(r.code, r.proc.describe()).toBe(0);
+    expect((JSON.parse(r.stdout) as Row[]).map((row) => row.name)).toEqual(['kept.txt']);
+    expect(r.stderr).toMatch(/no tracker answered: this is the listing saved .* \(stale\)/);
+  }, 40_000);
+
   it('-get of a name shared with two different contents fails and lists both hashes', async () => {
     const a = await makeFolder('A', { 'same.txt': 'version one\n' });
     const c = await makeFolder('C', { 'same.txt': 'version two, longer\n' });

@@ -4,7 +4,7 @@
 // VmRSS / VmHWM from /proc in steady state (every peer announced, heartbeats running), less its
 // idle RSS, per online peer and per (peer, file) entry.
 import dgram from 'node:dgram';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCommands } from './debian.mjs';
@@ -22,15 +22,77 @@ const SIZES = {
 /** After `ready`, heartbeats run this long before memory is read. */
 const SETTLE_MS = 2000;
 
-/** Runs the generator against one tracker; returns its JSON summary and the tracker's memory in steady state. */
-async function drive(tracker, args, size, log) {
+/** The longest the generator's members stay online for the real clients (they release it sooner). */
+const HOLD_LIMIT_S = 900;
+const MS = (t0) => Math.round(performance.now() - t0);
+
+/**
+ * Real CLI processes beside the generator's members, while every one of them is online: a real
+ * seeder joins with a new file; a real `p2pclient -list` is timed (process start included) until
+ * it lists that file; a real `p2pclient -get` fetches and verifies it.
+ */
+async function realClients({ address, keyfile, dir, log }) {
+  const share = path.join(dir, 'seeder-share');
+  await mkdir(share, { recursive: true });
+  const name = `new-among-the-crowd-${Date.now()}.txt`;
+  await writeFile(path.join(share, name), 'listed and fetched while the crowd is online\n');
+  const cli = (label, args) => SpawnedProcess.node(CLI.client, [...args, '-tracker', address, '-keyfile', keyfile], { env: { P2P_KEY: '', P2P_DATA_DIR: path.join(dir, `${label}-data`) }, label });
+  const seeder = cli('seeder', ['-folder', share, '-port', '0']);
+  const out = { file: name, lists: [] };
+  try {
+    const t0 = performance.now();
+    await seeder.waitFor(/connected to tracker/, 60_000, 'stderr');
+    out.seederJoinMs = MS(t0);
+    for (const deadline = performance.now() + 120_000; performance.now() < deadline; await sleep(250)) {
+      const t = performance.now();
+      const list = cli('lister', ['-list']);
+      const { code } = await list.waitForExit(30_000);
+      out.lists.push(MS(t));
+      if (code !== 0) throw new Error(`p2pclient -list exited ${code}: ${list.stderr.slice(-300)}`);
+      if (list.stdout.includes(name)) {
+        out.listedAfterJoinMs = MS(t0) - out.seederJoinMs;
+        break;
+      }
+    }
+    if (out.listedAfterJoinMs === undefined) throw new Error(`the seeder's ${name} was not listed within 120 s`);
+    const into = path.join(dir, 'getter-share');
+    await mkdir(into, { recursive: true });
+    const t = performance.now();
+    const get = cli('getter', ['-folder', into, '-port', '0', '-get', name]);
+    const { code } = await get.waitForExit(60_000);
+    out.getMs = MS(t);
+    out.getVerified = code === 0 && /done: .* verified/.test(get.stdout);
+    if (!out.getVerified) throw new Error(`p2pclient -get exited ${code}: ${get.stderr.slice(-300)}`);
+    out.firstListMs = out.lists[0];
+    out.maxListMs = Math.max(...out.lists);
+    log(`  ours: real clients: seeder joined in ${out.seederJoinMs} ms; -list took ${out.lists.join(', ')} ms; listed ${out.listedAfterJoinMs} ms after joining; -get verified in ${out.getMs} ms`);
+    return out;
+  } finally {
+    await seeder.stop();
+  }
+}
+
+/** Runs the generator against one tracker; returns its JSON summary and the tracker's memory in steady state. `during` runs while every member is still online. */
+async function drive(tracker, args, size, log, during) {
   const idle = memoryOf(tracker.pid);
-  const gen = SpawnedProcess.node(GENERATOR, [...args, '-peers', String(size.peers), '-files-per-peer', String(size.files), '-seconds', String(size.seconds), '-json', '-tracker-pid', String(tracker.pid)]);
+  const hold = during ? ['-hold', String(HOLD_LIMIT_S)] : [];
+  const gen = SpawnedProcess.node(GENERATOR, [...args, '-peers', String(size.peers), '-files-per-peer', String(size.files), '-seconds', String(size.seconds), '-json', '-tracker-pid', String(tracker.pid), ...hold]);
   try {
     const fillBudgetMs = 90_000 + size.peers * 2.2; // beyond the generator's own fill deadline (60 s + 2 ms per peer)
     await gen.waitFor(/^ready \d+$/m, fillBudgetMs, 'stdout');
     await sleep(SETTLE_MS);
     const steady = memoryOf(tracker.pid);
+    let clients;
+    if (during) {
+      await gen.waitFor(/^holding$/m, size.seconds * 1000 + 60_000, 'stdout');
+      try {
+        clients = await during();
+      } catch (err) {
+        clients = { error: err.message };
+        log(`  real clients failed: ${err.message}`);
+      }
+      gen.child.kill('SIGUSR2');
+    }
     let timer;
     const late = new Promise((resolve) => (timer = setTimeout(() => resolve('timeout'), size.seconds * 1000 + 60_000 + size.peers / 2)));
     const code = await Promise.race([gen.exited, late]);
@@ -39,7 +101,7 @@ async function drive(tracker, args, size, log) {
     const summary = JSON.parse(gen.stdout.trim().split('\n').at(-1));
     if (code !== 0) log(`  generator exited ${code}: ${summary.errors?.join('; ') ?? gen.stderr.slice(-500)}`);
     const grown = steady.rss - idle.rss;
-    return { summary, idle, steady, bytesPerPeer: Math.round(grown / summary.joined), bytesPerEntry: +(grown / summary.files).toFixed(1) };
+    return { summary, idle, steady, clients, bytesPerPeer: Math.round(grown / summary.joined), bytesPerEntry: +(grown / summary.files).toFixed(1) };
   } finally {
     await gen.stop();
   }
@@ -56,7 +118,8 @@ async function measureOurs(work, size, log) {
     const port = Number((await proc.waitFor(/listening on [^:]+:(\d+)/, 30_000, 'output'))[1]);
     await sleep(500);
     log(`  ours: p2ptracker on 127.0.0.1:${port} (UDP control plane, sealed)`);
-    return await drive({ pid: proc.child.pid }, ['-tracker', `127.0.0.1:${port}`, '-keyfile', keyfile], size, log);
+    const address = `127.0.0.1:${port}`;
+    return await drive({ pid: proc.child.pid }, ['-tracker', address, '-keyfile', keyfile], size, log, () => realClients({ address, keyfile, dir, log }));
   } finally {
     await proc.stop();
   }
@@ -150,6 +213,12 @@ export async function run({ mode = 'full', work, log = console.log, size = SIZES
     table.push([`${label}: bytes per online peer`, m?.bytesPerPeer ?? null, 'B/peer', m ? 'RSS growth ÷ peers' : none]);
     table.push([`${label}: bytes per (peer, file) entry`, m?.bytesPerEntry ?? null, 'B/entry', m ? 'RSS growth ÷ entries: everything a peer costs, spread over its files' : none]);
   }
+  const c = ours.clients;
+  const realNote = (text) => (c && !c.error ? text : `failed: ${c?.error ?? 'not run'}`);
+  const intervalS = ours.summary.intervalMs ? ours.summary.intervalMs / 1000 : null;
+  table.push(['ours: real p2pclient -list, every member online', c?.maxListMs ?? null, 'ms', realNote(`slowest of ${c?.lists?.length} runs (${c?.lists?.join(', ')} ms), Node's start included; goal ≤ 2,000 ms`)]);
+  table.push(["ours: a real seeder's new file listed after it joined", c?.listedAfterJoinMs ?? null, 'ms', realNote(`goal: within one announce interval (${intervalS} s); the seeder joined in ${c?.seederJoinMs} ms`)]);
+  table.push(['ours: real p2pclient -get of that file', c?.getMs ?? null, 'ms', realNote(c?.getVerified ? 'downloaded and verified, process start to exit' : 'not verified')]);
   table.push(['ratio ours ÷ opentracker, bytes per entry', ratio(ours.bytesPerEntry, ot?.bytesPerEntry), '×', 'goal ≤ 2']);
   table.push(['ratio ours ÷ opentracker, lookups/s', ratio(ours.summary.lookupsPerSecond, ot?.summary.lookupsPerSecond), '×', 'goal ≥ 1']);
   table.push(['ratio ours ÷ opentracker, announces/s', ratio(ours.summary.announcesPerSecond, ot?.summary.announcesPerSecond), '×', 'goal ≥ 1']);

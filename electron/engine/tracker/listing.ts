@@ -61,6 +61,8 @@ export class NetworkListing {
       offset += page.items.length;
       if (page.items.length === 0 || offset >= page.total) break;
     }
+    // A live full listing is the copy kept for when no tracker answers (a filtered one is not the listing).
+    if (query === '' && !items.stale) this.cache.setListing(items);
     return items;
   }
 }
