@@ -417,3 +417,38 @@ describe('TrackerState lookup', () => {
     expect(seen.size).toBe(250);
   });
 });
+
+describe('TrackerState listing under churn', () => {
+  /** A clock that moves one tick per reading: a build reads it twice, so every build "takes" 1 tick. */
+  function tickingClock() {
+    const clock = { t: 0, now: () => clock.t++ };
+    return clock;
+  }
+
+  it('a listing quick to sort is exact: the first query after a change sees it', () => {
+    const clock = tickingClock();
+    const state = new TrackerState({ listingTiming: { exactBelowMs: 2, costFactor: 1000, now: clock.now } });
+    const a = state.addPeer(peerId(1), '10.0.0.1', 4000).peer;
+    add(state, a, file('a.txt', 1, H1));
+    expect(names(listAll(state).items)).toEqual(['a.txt']);
+    add(state, a, file('b.txt', 2, H2));
+    expect(names(listAll(state).items)).toEqual(['a.txt', 'b.txt']);
+  });
+
+  it('a listing slow to sort is rebuilt at most once per costFactor builds, then shows every change', () => {
+    const clock = tickingClock();
+    const state = new TrackerState({ listingTiming: { exactBelowMs: 1, costFactor: 1000, now: clock.now } });
+    const a = state.addPeer(peerId(1), '10.0.0.1', 4000).peer;
+    add(state, a, file('a.txt', 1, H1));
+    expect(names(listAll(state).items)).toEqual(['a.txt']);
+    add(state, a, file('b.txt', 2, H2));
+    // Within the window the snapshot stands (this is what keeps a huge busy listing from being re-sorted per query).
+    expect(names(listAll(state).items)).toEqual(['a.txt']);
+    expect(names(listAll(state, 'b').items)).toEqual([]);
+    clock.t += 1000;
+    expect(names(listAll(state).items)).toEqual(['a.txt', 'b.txt']);
+    // Unchanged since: the same snapshot, no rebuild, however much time passes.
+    clock.t += 10_000;
+    expect(names(listAll(state, 'b').items)).toEqual(['b.txt']);
+  });
+});

@@ -21,20 +21,46 @@ export interface ListQuery {
 }
 
 /**
+ * Rebuilding the sorted rows takes ~1 s at half a million rows. A network that large changes
+ * every few milliseconds, so rebuilding at every query after a change would have the tracker
+ * doing little else (and hold its control plane for each rebuild). A build that took at least
+ * EXACT_BELOW_MS is therefore kept for COST_FACTOR times as long as it took, whatever changes
+ * meanwhile: rebuilds then take at most ~1/COST_FACTOR of the tracker's time, and such a
+ * listing lags by at most COST_FACTOR builds (~20 s at half a million rows, under one announce
+ * interval). Smaller listings stay exact: rebuilt by the first query after any change.
+ */
+export const LISTING_EXACT_BELOW_MS = 50;
+export const LISTING_COST_FACTOR = 20;
+
+export interface ListingViewTiming {
+  exactBelowMs: number;
+  costFactor: number;
+  now: () => number;
+}
+
+/**
  * The listing as clients query it: one item per row, searched by name or hash prefix, sorted,
- * and paged to fit one message. The rows sorted by name are cached until the next change.
+ * and paged to fit one message. The rows sorted by name are cached until the next change (for
+ * a listing that is slow to sort, a while longer: LISTING_COST_FACTOR).
  */
 export class ListingView {
   private sorted: ListingItem[] | null = null;
+  private changed = true;
+  private builtAt = 0;
+  private buildMs = 0;
+  private readonly timing: ListingViewTiming;
 
   constructor(
     private readonly rows: ListingRows,
     private readonly contents: ContentHolders,
-  ) {}
+    timing: Partial<ListingViewTiming> = {},
+  ) {
+    this.timing = { exactBelowMs: LISTING_EXACT_BELOW_MS, costFactor: LISTING_COST_FACTOR, now: () => performance.now(), ...timing };
+  }
 
-  /** The rows changed: the cache is rebuilt by the next query. */
+  /** The rows changed: the next query rebuilds the sorted rows (or, for a slow listing, one after its cost window). */
   invalidate(): void {
-    this.sorted = null;
+    this.changed = true;
   }
 
   list(q: ListQuery): { total: number; items: ListingItem[] } {
@@ -65,7 +91,10 @@ export class ListingView {
 
   /** Every row sorted by name, rebuilt lazily after a change. */
   private sortedEntries(): ListingItem[] {
-    if (this.sorted) return this.sorted;
+    const { timing } = this;
+    if (this.sorted && !this.changed) return this.sorted;
+    if (this.sorted && this.buildMs >= timing.exactBelowMs && timing.now() - this.builtAt < this.buildMs * timing.costFactor) return this.sorted;
+    const started = timing.now();
     const { rows, contents } = this;
     const items: ListingItem[] = [];
     for (let row = 0; row < rows.high; row++) {
@@ -75,6 +104,9 @@ export class ListingView {
     }
     items.sort((a, b) => compareBy('name', a, b));
     this.sorted = items;
+    this.changed = false;
+    this.builtAt = timing.now();
+    this.buildMs = this.builtAt - started;
     return items;
   }
 }

@@ -4,7 +4,7 @@ import { PageStore } from './compact/page-store.js';
 import { ContentHolders } from './content-holders.js';
 import { FileBudget, type FileBudgetOptions } from './file-budget.js';
 import { EMPTY } from './compact/id-space.js';
-import { ListingView, type ListQuery } from './listing-query.js';
+import { ListingView, type ListQuery, type ListingViewTiming } from './listing-query.js';
 import { ListingRows } from './listing-rows.js';
 import { PeerDirectory, type PeerRecord } from './peer-directory.js';
 import { PeerFiles } from './peer-files.js';
@@ -21,6 +21,8 @@ const PEER_ID = /^[0-9a-f]{32}$/;
 export interface TrackerStateOptions extends FileBudgetOptions {
   /** Peer sessions held at once (default and most MAX_PEER_SLOTS); one more is refused with `tracker_full`. */
   maxPeers?: number;
+  /** When the sorted listing is rebuilt (the defaults: ListingView's; tests give a clock). */
+  listingTiming?: Partial<ListingViewTiming>;
 }
 
 /**
@@ -58,9 +60,10 @@ export class TrackerState {
   private readonly rows = new ListingRows();
   private readonly contents = new ContentHolders(this.pages);
   private readonly files: PeerFiles;
-  private readonly listing = new ListingView(this.rows, this.contents);
+  private readonly listing: ListingView;
 
   constructor(options: TrackerStateOptions = {}) {
+    this.listing = new ListingView(this.rows, this.contents, options.listingTiming);
     this.budget = new FileBudget(options);
     this.peers = new PeerDirectory(options.maxPeers);
     this.files = new PeerFiles(this.peers.table, this.rows, this.pages);
