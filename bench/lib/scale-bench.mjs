@@ -98,6 +98,8 @@ async function drive(tracker, args, size, log, during) {
         clients = { error: err.message };
         log(`  real clients failed: ${err.message}`);
       }
+      // The listing's sorted rows are built now (the full -list): the memory a listed network costs too.
+      if (clients && !clients.error) clients.memoryAfterList = memoryOf(tracker.pid);
       gen.child.kill('SIGUSR2');
     }
     let timer;
@@ -226,6 +228,7 @@ export async function run({ mode = 'full', work, log = console.log, size = SIZES
   table.push(['ours: real p2pclient -list -search, every member online', c?.maxListMs ?? null, 'ms', realNote(`slowest of ${c?.lists?.length} runs (${c?.lists?.join(', ')} ms), Node's start included; goal ≤ 2,000 ms`)]);
   table.push(['ours: real p2pclient -list (every row), every member online', c?.fullListMs ?? null, 'ms', realNote(`${c?.fullListRows?.toLocaleString('en-US')} rows in pages of ≤ 1,000 over the TLS stream, Node's start included`)]);
   table.push(["ours: a real seeder's new file listed after it joined", c?.listedAfterJoinMs ?? null, 'ms', realNote(`goal: within one announce interval (${intervalS} s); the seeder joined in ${c?.seederJoinMs} ms`)]);
+  table.push(['ours: RSS with the listing sorted (after the full -list)', c?.memoryAfterList ? MiB(c.memoryAfterList.rss) : null, 'MiB', realNote('the sorted rows a listing query keeps until the next change (listing-query.ts), on top of the steady state')]);
   table.push(['ours: real p2pclient -get of that file', c?.getMs ?? null, 'ms', realNote(c?.getVerified ? 'downloaded and verified, process start to exit' : 'not verified')]);
   table.push(['ratio ours ÷ opentracker, bytes per entry', ratio(ours.bytesPerEntry, ot?.bytesPerEntry), '×', 'goal ≤ 2']);
   table.push(['ratio ours ÷ opentracker, lookups/s', ratio(ours.summary.lookupsPerSecond, ot?.summary.lookupsPerSecond), '×', 'goal ≥ 1']);
