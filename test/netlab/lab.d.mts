@@ -1,0 +1,31 @@
+import type { SpawnedProcess } from '../support/processes.mjs';
+
+export function labAvailability(): { ok: boolean; reason: string };
+export class NetLab {
+  readonly tag: string;
+  readonly namespaces: string[];
+  ns(name: string): string;
+  sh(ns: string, args: string[]): Promise<string>;
+  addNamespace(name: string, options?: { forward?: boolean }): Promise<void>;
+  sysctl(name: string, key: string, value: string, options?: { optional?: boolean }): Promise<void>;
+  addBridge(name: string, bridge: string, address?: string): Promise<void>;
+  link(a: string, ifA: string, addrA: string | undefined, b: string, ifB: string, options?: { addrB?: string; bridgeB?: string }): Promise<void>;
+  masquerade(router: string, lanCidr: string, wanIf: string, options?: { symmetric?: boolean }): Promise<void>;
+  spawn(name: string, command: string, args?: string[], options?: { env?: Record<string, string | undefined>; label?: string }): SpawnedProcess;
+  node(name: string, script: string, args?: string[], options?: { env?: Record<string, string | undefined>; label?: string }): SpawnedProcess;
+  teardown(): Promise<void>;
+}
+export const LAB: {
+  tracker: string;
+  public: string;
+  routerU: string;
+  routerN: string;
+  routerS: string;
+  hostU1: string;
+  hostU2: string;
+  hostN: string;
+  hostS: string;
+};
+export function buildNatLab(): Promise<NetLab>;
+export function removeStaleLabs(): Promise<void>;
+export function labExists(ns: string): boolean;
