@@ -7,9 +7,10 @@ import { ROOT } from './support/processes.mjs';
  * The NAT lab itself (test/netlab/lab.mjs), checked before anything is built on it: hosts behind
  * each router reach the WAN as their router's address, the port-preserving NATs map one socket
  * to one public port whatever the destination, the symmetric one does not, nothing from the WAN
- * gets into a LAN unasked, and hosts on one LAN see each other directly.
+ * gets into a LAN unasked, hosts on one LAN see each other directly, and the UPnP router's
+ * miniupnpd maps a port that the WAN then reaches.
  */
-const availability = labAvailability();
+const availability = labAvailability({ upnp: true });
 const OBSERVER = path.join(ROOT, 'test/netlab/observer.mjs');
 const PROBE = path.join(ROOT, 'test/netlab/probe.mjs');
 const PORT = 7000;
@@ -32,7 +33,7 @@ describe.skipIf(!availability.ok)(`the NAT lab${availability.ok ? '' : ` (skippe
 
   beforeAll(async () => {
     await removeStaleLabs();
-    lab = await buildNatLab();
+    lab = await buildNatLab({ upnp: true });
     await observe('tracker', LAB.tracker);
     await observe('public', LAB.public);
     await observe('hostU2', LAB.hostU2);
@@ -87,4 +88,18 @@ describe.skipIf(!availability.ok)(`the NAT lab${availability.ok ? '' : ` (skippe
     expect(r.error).toBeUndefined();
     expect(String(r.seen).split(':')[0]).toBe(LAB.hostU1);
   });
+
+  it('a host behind the UPnP router maps a port, and the WAN reaches it through the mapping', async () => {
+    const port = PORT + 1;
+    await lab.node('hostU1', OBSERVER, [LAB.hostU1, String(port)]).waitFor(/^ready$/m, 10_000, 'stdout');
+    const before = await probe('public', 'tcp', `${LAB.routerU}:${port}`);
+    expect(before.seen).toBeUndefined(); // unmapped: the router forwards nothing
+    // -i: miniupnpd's IGD says "not connected" on a TEST-NET WAN address; upnpc carries on anyway.
+    const upnpc = lab.spawn('hostU1', 'upnpc', ['-i', '-a', LAB.hostU1, String(port), String(port), 'TCP']);
+    expect((await upnpc.waitForExit(20_000)).code, upnpc.describe()).toBe(0);
+    expect(upnpc.stdout).toContain(`external ${LAB.routerU}:${port} TCP is redirected to internal ${LAB.hostU1}:${port}`);
+    const after = await probe('public', 'tcp', `${LAB.routerU}:${port}`);
+    expect(after.error).toBeUndefined();
+    expect(String(after.seen).split(':')[0]).toBe(LAB.public);
+  }, 40_000);
 });

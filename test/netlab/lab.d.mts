@@ -1,6 +1,6 @@
 import type { SpawnedProcess } from '../support/processes.mjs';
 
-export function labAvailability(): { ok: boolean; reason: string };
+export function labAvailability(options?: { upnp?: boolean }): { ok: boolean; reason: string };
 export class NetLab {
   readonly tag: string;
   readonly namespaces: string[];
@@ -11,6 +11,9 @@ export class NetLab {
   addBridge(name: string, bridge: string, address?: string): Promise<void>;
   link(a: string, ifA: string, addrA: string | undefined, b: string, ifB: string, options?: { addrB?: string; bridgeB?: string }): Promise<void>;
   masquerade(router: string, lanCidr: string, wanIf: string, options?: { symmetric?: boolean }): Promise<void>;
+  upnpRouterRules(router: string, lanCidr: string, wanIf: string): Promise<void>;
+  nft(router: string, lines: string[]): Promise<void>;
+  startMiniupnpd(router: string, options: { wanIf: string; lanIf: string; lanCidr: string; stun: string }): Promise<SpawnedProcess>;
   spawn(name: string, command: string, args?: string[], options?: { env?: Record<string, string | undefined>; label?: string }): SpawnedProcess;
   node(name: string, script: string, args?: string[], options?: { env?: Record<string, string | undefined>; label?: string }): SpawnedProcess;
   teardown(): Promise<void>;
@@ -26,6 +29,7 @@ export const LAB: {
   hostN: string;
   hostS: string;
 };
-export function buildNatLab(): Promise<NetLab>;
+export const STUN_PORT: number;
+export function buildNatLab(options?: { upnp?: boolean }): Promise<NetLab & { miniupnpd?: SpawnedProcess }>;
 export function removeStaleLabs(): Promise<void>;
 export function labExists(ns: string): boolean;

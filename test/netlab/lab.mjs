@@ -16,24 +16,26 @@
 // set to 0 where it exists); only the LAN subnet is masqueraded, not the router's own traffic.
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { SpawnedProcess } from '../support/processes.mjs';
 
 const run = promisify(execFile);
 
-/** Whether this machine can build the lab, and if not, why (a test skips with this reason). */
-export function labAvailability() {
+/** Whether this machine can build the lab (with `upnp`: also run miniupnpd and upnpc), and if not, why (a test skips with this reason). */
+export function labAvailability({ upnp = false } = {}) {
   if (process.platform !== 'linux') return { ok: false, reason: 'network namespaces are Linux only' };
   if (typeof process.getuid === 'function' && process.getuid() !== 0) return { ok: false, reason: 'building network namespaces needs root' };
-  for (const tool of ['ip', 'nft']) {
+  const tools = { ip: 'iproute2', nft: 'nftables', ...(upnp ? { '/usr/sbin/miniupnpd': 'miniupnpd-nftables', upnpc: 'miniupnpc' } : {}) };
+  for (const [tool, pkg] of Object.entries(tools)) {
     try {
       execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
     } catch {
-      return { ok: false, reason: `the "${tool}" command is missing (Debian: ${tool === 'ip' ? 'iproute2' : 'nftables'})` };
+      return { ok: false, reason: `the "${tool}" command is missing (Debian: ${pkg})` };
     }
   }
   const probe = `p2pprobe${process.pid}`;
@@ -54,6 +56,7 @@ export class NetLab {
     this.tag = `${(process.pid % 10000).toString(36)}${(labs++).toString(36)}`;
     this.namespaces = [];
     this.processes = new Set();
+    this.tempDirs = [];
   }
 
   /** The namespace's real name for a lab name ("hostN" → "p2p-1a2b-hostN"). */
@@ -128,13 +131,81 @@ export class NetLab {
       '  }',
       '}',
     ].join('\n');
-    const file = path.join(os.tmpdir(), `${this.ns(router)}.nft`);
-    await writeFile(file, `${rules}\n`);
+    await this.nft(router, rules.split('\n'));
+  }
+
+  /**
+   * Rules for a router running miniupnpd (nftables build): everything in `table inet filter`,
+   * with the chains miniupnpd fills (miniupnpd, prerouting_miniupnpd, postrouting_miniupnpd)
+   * jumped to from the hooks. Debian's init script would make them, but it is broken.
+   */
+  async upnpRouterRules(router, lanCidr, wanIf) {
+    await this.nft(router, [
+      'table inet filter {',
+      '  chain miniupnpd { }',
+      '  chain prerouting_miniupnpd { }',
+      '  chain postrouting_miniupnpd { }',
+      '  chain forward {',
+      '    type filter hook forward priority filter; policy drop;',
+      '    ct state established,related accept',
+      `    iifname != "${wanIf}" accept`,
+      '    jump miniupnpd',
+      '  }',
+      '  chain prerouting {',
+      '    type nat hook prerouting priority dstnat; policy accept;',
+      '    jump prerouting_miniupnpd',
+      '  }',
+      '  chain postrouting {',
+      '    type nat hook postrouting priority srcnat; policy accept;',
+      '    jump postrouting_miniupnpd',
+      `    ip saddr ${lanCidr} oifname "${wanIf}" masquerade`,
+      '  }',
+      '}',
+    ]);
+  }
+
+  /** Loads nftables rules (lines) into the namespace. */
+  async nft(router, lines) {
+    const file = path.join(os.tmpdir(), `${this.ns(router)}-${Math.floor(Math.random() * 1e9)}.nft`);
+    await writeFile(file, `${lines.join('\n')}\n`);
     try {
       await this.sh(router, ['nft', '-f', file]);
     } finally {
       await rm(file, { force: true });
     }
+  }
+
+  /**
+   * miniupnpd (UPnP IGD and NAT-PMP) on `router`, for its LAN `lanIf` / `lanCidr`, checking its WAN
+   * address against the STUN responder at `stun` (host:port) first. Its own pid, lease and
+   * socket files, in the foreground (-d): there is no syslog here.
+   */
+  async startMiniupnpd(router, { wanIf, lanIf, lanCidr, stun }) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), `${this.ns(router)}-upnp-`));
+    this.tempDirs.push(dir);
+    const [stunHost, stunPort] = stun.split(':');
+    const conf = [
+      `ext_ifname=${wanIf}`,
+      `listening_ip=${lanIf}`,
+      'port=0',
+      'enable_natpmp=yes',
+      'enable_upnp=yes',
+      'secure_mode=yes',
+      'system_uptime=yes',
+      'ipv6_disable=yes',
+      `uuid=276a69cd-c860-4db0-acd2-${this.tag.padStart(12, '0').slice(-12)}`,
+      `lease_file=${dir}/leases`,
+      `minissdpdsocket=${dir}/minissdpd.sock`,
+      'ext_perform_stun=yes',
+      `ext_stun_host=${stunHost}`,
+      `ext_stun_port=${stunPort}`,
+      `allow 1024-65535 ${lanCidr} 1024-65535`,
+      'deny 0-65535 0.0.0.0/0 0-65535',
+    ];
+    await writeFile(path.join(dir, 'miniupnpd.conf'), `${conf.join('\n')}\n`);
+    const proc = this.spawn(router, '/usr/sbin/miniupnpd', ['-d', '-f', path.join(dir, 'miniupnpd.conf'), '-P', path.join(dir, 'miniupnpd.pid')]);
+    await proc.waitFor(/HTTP listening on port|Listening for NAT-PMP/i, 10_000, 'output');
+    return proc;
   }
 
   /** A process inside namespace `name` (stopped by teardown). */
@@ -156,6 +227,7 @@ export class NetLab {
       // Deleting a namespace deletes its veth ends, and with them their peers.
       await run('ip', ['netns', 'del', ns]).catch(() => undefined);
     }
+    for (const dir of this.tempDirs.splice(0)) await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -172,8 +244,15 @@ export const LAB = {
   hostS: '192.168.3.10',
 };
 
-/** Builds the topology drawn at the top of this file. Call teardown() when done (also on failure). */
-export async function buildNatLab() {
+/** STUN responder on the tracker host (miniupnpd asks it for its WAN address). */
+export const STUN_PORT = 3478;
+const STUN = path.join(path.dirname(fileURLToPath(import.meta.url)), 'stun-responder.mjs');
+
+/**
+ * Builds the topology drawn at the top of this file. Call teardown() when done (also on
+ * failure). `upnp`: routerU runs miniupnpd (UPnP IGD and NAT-PMP), hostU1/hostU2 may map ports.
+ */
+export async function buildNatLab({ upnp = false } = {}) {
   const lab = new NetLab();
   try {
     await lab.addNamespace('wan');
@@ -196,7 +275,12 @@ export async function buildNatLab() {
         await lab.link(host, 'eth0', `${addr}/24`, r.name, host, { bridgeB: 'lan0' });
         await lab.sh(host, ['ip', 'route', 'add', 'default', 'via', `192.168.${r.subnet}.1`]);
       }
-      await lab.masquerade(r.name, `192.168.${r.subnet}.0/24`, 'wan0', { symmetric: r.symmetric });
+      if (upnp && r.name === 'routerU') await lab.upnpRouterRules(r.name, `192.168.${r.subnet}.0/24`, 'wan0');
+      else await lab.masquerade(r.name, `192.168.${r.subnet}.0/24`, 'wan0', { symmetric: r.symmetric });
+    }
+    if (upnp) {
+      await lab.node('tracker', STUN, [LAB.tracker, String(STUN_PORT)]).waitFor(/^ready$/m, 10_000, 'stdout');
+      lab.miniupnpd = await lab.startMiniupnpd('routerU', { wanIf: 'wan0', lanIf: 'lan0', lanCidr: '192.168.1.0/24', stun: `${LAB.tracker}:${STUN_PORT}` });
     }
     return lab;
   } catch (err) {
