@@ -33,6 +33,7 @@ const OPTIONS = {
   'host-tracker': { type: 'boolean', description: 'with -ui: also host a tracker (port from -host-tracker-port)' },
   'host-tracker-port': { type: 'number', value: 'N', description: 'port of the hosted tracker', default: 6969 },
   'include-hidden': { type: 'boolean', description: 'also share dotfiles and dot-folders' },
+  'no-upnp': { type: 'boolean', description: "don't ask the router (UPnP) to forward the peer port (also: P2P_NO_UPNP=1)" },
   data: { type: 'string', value: 'DIR', description: 'state folder (hash cache, resume records); default per user, or $P2P_DATA_DIR' },
   verbose: { type: 'boolean', description: 'log protocol details' },
   quiet: { type: 'boolean', description: 'log only warnings and errors' },
@@ -144,7 +145,10 @@ runMain('p2pclient', async () => {
     downloadLimit: Math.round(limitDown * 1024),
     // -get waits stalled for a holder to come back at most this long, then exits with no_peers.
     stallTimeoutMs: timeoutMs,
+    // Only while serving: a one-shot -get dials out and leaves.
+    portMapping: (!args.get || args.seed === true) && !args['no-upnp'] && process.env.P2P_NO_UPNP !== '1',
   });
+  engine.on('port-mapped', (mapped) => logger.info(`reachable from outside at ${mapped.host}:${mapped.port} (UPnP port mapping)`));
   const signalled = untilSignal();
   await engine.start();
   const shared = engine.folders()[0]!;

@@ -28,6 +28,7 @@ import { NetworkCache } from './discovery/network-cache.js';
 import { DhtDiscovery } from './discovery/dht-discovery.js';
 import { DhtAnnouncer } from './discovery/dht-announcer.js';
 import { PeerFinder, type LocalPeer } from './discovery/peer-finder.js';
+import { PortMapping, type MappedAddress } from './nat/port-mapping.js';
 
 export type { ListResult } from './tracker/listing.js';
 export type { DownloadItem, FailedDownload, FinishedDownload } from './peer/download-queue.js';
@@ -69,6 +70,8 @@ export interface EngineOptions {
   listingRefreshMs?: number;
   /** Join the Mainline DHT for trackerless discovery. */
   dht?: { port: number; bootstrap: string[] | false } | undefined;
+  /** Ask the LAN's router (UPnP IGD) to forward the peer port, and announce the mapped port. Off unless asked: the CLI and the app turn it on. */
+  portMapping?: boolean;
   /** Global rate limits in bytes per second; 0 or absent means unlimited. */
   uploadLimit?: number;
   downloadLimit?: number;
@@ -92,6 +95,8 @@ export interface EngineEvents {
   'download-finished': [FinishedDownload];
   /** A download ended by an error (not by pause or cancel). */
   'download-failed': [FailedDownload];
+  /** The LAN's router forwards this public address to the peer port (UPnP). */
+  'port-mapped': [MappedAddress];
 }
 
 /**
@@ -118,6 +123,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   private downloadDir: string | undefined;
   readonly cache: NetworkCache;
   dht: DhtDiscovery | undefined;
+  private portMapping: PortMapping | undefined;
+  /** The port peers are told to dial: the router's forwarded port once mapped, else ours. */
+  private announcedPort = 0;
   private readonly peerFinder: PeerFinder;
   private readonly dhtAnnouncer: DhtAnnouncer;
   private readonly listing: NetworkListing;
@@ -143,7 +151,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     });
     const self = (): LocalPeer => ({ peerId: this.peerId, listenPort: this.port, identity: this.identity });
     this.trackerPool = new TrackerPool({
-      hello: () => ({ ...self(), listenPort: options.queryOnly ? 0 : this.port }),
+      hello: () => ({ ...self(), listenPort: options.queryOnly ? 0 : this.announcedPort || this.port }),
       files: () => this.sharedFiles(),
       logger: this.logger,
       transport: this.transport,
@@ -296,6 +304,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         }
       }
       for (const address of this.options.trackers) this.trackerPool.add(address);
+      if (this.options.portMapping && this.server) this.mapPort(this.server.port);
       if (this.options.dht) {
         const dht = new DhtDiscovery({ port: this.options.dht.port, bootstrap: this.options.dht.bootstrap, logger: this.logger, ...(this.options.networkKey ? { networkKey: this.options.networkKey } : {}) });
         dht.on('warning', (m) => this.emit('warning', m));
@@ -312,8 +321,36 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.started = true;
   }
 
+  /** The router's public address forwarding to this peer, once UPnP mapped it. */
+  get mappedAddress(): MappedAddress | undefined {
+    return this.portMapping?.current;
+  }
+
+  /** In the background: discovery takes seconds where no router answers, and start() need not wait. */
+  private mapPort(port: number): void {
+    const mapping = new PortMapping({ logger: this.logger });
+    this.portMapping = mapping;
+    mapping.on('mapped', (mapped) => {
+      // The usual case is the same port: peers dial observed-ip:port and nothing changes. Another port means joining again.
+      const next = mapped.port === port ? 0 : mapped.port;
+      if (next !== this.announcedPort) {
+        this.announcedPort = next;
+        this.trackerPool.set(this.trackerPool.addresses(), true);
+      }
+      this.emit('port-mapped', mapped);
+    });
+    mapping.on('lost', () => {
+      if (this.announcedPort === 0) return;
+      this.announcedPort = 0;
+      this.trackerPool.set(this.trackerPool.addresses(), true);
+    });
+    void mapping.start(port);
+  }
+
   async stop(): Promise<void> {
     try {
+      await this.portMapping?.stop();
+      this.portMapping = undefined;
       this.listingRefresher.stop();
       await this.queue.stop(); // transfers pause and close their files; the list resumes them next start
       await this.dht?.stop();

@@ -1,0 +1,78 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LAB, buildNatLab, labAvailability, removeStaleLabs, type NetLab } from './netlab/lab.mjs';
+import { CLI, assertBuilt } from './support/processes.mjs';
+
+/**
+ * Real p2ptracker and p2pclient processes across the NAT lab (test/netlab/lab.mjs), with default
+ * options. This grows into the matrix of the NAT work; today: a holder behind a UPnP router maps
+ * its port and is downloaded from by a peer behind another NAT, and without the mapping it can't be.
+ */
+const availability = labAvailability({ upnp: true });
+const FILE_BYTES = 16 * 1024 * 1024;
+const TRACKER_PORT = 6969;
+
+describe.skipIf(!availability.ok)(`peers across NATs${availability.ok ? '' : ` (skipped: ${availability.reason})`}`, () => {
+  let lab: NetLab;
+  let tmp: string;
+  // One network key for every process; the lab's namespaces let UPnP run (the harness turns it off elsewhere).
+  const env = { P2P_KEY: randomBytes(32).toString('base64url'), P2P_NO_UPNP: undefined, NODE_OPTIONS: undefined };
+  const tracker = `${LAB.tracker}:${TRACKER_PORT}`;
+
+  function client(ns: string, name: string, args: string[]) {
+    return lab.node(ns, CLI.client, args, { env: { ...env, P2P_DATA_DIR: path.join(tmp, `${name}-data`) }, label: `${ns} ${name}` });
+  }
+
+  /** Shares `bytes` as NAME.bin from namespace `ns` (each test its own bytes: one content may have several holders). */
+  async function share(ns: string, name: string, bytes: Buffer, extra: string[] = []) {
+    const folder = path.join(tmp, `${name}-share`);
+    await mkdir(folder, { recursive: true });
+    await writeFile(path.join(folder, `${name}.bin`), bytes);
+    const proc = client(ns, name, ['-folder', folder, '-port', '0', '-tracker', tracker, ...extra]);
+    await proc.waitFor(/connected to tracker/, 20_000, 'stderr');
+    return proc;
+  }
+
+  async function get(ns: string, name: string, file: string, timeoutS: number) {
+    const into = path.join(tmp, `${name}-into`);
+    await mkdir(into, { recursive: true });
+    const proc = client(ns, name, ['-folder', into, '-port', '0', '-tracker', tracker, '-get', file, '-timeout', String(timeoutS)]);
+    const exit = await proc.waitForExit((timeoutS + 30) * 1000);
+    return { exit, proc, path: path.join(into, file) };
+  }
+
+  beforeAll(async () => {
+    assertBuilt();
+    await removeStaleLabs();
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'p2p-nat-'));
+    lab = await buildNatLab({ upnp: true });
+    const t = lab.node('tracker', CLI.tracker, ['-port', String(TRACKER_PORT), '-host', LAB.tracker], { env: { ...env, P2P_DATA_DIR: path.join(tmp, 'tracker-data') } });
+    await t.waitFor(/listening on/, 20_000, 'output');
+  }, 60_000);
+
+  afterAll(async () => {
+    await lab?.teardown();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('a holder behind a UPnP router maps its port; a peer behind another NAT downloads from it directly', async () => {
+    const content = randomBytes(FILE_BYTES);
+    const holder = await share('hostU1', 'mapped', content);
+    const mapped = await holder.waitFor(/reachable from outside at (\S+):(\d+) \(UPnP port mapping\)/, 20_000, 'stderr');
+    expect(mapped[1]).toBe(LAB.routerU);
+    const r = await get('hostN', 'getter-mapped', 'mapped.bin', 20);
+    expect(r.exit.code, r.proc.describe()).toBe(0);
+    expect(r.proc.stdout).toMatch(/done: .*mapped\.bin verified/);
+    const got = await readFile(r.path);
+    expect(createHash('sha256').update(got).digest('hex')).toBe(createHash('sha256').update(content).digest('hex'));
+  }, 120_000);
+
+  it('with -no-upnp the same holder is listed but unreachable from behind another NAT', async () => {
+    await share('hostU2', 'unmapped', randomBytes(64 * 1024), ['-no-upnp']);
+    const r = await get('hostN', 'getter-unmapped', 'unmapped.bin', 6);
+    expect(r.exit.code, r.proc.describe()).not.toBe(0);
+  }, 120_000);
+});

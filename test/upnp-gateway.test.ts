@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { checkedUrl, isLanAddress } from '../electron/engine/nat/upnp-gateway.js';
+
+/**
+ * What a router's SSDP answer may point us at: only http:// at the very address that answered,
+ * and only on a LAN address, so a spoofed or hostile answer can't aim our requests elsewhere.
+ * (Discovery and mapping against a real miniupnpd run in the NAT lab: test/nat-traversal.test.ts.)
+ */
+describe('UPnP answers we act on', () => {
+  it('LAN addresses: private, link-local and CGNAT IPv4 only', () => {
+    for (const ok of ['10.0.0.1', '172.16.0.1', '172.31.255.254', '192.168.1.1', '169.254.3.4', '100.64.0.1']) expect(isLanAddress(ok), ok).toBe(true);
+    for (const bad of ['8.8.8.8', '172.32.0.1', '203.0.113.2', '127.0.0.1', '100.128.0.1', '::1', 'fe80::1', 'router.local', '']) expect(isLanAddress(bad), bad).toBe(false);
+  });
+
+  it('a description or control URL must be http:// at the address that answered', () => {
+    expect(checkedUrl('http://192.168.1.1:5000/rootDesc.xml', '192.168.1.1')).toBeInstanceOf(URL);
+    const refusals: [string, string, RegExp][] = [
+      ['http://192.168.1.2:5000/rootDesc.xml', '192.168.1.1', /not at the answering/],
+      ['https://192.168.1.1/rootDesc.xml', '192.168.1.1', /not http/],
+      ['file:///etc/passwd', '192.168.1.1', /not http/],
+      ['http://203.0.113.9/x', '203.0.113.9', /not a LAN address/],
+      ['http://[::1]/x', '::1', /not at the answering|not a LAN/],
+      ['not a url', '192.168.1.1', /bad URL/],
+    ];
+    for (const [href, host, reason] of refusals) expect(checkedUrl(href, host), href).toMatch(reason);
+  });
+});
