@@ -8,5 +8,7 @@ export default defineConfig({
     // Network and process tests share two cores: keep parallelism modest so timing stays honest.
     maxWorkers: 2,
     pool: 'forks',
+    // No UPnP search of the machine's real network from any engine or host a test starts (the NAT lab unsets it in its namespaces).
+    env: { P2P_NO_UPNP: '1' },
   },
 });

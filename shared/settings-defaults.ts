@@ -18,5 +18,6 @@ export function defaultSettings(downloadDir: string): Settings {
     hostTrackerPort: DEFAULT_TRACKER_PORT,
     openMode: false,
     dht: true,
+    upnp: true,
   };
 }

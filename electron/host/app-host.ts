@@ -145,6 +145,8 @@ export class AppHost {
       usePolling: this.options.usePolling ?? false,
       cacheDir: this.options.dataDir,
       dht: s.dht ? { port: 0, bootstrap: this.options.dhtBootstrap ?? PUBLIC_BOOTSTRAP } : undefined,
+      // P2P_NO_UPNP=1: tests and CI, where nothing may search the machine's real network.
+      portMapping: s.upnp && process.env.P2P_NO_UPNP !== '1',
       downloadList: path.join(this.options.dataDir, 'downloads.json'),
       ...(this.store.state.downloads ? { seedDownloads: this.store.state.downloads } : {}),
     });
@@ -165,6 +167,7 @@ export class AppHost {
       this.events.networkChanged();
     });
     engine.on('warning', (m) => this.logger.warn(m));
+    engine.on('port-mapped', () => void this.statusPublisher.push());
     return engine;
   }
 

@@ -70,6 +70,7 @@ export class StatusPublisher {
       downloadRate: rates.download,
       listenPort: engine.port,
       dhtNodes: engine.dht ? engine.dht.nodeCount : null,
+      mappedAddress: engine.mappedAddress ? `${engine.mappedAddress.host}:${engine.mappedAddress.port}` : null,
       hostedTracker: tracker.info(store.settings.hostTrackerPort),
     };
   }

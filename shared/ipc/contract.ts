@@ -35,6 +35,8 @@ export const settingsSchema = z.object({
   openMode: z.boolean(),
   /** Also find peers on the Mainline DHT (works with no tracker at all). */
   dht: z.boolean(),
+  /** Ask the LAN's router (UPnP) to forward the peer port, so peers behind other NATs reach this one. */
+  upnp: z.boolean(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -73,6 +75,8 @@ export interface NetworkStatus {
   listenPort: number;
   /** Nodes in the DHT routing table; null when the DHT is off. */
   dhtNodes: number | null;
+  /** HOST:PORT the LAN's router forwards to the peer port (UPnP); null when not mapped. */
+  mappedAddress: string | null;
   hostedTracker: HostedTracker;
 }
 

@@ -102,5 +102,5 @@ export async function announced(engine: Engine): Promise<void> {
 
 /** A test host's settings: the first-start defaults, but no hosted tracker, open mode, no DHT, ports picked by the OS. */
 export function testSettings(downloadDir: string, trackers: string[] = []): Settings {
-  return { ...defaultSettings(downloadDir), trackers, listenPort: 0, hostTracker: false, hostTrackerPort: 0, openMode: true, dht: false };
+  return { ...defaultSettings(downloadDir), trackers, listenPort: 0, hostTracker: false, hostTrackerPort: 0, openMode: true, dht: false, upnp: false };
 }

@@ -46,6 +46,8 @@ async function updateSettings(ctx: HostContext, patch: Partial<Settings>): Promi
     });
   } else if (patch.dht !== undefined && patch.dht !== current.dht) {
     await forField('dht', () => ctx.restartNetwork());
+  } else if (patch.upnp !== undefined && patch.upnp !== current.upnp) {
+    await forField('upnp', () => ctx.restartNetwork());
   }
   // The engine may have been replaced by the restart: ask the context again.
   if (patch.trackers || patch.hostTrackerPort !== undefined) ctx.applyTrackers();

@@ -5,8 +5,8 @@ import { errorField, errorText } from '../error-text';
 import { useStatusStore } from './status-store';
 
 export type SettingsField = keyof Settings;
-/** 'security' is open mode and 'dht' the DHT: switches that apply at once, apart from the Network section's Save. */
-export type SettingsSection = 'network' | 'transfers' | 'appearance' | 'security' | 'dht';
+/** 'security' is open mode, 'dht' the DHT and 'upnp' port mapping: switches that apply at once, apart from the Network section's Save. */
+export type SettingsSection = 'network' | 'transfers' | 'appearance' | 'security' | 'dht' | 'upnp';
 export type SettingsPatch = Partial<Omit<Settings, 'hostTracker'>>;
 
 export interface SettingsState {

@@ -88,7 +88,11 @@ export const DEFAULT_SETTINGS: Settings = {
   hostTrackerPort: 6969,
   openMode: false,
   dht: true,
+  upnp: true,
 };
+
+/** The address the fake router forwards while UPnP is on. */
+export const FAKE_MAPPED_ADDRESS = '203.0.113.2:5000';
 
 /** Nodes in the fake DHT routing table while the DHT is on. */
 export const FAKE_DHT_NODES = 120;
@@ -140,6 +144,7 @@ export class FakeHost implements P2PApi {
       downloadRate: 0,
       listenPort: this.settings.listenPort,
       dhtNodes: this.settings.dht ? FAKE_DHT_NODES : null,
+      mappedAddress: this.settings.upnp ? FAKE_MAPPED_ADDRESS : null,
       hostedTracker: { running: false, port: this.settings.hostTrackerPort, addresses: [], peers: 0 },
       ...options.status,
     };
@@ -189,6 +194,7 @@ export class FakeHost implements P2PApi {
         if (patch.openMode !== undefined) this.pushStatus({ secure: !patch.openMode });
         // So does the DHT switch.
         if (patch.dht !== undefined) this.pushStatus({ dhtNodes: patch.dht ? FAKE_DHT_NODES : null });
+        if (patch.upnp !== undefined) this.pushStatus({ mappedAddress: patch.upnp ? FAKE_MAPPED_ADDRESS : null });
         return structuredClone(this.settings);
       },
       'tracker:setHosting': ({ enabled, port }) => {

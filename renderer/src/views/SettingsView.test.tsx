@@ -184,6 +184,30 @@ describe('SettingsView', () => {
     expect(screen.queryByRole('region', { name: 'Notifications' })).toBeNull();
   });
 
+  describe('Network: port mapping (UPnP)', () => {
+    const upnp = () => within(section('Network')).getByRole('switch', { name: 'Port mapping (UPnP)' });
+    const state = () => within(section('Network')).queryByTestId('port-mapping-state')?.textContent ?? null;
+
+    it('says where the router forwards the port, or that none does', async () => {
+      const { host } = await renderWithHost(<SettingsView />);
+      expect(upnp().getAttribute('aria-checked')).toBe('true');
+      expect(state()).toBe('Reachable from outside at 203.0.113.2:5000: the router forwards it to this machine.');
+      act(() => host.pushStatus({ mappedAddress: null }));
+      await flush();
+      expect(state()).toMatch(/^No router forwards the peer port/);
+    });
+
+    it('turning it off calls settings:update { upnp: false } at once and hides the state', async () => {
+      const { host } = await renderWithHost(<SettingsView />);
+      fireEvent.click(upnp());
+      await flush();
+      expect(host.callsTo('settings:update')).toEqual([{ upnp: false }]);
+      expect(upnp().getAttribute('aria-checked')).toBe('false');
+      expect(state()).toBeNull();
+      expect(document.activeElement).toBe(upnp());
+    });
+  });
+
   describe('Network: DHT and trackers', () => {
     const dht = () => within(section('Network')).getByRole('switch', { name: 'DHT' });
     const help = 'Find peers without a tracker, on the public BitTorrent DHT (under a name derived from the network key, so nothing readable is published).';

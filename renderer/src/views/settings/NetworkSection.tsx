@@ -1,6 +1,7 @@
 import { Button } from '../../components/Button';
 import { useSettingsStore } from '../../stores/settings-store';
 import { Dht } from './Dht';
+import { PortMapping } from './PortMapping';
 import { Field, SavedNote, Section, parseInteger, saveDraft, useDraft } from './fields';
 import { HostTracker } from './HostTracker';
 import { InvitePanel } from './InvitePanel';
@@ -89,6 +90,7 @@ export function NetworkSection() {
         )}
       </Field>
       <Dht />
+      <PortMapping />
       <Field label="Listening port" help="Other peers download from you on this TCP port. 0 picks a free one." error={errors.listenPort}>
         {({ id, describedBy, invalid }) => (
           <input
