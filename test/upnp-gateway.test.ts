@@ -1,4 +1,8 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { defaultGateway } from '../electron/engine/nat/nat-pmp.js';
 import { checkedUrl, isLanAddress } from '../electron/engine/nat/upnp-gateway.js';
 
 /**
@@ -23,5 +27,23 @@ describe('UPnP answers we act on', () => {
       ['not a url', '192.168.1.1', /bad URL/],
     ];
     for (const [href, host, reason] of refusals) expect(checkedUrl(href, host), href).toMatch(reason);
+  });
+});
+
+describe('NAT-PMP: the default gateway it speaks to', () => {
+  async function routeFile(lines: string[]): Promise<string> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'p2p-route-'));
+    const file = path.join(dir, 'route');
+    await writeFile(file, ['Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT', ...lines].join('\n'));
+    return file;
+  }
+
+  it('reads the IPv4 default route from the kernel table (little-endian hex), only when up, a gateway, and on a LAN', async () => {
+    // 0101A8C0 = 192.168.1.1; flags 0003 = RTF_UP | RTF_GATEWAY.
+    expect(await defaultGateway(await routeFile(['eth0\t0001A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0', 'eth0\t00000000\t0101A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0']))).toBe('192.168.1.1');
+    expect(await defaultGateway(await routeFile(['eth0\t00000000\t0101A8C0\t0001\t0\t0\t0\t00000000\t0\t0\t0']))).toBeUndefined(); // not a gateway route
+    expect(await defaultGateway(await routeFile(['eth0\t00000000\t017100CB\t0003\t0\t0\t0\t00000000\t0\t0\t0']))).toBeUndefined(); // 203.0.113.1: not a home router's LAN side
+    expect(await defaultGateway(await routeFile(['eth0\t00000000\tZZZZZZZZ\t0003\t0\t0\t0\t00000000\t0\t0\t0']))).toBeUndefined();
+    expect(await defaultGateway('/nonexistent/route')).toBeUndefined();
   });
 });

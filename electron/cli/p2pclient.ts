@@ -148,7 +148,7 @@ runMain('p2pclient', async () => {
     // Only while serving: a one-shot -get dials out and leaves.
     portMapping: (!args.get || args.seed === true) && !args['no-upnp'] && process.env.P2P_NO_UPNP !== '1',
   });
-  engine.on('port-mapped', (mapped) => logger.info(`reachable from outside at ${mapped.host}:${mapped.port} (UPnP port mapping)`));
+  engine.on('port-mapped', (mapped) => logger.info(`reachable from outside at ${mapped.host}:${mapped.port} (${mapped.method === 'upnp' ? 'UPnP' : 'NAT-PMP'} port mapping)`));
   const signalled = untilSignal();
   await engine.start();
   const shared = engine.folders()[0]!;

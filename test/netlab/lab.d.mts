@@ -13,7 +13,7 @@ export class NetLab {
   masquerade(router: string, lanCidr: string, wanIf: string, options?: { symmetric?: boolean }): Promise<void>;
   upnpRouterRules(router: string, lanCidr: string, wanIf: string): Promise<void>;
   nft(router: string, lines: string[]): Promise<void>;
-  startMiniupnpd(router: string, options: { wanIf: string; lanIf: string; lanCidr: string; stun: string }): Promise<SpawnedProcess>;
+  startMiniupnpd(router: string, options: { wanIf: string; lanIf: string; lanCidr: string; stun: string; natPmpOnly?: boolean }): Promise<SpawnedProcess>;
   spawn(name: string, command: string, args?: string[], options?: { env?: Record<string, string | undefined>; label?: string }): SpawnedProcess;
   node(name: string, script: string, args?: string[], options?: { env?: Record<string, string | undefined>; label?: string }): SpawnedProcess;
   teardown(): Promise<void>;
@@ -30,6 +30,6 @@ export const LAB: {
   hostS: string;
 };
 export const STUN_PORT: number;
-export function buildNatLab(options?: { upnp?: boolean }): Promise<NetLab & { miniupnpd?: SpawnedProcess }>;
+export function buildNatLab(options?: { upnp?: boolean; natPmpOnly?: boolean }): Promise<NetLab & { miniupnpd?: SpawnedProcess }>;
 export function removeStaleLabs(): Promise<void>;
 export function labExists(ns: string): boolean;

@@ -180,7 +180,7 @@ export class NetLab {
    * address against the STUN responder at `stun` (host:port) first. Its own pid, lease and
    * socket files, in the foreground (-d): there is no syslog here.
    */
-  async startMiniupnpd(router, { wanIf, lanIf, lanCidr, stun }) {
+  async startMiniupnpd(router, { wanIf, lanIf, lanCidr, stun, natPmpOnly = false }) {
     const dir = await mkdtemp(path.join(os.tmpdir(), `${this.ns(router)}-upnp-`));
     this.tempDirs.push(dir);
     const [stunHost, stunPort] = stun.split(':');
@@ -189,7 +189,7 @@ export class NetLab {
       `listening_ip=${lanIf}`,
       'port=0',
       'enable_natpmp=yes',
-      'enable_upnp=yes',
+      `enable_upnp=${natPmpOnly ? 'no' : 'yes'}`,
       'secure_mode=yes',
       'system_uptime=yes',
       'ipv6_disable=yes',
@@ -204,7 +204,9 @@ export class NetLab {
     ];
     await writeFile(path.join(dir, 'miniupnpd.conf'), `${conf.join('\n')}\n`);
     const proc = this.spawn(router, '/usr/sbin/miniupnpd', ['-d', '-f', path.join(dir, 'miniupnpd.conf'), '-P', path.join(dir, 'miniupnpd.pid')]);
-    await proc.waitFor(/HTTP listening on port|Listening for NAT-PMP/i, 10_000, 'output');
+    // It forwards nothing until STUN has confirmed its WAN address; then (with UPnP) its HTTP server starts.
+    await proc.waitFor(/Port forwarding is now enabled/, 10_000, 'output');
+    if (!natPmpOnly) await proc.waitFor(/HTTP listening on port/, 10_000, 'output');
     return proc;
   }
 
@@ -250,9 +252,10 @@ const STUN = path.join(path.dirname(fileURLToPath(import.meta.url)), 'stun-respo
 
 /**
  * Builds the topology drawn at the top of this file. Call teardown() when done (also on
- * failure). `upnp`: routerU runs miniupnpd (UPnP IGD and NAT-PMP), hostU1/hostU2 may map ports.
+ * failure). `upnp`: routerU runs miniupnpd (UPnP IGD and NAT-PMP), hostU1/hostU2 may map ports;
+ * with `natPmpOnly` its miniupnpd speaks NAT-PMP only.
  */
-export async function buildNatLab({ upnp = false } = {}) {
+export async function buildNatLab({ upnp = false, natPmpOnly = false } = {}) {
   const lab = new NetLab();
   try {
     await lab.addNamespace('wan');
@@ -280,7 +283,7 @@ export async function buildNatLab({ upnp = false } = {}) {
     }
     if (upnp) {
       await lab.node('tracker', STUN, [LAB.tracker, String(STUN_PORT)]).waitFor(/^ready$/m, 10_000, 'stdout');
-      lab.miniupnpd = await lab.startMiniupnpd('routerU', { wanIf: 'wan0', lanIf: 'lan0', lanCidr: '192.168.1.0/24', stun: `${LAB.tracker}:${STUN_PORT}` });
+      lab.miniupnpd = await lab.startMiniupnpd('routerU', { wanIf: 'wan0', lanIf: 'lan0', lanCidr: '192.168.1.0/24', stun: `${LAB.tracker}:${STUN_PORT}`, natPmpOnly });
     }
     return lab;
   } catch (err) {

@@ -2,24 +2,29 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { errorMessage } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { defaultGateway, natPmpExternalAddress, natPmpMapTcp } from './nat-pmp.js';
 import { UpnpError, discoverUpnpGateway, soapAction, type UpnpGatewayInfo } from './upnp-gateway.js';
 
-/** Lease asked for; renewed at half of it. Routers that only take permanent leases (error 725) get 0. */
+/** Lease asked for; renewed at half of what the router grants. */
 const LEASE_SECONDS = 3600;
-/** Other external ports tried when the router says ours is taken (error 718). */
+/** Other external ports tried when a UPnP router says ours is taken (error 718). */
 const ALTERNATIVE_PORTS = 3;
 const DESCRIPTION = 'p2pshare';
+
+export type MappingMethod = 'upnp' | 'natpmp';
 
 export interface MappedAddress {
   /** The router's public address and the port it forwards to ours. */
   host: string;
   port: number;
-  method: 'upnp';
+  method: MappingMethod;
 }
 
 export interface PortMappingOptions {
   logger?: Logger;
   discoveryTimeoutMs?: number;
+  /** Where the IPv4 default gateway is read from (tests); the kernel's routing table otherwise. */
+  routeFile?: string;
 }
 
 export interface PortMappingEvents {
@@ -27,19 +32,28 @@ export interface PortMappingEvents {
   lost: [string];
 }
 
+/** One router protocol: map (or renew) a TCP port, and remove the mapping. */
+interface Mapper {
+  readonly method: MappingMethod;
+  readonly router: string;
+  map(internal: number, preferredExternal: number, leaseSeconds: number): Promise<{ host: string; port: number; lease: number }>;
+  unmap(internal: number, external: number): Promise<void>;
+}
+
 /**
- * Keeps one TCP port of ours forwarded by the LAN's router (UPnP IGD), renewed before its lease
- * ends and removed on stop. A router without UPnP is normal: start() then resolves undefined and
- * logs it once at info level.
+ * Keeps one TCP port of ours forwarded by the LAN's router, over UPnP IGD or else NAT-PMP,
+ * renewed before its lease ends and removed on stop. A router with neither is normal: start()
+ * then resolves undefined and logs it once at info level.
  */
 export class PortMapping extends EventEmitter<PortMappingEvents> {
-  private gateway: UpnpGatewayInfo | undefined;
+  private mapper: Mapper | undefined;
   private mapping: MappedAddress | undefined;
   private lease = LEASE_SECONDS;
   private renewTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly abort = new AbortController();
   private starting: Promise<MappedAddress | undefined> | undefined;
+  private internalPort = 0;
   private readonly logger: Logger;
 
   constructor(private readonly options: PortMappingOptions = {}) {
@@ -51,32 +65,45 @@ export class PortMapping extends EventEmitter<PortMappingEvents> {
     return this.mapping;
   }
 
-  /** Maps `port` (TCP) on the router; the public address, or undefined when there is no UPnP router. */
+  /** Maps `port` (TCP) on the router; the public address, or undefined when no router maps ports. */
   start(port: number): Promise<MappedAddress | undefined> {
+    this.internalPort = port;
     this.starting ??= this.mapOnce(port);
     return this.starting;
   }
 
   private async mapOnce(port: number): Promise<MappedAddress | undefined> {
-    this.gateway = await discoverUpnpGateway({
-      timeoutMs: this.options.discoveryTimeoutMs,
-      signal: this.abort.signal,
-      onIgnored: (reason) => this.logger.info(`UPnP: ignored ${reason}`),
-    });
-    if (!this.gateway || this.stopped) {
-      if (!this.gateway && !this.stopped) this.logger.info('UPnP: no router answered; peers behind other NATs may not reach this one directly');
+    this.mapper = await this.findMapper();
+    if (!this.mapper || this.stopped) {
+      if (!this.mapper && !this.stopped) this.logger.info('port mapping: no router answered over UPnP or NAT-PMP; peers behind other NATs may not reach this one directly');
       return undefined;
     }
     try {
-      this.mapping = await this.map(port);
+      await this.map(port);
     } catch (err) {
-      this.logger.warn(`UPnP: the router at ${this.gateway.host} would not forward port ${port}: ${errorMessage(err)}`);
+      if (!this.stopped) this.logger.warn(`port mapping: the router at ${this.mapper.router} would not forward port ${port} (${this.mapper.method}): ${errorMessage(err)}`);
       return undefined;
     }
-    this.logger.info(`UPnP: ${this.mapping.host}:${this.mapping.port} forwards to port ${port} (router ${this.gateway.host})`);
+    const m = this.mapping!;
+    this.logger.info(`port mapping: ${m.host}:${m.port} forwards to port ${port} (${m.method}, router ${this.mapper.router})`);
     this.scheduleRenewal(port);
-    this.emit('mapped', this.mapping);
-    return this.mapping;
+    this.emit('mapped', m);
+    return m;
+  }
+
+  /** UPnP first (it names the router itself), then NAT-PMP at the default gateway. */
+  private async findMapper(): Promise<Mapper | undefined> {
+    const signal = this.abort.signal;
+    const igd = await discoverUpnpGateway({ timeoutMs: this.options.discoveryTimeoutMs, signal, onIgnored: (reason) => this.logger.info(`UPnP: ignored ${reason}`) });
+    if (igd) return upnpMapper(igd);
+    if (this.stopped) return undefined;
+    const gateway = await defaultGateway(this.options.routeFile);
+    if (!gateway) return undefined;
+    const external = await natPmpExternalAddress(gateway, signal).catch((err: unknown) => {
+      this.logger.info(`NAT-PMP: ${errorMessage(err)}`);
+      return undefined;
+    });
+    return external ? natPmpMapper(gateway, external, signal) : undefined;
   }
 
   /** Ends a search in progress, waits for a mapping being made, and removes the mapping. */
@@ -86,42 +113,18 @@ export class PortMapping extends EventEmitter<PortMappingEvents> {
     clearTimeout(this.renewTimer);
     await this.starting;
     clearTimeout(this.renewTimer);
-    const { gateway, mapping } = this;
+    const { mapper, mapping } = this;
     this.mapping = undefined;
-    if (!gateway || !mapping) return;
-    await soapAction(gateway, 'DeletePortMapping', { NewRemoteHost: '', NewExternalPort: mapping.port, NewProtocol: 'TCP' }).catch((err: unknown) =>
-      this.logger.debug(`UPnP: removing ${mapping.host}:${mapping.port} failed: ${errorMessage(err)}`),
-    );
+    if (!mapper || !mapping) return;
+    await mapper.unmap(this.internalPort, mapping.port).catch((err: unknown) => this.logger.debug(`port mapping: removing ${mapping.host}:${mapping.port} failed: ${errorMessage(err)}`));
   }
 
-  private async map(port: number, preferred = this.mapping?.port ?? port): Promise<MappedAddress> {
-    const gateway = this.gateway!;
-    const candidates = [preferred, ...Array.from({ length: ALTERNATIVE_PORTS }, () => 1024 + Math.floor(Math.random() * (65536 - 1024)))];
-    let lastError: unknown;
-    for (const external of candidates) {
-      try {
-        await this.addMapping(gateway, external, port);
-        const { NewExternalIPAddress: ip } = await soapAction(gateway, 'GetExternalIPAddress', {});
-        if (!ip || !net.isIPv4(ip) || ip === '0.0.0.0') throw new UpnpError(`the router reports no usable public address (${JSON.stringify(ip ?? '')})`);
-        return { host: ip, port: external, method: 'upnp' };
-      } catch (err) {
-        lastError = err;
-        if (!(err instanceof UpnpError && err.upnpCode === 718)) throw err; // only "port taken" is worth another port
-      }
-    }
-    throw lastError;
-  }
-
-  private async addMapping(gateway: UpnpGatewayInfo, external: number, internal: number): Promise<void> {
-    const args = { NewRemoteHost: '', NewExternalPort: external, NewProtocol: 'TCP', NewInternalPort: internal, NewInternalClient: gateway.localAddress, NewEnabled: 1, NewPortMappingDescription: DESCRIPTION };
-    try {
-      await soapAction(gateway, 'AddPortMapping', { ...args, NewLeaseDuration: this.lease });
-    } catch (err) {
-      // 725 OnlyPermanentLeasesSupported: a lease of 0, removed by stop().
-      if (!(err instanceof UpnpError && err.upnpCode === 725)) throw err;
-      this.lease = 0;
-      await soapAction(gateway, 'AddPortMapping', { ...args, NewLeaseDuration: 0 });
-    }
+  private async map(port: number): Promise<void> {
+    const mapper = this.mapper!;
+    const got = await mapper.map(port, this.mapping?.port ?? port, LEASE_SECONDS);
+    if (!net.isIPv4(got.host) || got.host === '0.0.0.0') throw new UpnpError(`the router reports no usable public address (${JSON.stringify(got.host)})`);
+    this.lease = got.lease;
+    this.mapping = { host: got.host, port: got.port, method: mapper.method };
   }
 
   private scheduleRenewal(port: number): void {
@@ -131,15 +134,70 @@ export class PortMapping extends EventEmitter<PortMappingEvents> {
   }
 
   private async renew(port: number): Promise<void> {
+    const before = this.mapping;
     try {
-      const before = this.mapping;
-      this.mapping = await this.map(port);
-      if (before?.host !== this.mapping.host || before.port !== this.mapping.port) this.emit('mapped', this.mapping);
+      await this.map(port);
+      if (before?.host !== this.mapping!.host || before.port !== this.mapping!.port) this.emit('mapped', this.mapping!);
     } catch (err) {
       this.mapping = undefined;
-      this.logger.warn(`UPnP: renewing the port mapping failed: ${errorMessage(err)}`);
+      this.logger.warn(`port mapping: renewing failed: ${errorMessage(err)}`);
       this.emit('lost', errorMessage(err));
     }
     this.scheduleRenewal(port);
   }
+}
+
+function upnpMapper(gateway: UpnpGatewayInfo): Mapper {
+  let lease = LEASE_SECONDS;
+  const add = async (external: number, internal: number) => {
+    const args = { NewRemoteHost: '', NewExternalPort: external, NewProtocol: 'TCP', NewInternalPort: internal, NewInternalClient: gateway.localAddress, NewEnabled: 1, NewPortMappingDescription: DESCRIPTION };
+    try {
+      await soapAction(gateway, 'AddPortMapping', { ...args, NewLeaseDuration: lease });
+    } catch (err) {
+      // 725 OnlyPermanentLeasesSupported: a lease of 0, removed by stop().
+      if (!(err instanceof UpnpError && err.upnpCode === 725)) throw err;
+      lease = 0;
+      await soapAction(gateway, 'AddPortMapping', { ...args, NewLeaseDuration: 0 });
+    }
+  };
+  return {
+    method: 'upnp',
+    router: gateway.host,
+    async map(internal, preferred) {
+      const candidates = [preferred, ...Array.from({ length: ALTERNATIVE_PORTS }, () => 1024 + Math.floor(Math.random() * (65536 - 1024)))];
+      let lastError: unknown;
+      for (const external of candidates) {
+        try {
+          await add(external, internal);
+          const { NewExternalIPAddress: ip } = await soapAction(gateway, 'GetExternalIPAddress', {});
+          return { host: ip ?? '', port: external, lease };
+        } catch (err) {
+          lastError = err;
+          if (!(err instanceof UpnpError && err.upnpCode === 718)) throw err; // only "port taken" is worth another port
+        }
+      }
+      throw lastError;
+    },
+    async unmap(_internal, external) {
+      await soapAction(gateway, 'DeletePortMapping', { NewRemoteHost: '', NewExternalPort: external, NewProtocol: 'TCP' });
+    },
+  };
+}
+
+function natPmpMapper(gateway: string, externalIp: string, signal: AbortSignal): Mapper {
+  return {
+    method: 'natpmp',
+    router: gateway,
+    async map(internal, preferred, leaseSeconds) {
+      const granted = await natPmpMapTcp(gateway, internal, preferred, leaseSeconds, signal);
+      if (!granted) throw new UpnpError('the router stopped answering NAT-PMP');
+      // The public address may have changed since the first ask (a new DHCP lease upstream).
+      const ip = (await natPmpExternalAddress(gateway, signal)) ?? externalIp;
+      return { host: ip, port: granted.externalPort, lease: granted.lifetime };
+    },
+    async unmap(internal) {
+      // A stop aborts the shared signal: removal gets its own exchange.
+      await natPmpMapTcp(gateway, internal, 0, 0);
+    },
+  };
 }
