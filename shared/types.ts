@@ -32,4 +32,6 @@ export interface TrackerStatus {
   connected: boolean;
   /** Why the tracker turned us away (another network key, or it is full), with the sentence to show; absent otherwise. */
   problem?: { code: 'wrong_key' | 'tracker_full'; message: string };
+  /** HOST:PORT the tracker lists this peer at (its source address as the tracker sees it, and the announced port), while connected. */
+  seenAs?: string;
 }

@@ -71,6 +71,8 @@ describe.skipIf(!availability.ok)(`peers across NATs: a UPnP router${skipReason}
     const holder = await lab.share('hostU1', 'mapped', content);
     const mapped = await holder.waitFor(/reachable from outside at (\S+):(\d+) \(UPnP port mapping\)/, 20_000, 'stderr');
     expect(mapped[1]).toBe(LAB.routerU);
+    // The tracker lists it at the router's public address (its datagrams' source) and the mapped port.
+    await holder.waitFor(new RegExp(`tracker ${LAB.tracker}:${TRACKER_PORT} lists this peer at ${LAB.routerU.replaceAll('.', '\\.')}:${mapped[2]}$`, 'm'), 20_000, 'stderr');
     const r = await lab.get('hostN', 'getter-mapped', 'mapped.bin', 20);
     expect(r.exit.code, r.proc.describe()).toBe(0);
     expect(r.proc.stdout).toMatch(/done: .*mapped\.bin verified/);

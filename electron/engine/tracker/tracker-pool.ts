@@ -63,7 +63,10 @@ export class TrackerPool {
     });
     client.on('connected', () => {
       this.options.logger.info(`connected to tracker ${client.address}`);
-      this.options.onStatus({ address: client.address, connected: true });
+      const seen = seenAs(client);
+      // What others dial: behind a NAT, the router's public address (and, unmapped, a port nobody can reach).
+      if (seen.seenAs) this.options.logger.info(`tracker ${client.address} lists this peer at ${seen.seenAs}`);
+      this.options.onStatus({ address: client.address, connected: true, ...seen });
     });
     client.on('disconnected', () => this.options.onStatus({ address: client.address, connected: false }));
     client.on('refused', (problem) => this.options.onStatus({ address: client.address, connected: false, problem }));
@@ -88,7 +91,7 @@ export class TrackerPool {
   }
 
   statuses(): TrackerStatus[] {
-    return this.clients.map((t) => ({ address: t.address, connected: t.connected, ...(t.refusal ? { problem: t.refusal } : {}) }));
+    return this.clients.map((t) => ({ address: t.address, connected: t.connected, ...(t.refusal ? { problem: t.refusal } : {}), ...seenAs(t) }));
   }
 
   /** Tells every tracker our file set changed. */
@@ -136,4 +139,11 @@ export class TrackerPool {
   async stop(): Promise<void> {
     await Promise.all(this.clients.map((t) => t.stop()));
   }
+}
+
+/** The address a connected tracker lists this peer at, when it said (v2 WELCOME, v1 welcome). */
+function seenAs(link: TrackerLink): { seenAs?: string } {
+  const seen = link.connected ? link.observedAddress : undefined;
+  if (!seen || seen.port === 0) return {};
+  return { seenAs: seen.host.includes(':') ? `[${seen.host}]:${seen.port}` : `${seen.host}:${seen.port}` };
 }

@@ -284,6 +284,21 @@ describe('SettingsView', () => {
       expect(states()).toEqual(['a.lan:6969not connected', 'b.lan:7000connected', 'c.lan:6969connected']);
     });
 
+    it('a connected tracker says which address it lists this peer at', async () => {
+      const { host } = await renderWithHost(<SettingsView />);
+      const states = () =>
+        within(screen.getByRole('list', { name: 'Tracker connections' }))
+          .getAllByRole('listitem')
+          .map((li) => li.textContent);
+      act(() => host.pushStatus({ trackers: [{ address: '192.168.1.20:6969', connected: true, seenAs: '203.0.113.2:5000' }] }));
+      await flush();
+      expect(states()).toEqual(['192.168.1.20:6969connectedlists you at 203.0.113.2:5000']);
+      // Not connected: no stale address.
+      act(() => host.pushStatus({ trackers: [{ address: '192.168.1.20:6969', connected: false, seenAs: '203.0.113.2:5000' }] }));
+      await flush();
+      expect(states()).toEqual(['192.168.1.20:6969not connected']);
+    });
+
     it('the tracker list follows the saved trackers, not the unsaved edit', async () => {
       const { host } = await renderWithHost(<SettingsView />);
       const states = () =>

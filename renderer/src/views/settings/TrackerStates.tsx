@@ -19,6 +19,7 @@ export function TrackerStates({ trackers }: { trackers: string[] }) {
             <span className={connected ? 'dot dot-on' : 'dot'} aria-hidden="true" />
             <span className="mono">{address}</span>
             <span className={connected ? 'tracker-state-on' : problem ? 'tracker-state-problem' : 'muted'}>{connected ? 'connected' : problem ? problem.message : 'not connected'}</span>
+            {connected && state?.seenAs && <span className="muted">lists you at {state.seenAs}</span>}
           </li>
         );
       })}
