@@ -82,7 +82,10 @@ describe.skipIf(!availability.ok)(`peers across NATs: a UPnP router${skipReason}
   it('with -no-upnp the same kind of holder is listed but unreachable from behind another NAT', async () => {
     await lab.share('hostU2', 'unmapped', randomBytes(64 * 1024), ['-no-upnp']);
     const r = await lab.get('hostN', 'getter-unmapped', 'unmapped.bin', 6);
-    expect(r.exit.code, r.proc.describe()).not.toBe(0);
+    expect(r.exit.code, r.proc.describe()).toBe(1);
+    // Listed (it was found, from one peer), but nobody can dial it: not a listing or key problem.
+    expect(r.proc.stdout).toMatch(/downloading unmapped\.bin \(64\.0 KiB, [0-9a-f]{12}\) from 1 peer/);
+    expect(r.proc.stderr).toContain('no reachable peer has unmapped.bin');
   }, 120_000);
 });
 

@@ -435,6 +435,18 @@ describe('TrackerState listing under churn', () => {
     expect(names(listAll(state).items)).toEqual(['a.txt', 'b.txt']);
   });
 
+  it('other orders are kept per rebuild, and follow a change as the name order does', () => {
+    const state = new TrackerState();
+    const a = state.addPeer(peerId(1), '10.0.0.1', 4000).peer;
+    add(state, a, file('a.txt', 1, H1), file('b.txt', 3, H2));
+    expect(names(listAll(state, '', { sort: 'size', descending: true }).items)).toEqual(['b.txt', 'a.txt']);
+    expect(names(listAll(state, '', { sort: 'size', descending: true }).items)).toEqual(['b.txt', 'a.txt']);
+    add(state, a, file('c.txt', 2, H3));
+    expect(names(listAll(state, '', { sort: 'size', descending: true }).items)).toEqual(['b.txt', 'c.txt', 'a.txt']);
+    expect(names(listAll(state, '', { sort: 'size' }).items)).toEqual(['a.txt', 'c.txt', 'b.txt']);
+    expect(names(listAll(state).items)).toEqual(['a.txt', 'b.txt', 'c.txt']);
+  });
+
   it('a listing slow to sort is rebuilt at most once per costFactor builds, then shows every change', () => {
     const clock = tickingClock();
     const state = new TrackerState({ listingTiming: { exactBelowMs: 1, costFactor: 1000, now: clock.now } });

@@ -237,6 +237,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.server = next;
     this.port = next.port;
     await previous.stop();
+    // The router forwards the old port: map the new one (which also drops any other announced port).
+    if (this.portMapping) {
+      await this.portMapping.stop();
+      this.announcedPort = 0;
+      this.mapPort(this.port);
+    }
     // The port is part of our hello: reconnect every tracker so they list the new address.
     this.setTrackers(this.trackerPool.addresses(), true);
     return this.port;
@@ -331,6 +337,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const mapping = new PortMapping({ logger: this.logger });
     this.portMapping = mapping;
     mapping.on('mapped', (mapped) => {
+      if (this.portMapping !== mapping) return; // a mapping of a port we no longer serve
       // The usual case is the same port: peers dial observed-ip:port and nothing changes. Another port means joining again.
       const next = mapped.port === port ? 0 : mapped.port;
       if (next !== this.announcedPort) {
@@ -340,7 +347,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.emit('port-mapped', mapped);
     });
     mapping.on('lost', () => {
-      if (this.announcedPort === 0) return;
+      if (this.portMapping !== mapping || this.announcedPort === 0) return;
       this.announcedPort = 0;
       this.trackerPool.set(this.trackerPool.addresses(), true);
     });

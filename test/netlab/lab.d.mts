@@ -3,6 +3,7 @@ import type { SpawnedProcess } from '../support/processes.mjs';
 export function labAvailability(options?: { upnp?: boolean }): { ok: boolean; reason: string };
 export class NetLab {
   readonly tag: string;
+  readonly owner: string;
   readonly namespaces: string[];
   ns(name: string): string;
   sh(ns: string, args: string[]): Promise<string>;

@@ -52,16 +52,18 @@ let labs = 0;
 
 export class NetLab {
   constructor() {
-    // Short, unique names: interface names are at most 15 bytes.
+    // Short, unique names: interface names are at most 15 bytes. Namespaces also carry the full pid, so
+    // removeStaleLabs can tell a live lab (another test file's, in parallel) from one whose process died.
     this.tag = `${(process.pid % 10000).toString(36)}${(labs++).toString(36)}`;
+    this.owner = `${process.pid}x${this.tag}`;
     this.namespaces = [];
     this.processes = new Set();
     this.tempDirs = [];
   }
 
-  /** The namespace's real name for a lab name ("hostN" → "p2p-1a2b-hostN"). */
+  /** The namespace's real name for a lab name ("hostN" → "p2p-4242x1a2b-hostN"). */
   ns(name) {
-    return `p2p-${this.tag}-${name}`;
+    return `p2p-${this.owner}-${name}`;
   }
 
   async sh(ns, args) {
@@ -292,14 +294,22 @@ export async function buildNatLab({ upnp = false, natPmpOnly = false } = {}) {
   }
 }
 
-/** Namespaces left by a lab whose process was killed (named p2p-TAG-…): removed by the tests' setup. */
+/** Namespaces left by a lab whose test process died (named p2p-PIDxTAG-…): removed by the tests' setup. Live labs are left alone. */
 export async function removeStaleLabs() {
   const { stdout } = await run('ip', ['netns', 'list']);
   for (const line of stdout.split('\n')) {
-    const ns = line.split(' ')[0];
-    if (!/^p2p-[0-9a-z]+-[A-Za-z0-9]+$/.test(ns)) continue;
-    const pids = await run('ip', ['netns', 'pids', ns]).then((r) => r.stdout.trim(), () => '');
-    if (pids === '') await run('ip', ['netns', 'del', ns]).catch(() => undefined);
+    const m = /^p2p-(\d+)x[0-9a-z]+-[A-Za-z0-9]+/.exec(line.split(' ')[0] ?? '');
+    if (!m || processAlive(Number(m[1]))) continue;
+    await run('ip', ['netns', 'del', m[0]]).catch(() => undefined);
+  }
+}
+
+function processAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
   }
 }
 

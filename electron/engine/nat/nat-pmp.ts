@@ -55,14 +55,18 @@ async function exchange(gateway: string, request: Buffer, op: number, answerByte
     return await new Promise<Buffer | undefined>((resolve) => {
       let attempt = 0;
       let timer: NodeJS.Timeout | undefined;
+      const onAbort = () => finish(undefined);
       const finish = (answer: Buffer | undefined) => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         resolve(answer);
       };
-      signal?.addEventListener('abort', () => finish(undefined));
+      signal?.addEventListener('abort', onAbort, { once: true });
       socket.on('message', (msg, rinfo) => {
         if (rinfo.address !== gateway || rinfo.port !== NAT_PMP_PORT) return; // only the gateway may answer
-        if (msg.length !== answerBytes || msg[0] !== VERSION || msg[1] !== 128 + op) return;
+        if (msg.length < 8 || msg[0] !== VERSION || msg[1] !== 128 + op) return;
+        // A refusal may be shorter than a success (RFC 6886 §3.5: at least the 8-byte header); a success is exact.
+        if (msg.readUInt16BE(2) === 0 ? msg.length !== answerBytes : msg.length > answerBytes) return;
         finish(msg);
       });
       const send = () => {

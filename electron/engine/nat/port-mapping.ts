@@ -3,10 +3,14 @@ import net from 'node:net';
 import { errorMessage } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { defaultGateway, natPmpExternalAddress, natPmpMapTcp } from './nat-pmp.js';
-import { UpnpError, discoverUpnpGateway, soapAction, type UpnpGatewayInfo } from './upnp-gateway.js';
+import { UpnpError, discoverUpnpGateway, isLanAddress, soapAction, type UpnpGatewayInfo } from './upnp-gateway.js';
 
-/** Lease asked for; renewed at half of what the router grants. */
+/** Lease asked for; renewed at half of what the router grants, kept within these bounds (a router may grant anything). */
 const LEASE_SECONDS = 3600;
+const MIN_RENEW_LEASE_SECONDS = 120;
+const MAX_RENEW_LEASE_SECONDS = 86_400;
+/** stop() waits at most this long for a search or a mapping in progress. */
+const STOP_WAIT_MS = 2000;
 /** Other external ports tried when a UPnP router says ours is taken (error 718). */
 const ALTERNATIVE_PORTS = 3;
 const DESCRIPTION = 'p2pshare';
@@ -53,6 +57,7 @@ export class PortMapping extends EventEmitter<PortMappingEvents> {
   private stopped = false;
   private readonly abort = new AbortController();
   private starting: Promise<MappedAddress | undefined> | undefined;
+  private renewing: Promise<void> | undefined;
   private internalPort = 0;
   private readonly logger: Logger;
 
@@ -73,7 +78,7 @@ export class PortMapping extends EventEmitter<PortMappingEvents> {
   }
 
   private async mapOnce(port: number): Promise<MappedAddress | undefined> {
-    this.mapper = await this.findMapper();
+    this.mapper = await this.findMapper(this.abort.signal);
     if (!this.mapper || this.stopped) {
       if (!this.mapper && !this.stopped) this.logger.info('port mapping: no router answered over UPnP or NAT-PMP; peers behind other NATs may not reach this one directly');
       return undefined;
@@ -85,6 +90,7 @@ export class PortMapping extends EventEmitter<PortMappingEvents> {
       return undefined;
     }
     const m = this.mapping!;
+    if (this.stopped) return undefined;
     this.logger.info(`port mapping: ${m.host}:${m.port} forwards to port ${port} (${m.method}, router ${this.mapper.router})`);
     this.scheduleRenewal(port);
     this.emit('mapped', m);
@@ -92,10 +98,9 @@ export class PortMapping extends EventEmitter<PortMappingEvents> {
   }
 
   /** UPnP first (it names the router itself), then NAT-PMP at the default gateway. */
-  private async findMapper(): Promise<Mapper | undefined> {
-    const signal = this.abort.signal;
+  private async findMapper(signal: AbortSignal): Promise<Mapper | undefined> {
     const igd = await discoverUpnpGateway({ timeoutMs: this.options.discoveryTimeoutMs, signal, onIgnored: (reason) => this.logger.info(`UPnP: ignored ${reason}`) });
-    if (igd) return upnpMapper(igd);
+    if (igd) return upnpMapper(igd, signal);
     if (this.stopped) return undefined;
     const gateway = await defaultGateway(this.options.routeFile);
     if (!gateway) return undefined;
@@ -111,25 +116,31 @@ export class PortMapping extends EventEmitter<PortMappingEvents> {
     this.stopped = true;
     this.abort.abort();
     clearTimeout(this.renewTimer);
-    await this.starting;
+    // Aborting ends searches and requests at once; the deadline covers whatever would not.
+    await Promise.race([Promise.all([this.starting, this.renewing]), new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
     clearTimeout(this.renewTimer);
     const { mapper, mapping } = this;
     this.mapping = undefined;
     if (!mapper || !mapping) return;
-    await mapper.unmap(this.internalPort, mapping.port).catch((err: unknown) => this.logger.debug(`port mapping: removing ${mapping.host}:${mapping.port} failed: ${errorMessage(err)}`));
+    await withDeadline(mapper.unmap(this.internalPort, mapping.port), STOP_WAIT_MS).catch((err: unknown) => this.logger.debug(`port mapping: removing ${mapping.host}:${mapping.port} failed: ${errorMessage(err)}`));
   }
 
   private async map(port: number): Promise<void> {
     const mapper = this.mapper!;
     const got = await mapper.map(port, this.mapping?.port ?? port, LEASE_SECONDS);
     if (!net.isIPv4(got.host) || got.host === '0.0.0.0') throw new UpnpError(`the router reports no usable public address (${JSON.stringify(got.host)})`);
-    this.lease = got.lease;
+    // Behind a second NAT the router's "public" address is itself private: the mapping reaches no further than the next router.
+    if (isLanAddress(got.host)) throw new UpnpError(`the router's own address is ${got.host}, a private one: there is another NAT beyond it`);
+    if (!Number.isInteger(got.port) || got.port < 1 || got.port > 65535) throw new UpnpError(`the router granted external port ${got.port}`);
+    this.lease = got.lease === 0 ? 0 : Math.min(MAX_RENEW_LEASE_SECONDS, Math.max(MIN_RENEW_LEASE_SECONDS, got.lease));
     this.mapping = { host: got.host, port: got.port, method: mapper.method };
   }
 
   private scheduleRenewal(port: number): void {
     if (this.lease === 0 || this.stopped) return;
-    this.renewTimer = setTimeout(() => void this.renew(port), (this.lease * 1000) / 2);
+    this.renewTimer = setTimeout(() => {
+      this.renewing = this.renew(port);
+    }, (this.lease * 1000) / 2);
     this.renewTimer.unref();
   }
 
@@ -137,8 +148,10 @@ export class PortMapping extends EventEmitter<PortMappingEvents> {
     const before = this.mapping;
     try {
       await this.map(port);
+      if (this.stopped) return;
       if (before?.host !== this.mapping!.host || before.port !== this.mapping!.port) this.emit('mapped', this.mapping!);
     } catch (err) {
+      if (this.stopped) return;
       this.mapping = undefined;
       this.logger.warn(`port mapping: renewing failed: ${errorMessage(err)}`);
       this.emit('lost', errorMessage(err));
@@ -147,17 +160,27 @@ export class PortMapping extends EventEmitter<PortMappingEvents> {
   }
 }
 
-function upnpMapper(gateway: UpnpGatewayInfo): Mapper {
+/** `promise`, or a rejection after `ms`. */
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new UpnpError(`no answer within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+function upnpMapper(gateway: UpnpGatewayInfo, signal: AbortSignal): Mapper {
   let lease = LEASE_SECONDS;
   const add = async (external: number, internal: number) => {
     const args = { NewRemoteHost: '', NewExternalPort: external, NewProtocol: 'TCP', NewInternalPort: internal, NewInternalClient: gateway.localAddress, NewEnabled: 1, NewPortMappingDescription: DESCRIPTION };
     try {
-      await soapAction(gateway, 'AddPortMapping', { ...args, NewLeaseDuration: lease });
+      await soapAction(gateway, 'AddPortMapping', { ...args, NewLeaseDuration: lease }, signal);
     } catch (err) {
       // 725 OnlyPermanentLeasesSupported: a lease of 0, removed by stop().
       if (!(err instanceof UpnpError && err.upnpCode === 725)) throw err;
       lease = 0;
-      await soapAction(gateway, 'AddPortMapping', { ...args, NewLeaseDuration: 0 });
+      await soapAction(gateway, 'AddPortMapping', { ...args, NewLeaseDuration: 0 }, signal);
     }
   };
   return {
@@ -169,7 +192,7 @@ function upnpMapper(gateway: UpnpGatewayInfo): Mapper {
       for (const external of candidates) {
         try {
           await add(external, internal);
-          const { NewExternalIPAddress: ip } = await soapAction(gateway, 'GetExternalIPAddress', {});
+          const { NewExternalIPAddress: ip } = await soapAction(gateway, 'GetExternalIPAddress', {}, signal);
           return { host: ip ?? '', port: external, lease };
         } catch (err) {
           lastError = err;

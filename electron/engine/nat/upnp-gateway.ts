@@ -21,7 +21,10 @@ const SERVICE_TYPES = ['urn:schemas-upnp-org:service:WANIPConnection:2', 'urn:sc
 const MAX_SSDP_BYTES = 2048;
 const MAX_DESCRIPTION_BYTES = 64 * 1024;
 const MAX_SOAP_BYTES = 16 * 1024;
+/** A whole HTTP exchange (not just an idle gap) ends after this long. */
 const HTTP_TIMEOUT_MS = 3000;
+/** Device descriptions read per search: every answer names one, and a LAN host may send many. */
+const MAX_DESCRIPTIONS = 3;
 
 export class UpnpError extends EngineError {
   constructor(
@@ -62,11 +65,15 @@ export async function discoverUpnpGateway(options: UpnpDiscoveryOptions = {}): P
       socket.bind(0, () => resolve());
     });
     const found = new Promise<UpnpGatewayInfo | undefined>((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), timeoutMs);
-      options.signal?.addEventListener('abort', () => {
+      const onAbort = () => {
         clearTimeout(timer);
         resolve(undefined);
-      });
+      };
+      const timer = setTimeout(() => {
+        options.signal?.removeEventListener('abort', onAbort);
+        resolve(undefined);
+      }, timeoutMs);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
       socket.on('message', (msg, rinfo) => {
         if (msg.length > MAX_SSDP_BYTES) return ignore(`SSDP answer from ${rinfo.address} is too large (${msg.length} bytes)`);
         const location = ssdpLocation(msg.toString('latin1'));
@@ -74,10 +81,12 @@ export async function discoverUpnpGateway(options: UpnpDiscoveryOptions = {}): P
         const url = checkedUrl(location, rinfo.address);
         if (typeof url === 'string') return ignore(`SSDP answer from ${rinfo.address}: ${url}`);
         if (tried.has(url.href)) return;
+        if (tried.size >= MAX_DESCRIPTIONS) return ignore(`SSDP answer from ${rinfo.address}: already read ${MAX_DESCRIPTIONS} descriptions`);
         tried.add(url.href);
-        readDescription(url, rinfo.address).then(
+        readDescription(url, rinfo.address, options.signal).then(
           (info) => {
             clearTimeout(timer);
+            options.signal?.removeEventListener('abort', onAbort);
             resolve(info);
           },
           (err: Error) => ignore(`gateway ${rinfo.address}: ${err.message}`),
@@ -123,12 +132,26 @@ export function isLanAddress(host: string): boolean {
   return a === 10 || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b < 128);
 }
 
-async function readDescription(url: URL, host: string): Promise<UpnpGatewayInfo> {
-  const { body, localAddress } = await httpRequest(url, { method: 'GET' }, undefined, MAX_DESCRIPTION_BYTES);
+/** The `<service>…</service>` blocks of a description, found by scanning (a regex over them would be quadratic on hostile input). */
+function serviceBlocks(body: string): string[] {
+  const blocks: string[] = [];
+  for (let from = 0; ; ) {
+    const start = body.indexOf('<service>', from);
+    if (start < 0) return blocks;
+    const end = body.indexOf('</service>', start);
+    if (end < 0) return blocks;
+    blocks.push(body.slice(start, end));
+    from = end + 10;
+  }
+}
+
+async function readDescription(url: URL, host: string, signal?: AbortSignal): Promise<UpnpGatewayInfo> {
+  const { body, localAddress } = await httpRequest(url, { method: 'GET' }, undefined, MAX_DESCRIPTION_BYTES, signal);
+  const blocks = serviceBlocks(body).map((block) => ({ block, type: /<serviceType>\s*([^<\s]{1,128})\s*<\/serviceType>/.exec(block)?.[1] }));
   for (const serviceType of SERVICE_TYPES) {
-    const service = new RegExp(`<service>(?:(?!</service>)[\\s\\S])*?<serviceType>\\s*${serviceType.replaceAll('.', '\\.')}\\s*</serviceType>(?:(?!</service>)[\\s\\S])*?</service>`).exec(body);
+    const service = blocks.find((b) => b.type === serviceType);
     if (!service) continue;
-    const control = /<controlURL>\s*([^<\s]+)\s*<\/controlURL>/.exec(service[0]);
+    const control = /<controlURL>\s*([^<\s]{1,512})\s*<\/controlURL>/.exec(service.block);
     if (!control) continue;
     const controlUrl = checkedUrl(new URL(decodeXml(control[1]!), url).href, host);
     if (typeof controlUrl === 'string') throw new UpnpError(`control URL refused: ${controlUrl}`);
@@ -138,7 +161,7 @@ async function readDescription(url: URL, host: string): Promise<UpnpGatewayInfo>
 }
 
 /** One SOAP action; returns the response's elements by name. Throws UpnpError with the router's code on a fault. */
-export async function soapAction(gateway: UpnpGatewayInfo, action: string, args: Record<string, string | number>): Promise<Record<string, string>> {
+export async function soapAction(gateway: UpnpGatewayInfo, action: string, args: Record<string, string | number>, signal?: AbortSignal): Promise<Record<string, string>> {
   const params = Object.entries(args)
     .map(([k, v]) => `<${k}>${encodeXml(String(v))}</${k}>`)
     .join('');
@@ -148,6 +171,7 @@ export async function soapAction(gateway: UpnpGatewayInfo, action: string, args:
     { method: 'POST', headers: { 'Content-Type': 'text/xml; charset="utf-8"', SOAPAction: `"${gateway.serviceType}#${action}"` } },
     envelope,
     MAX_SOAP_BYTES,
+    signal,
   );
   if (status !== 200) {
     const code = /<errorCode>\s*(\d+)\s*<\/errorCode>/.exec(body);
@@ -159,10 +183,11 @@ export async function soapAction(gateway: UpnpGatewayInfo, action: string, args:
   return out;
 }
 
-function httpRequest(url: URL, options: http.RequestOptions, body: string | undefined, maxBytes: number): Promise<{ status: number; body: string; localAddress: string }> {
+function httpRequest(url: URL, options: http.RequestOptions, body: string | undefined, maxBytes: number, signal?: AbortSignal): Promise<{ status: number; body: string; localAddress: string }> {
   return new Promise((resolve, reject) => {
     let localAddress = '';
-    const req = http.request(url, { ...options, timeout: HTTP_TIMEOUT_MS, agent: false }, (res) => {
+    // `signal` aborts the request; the deadline bounds the whole exchange, however slowly a device trickles bytes.
+    const req = http.request(url, { ...options, timeout: HTTP_TIMEOUT_MS, agent: false, ...(signal ? { signal } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
@@ -176,6 +201,9 @@ function httpRequest(url: URL, options: http.RequestOptions, body: string | unde
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), localAddress }));
       res.on('error', reject);
     });
+    const deadline = setTimeout(() => req.destroy(new UpnpError(`${url.host} did not finish answering within ${HTTP_TIMEOUT_MS} ms`)), HTTP_TIMEOUT_MS);
+    deadline.unref();
+    req.on('close', () => clearTimeout(deadline));
     req.on('socket', (socket) => socket.once('connect', () => (localAddress = socket.localAddress ?? '')));
     req.on('timeout', () => req.destroy(new UpnpError(`no answer from ${url.host} within ${HTTP_TIMEOUT_MS} ms`)));
     req.on('error', reject);

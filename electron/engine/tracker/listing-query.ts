@@ -45,6 +45,8 @@ export interface ListingViewTiming {
  */
 export class ListingView {
   private sorted: ListingItem[] | null = null;
+  /** The whole listing in another order ("size:desc"…), made from `sorted` once per rebuild. */
+  private readonly reordered = new Map<string, ListingItem[]>();
   private changed = true;
   private builtAt = 0;
   private buildMs = 0;
@@ -72,9 +74,15 @@ export class ListingView {
       : all;
     const sort = q.sort ?? 'name';
     if (sort !== 'name' || q.descending) {
-      matches = matches === all ? [...all] : matches;
       const dir = q.descending ? -1 : 1;
-      matches.sort((a, b) => dir * (compareBy(sort, a, b) || compareBy('name', a, b)));
+      const order = (a: ListingItem, b: ListingItem) => dir * (compareBy(sort, a, b) || compareBy('name', a, b));
+      if (matches === all) {
+        // Paging through the whole listing in one order sorts it once, not once per page.
+        const key = `${sort}:${dir}`;
+        let cached = this.reordered.get(key);
+        if (!cached) this.reordered.set(key, (cached = [...all].sort(order)));
+        matches = cached;
+      } else matches.sort(order);
     }
     // Fill the page up to `limit` rows or the byte budget, whichever comes first; the
     // client pages on by the number of rows it got.
@@ -104,6 +112,7 @@ export class ListingView {
     }
     items.sort((a, b) => compareBy('name', a, b));
     this.sorted = items;
+    this.reordered.clear();
     this.changed = false;
     this.builtAt = timing.now();
     this.buildMs = this.builtAt - started;
