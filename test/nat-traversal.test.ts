@@ -42,6 +42,8 @@ function scenario(options: { natPmpOnly?: boolean }) {
   const client = (ns: string, name: string, args: string[]) => lab.node(ns, CLI.client, args, { env: { ...env, P2P_DATA_DIR: path.join(tmp, `${name}-data`) }, label: `${ns} ${name}` });
 
   return {
+    /** Any command inside namespace `ns`. */
+    run: (ns: string, command: string, args: string[]) => lab.spawn(ns, command, args),
     /** Shares `bytes` as NAME.bin from namespace `ns` (each test its own bytes: one content may have several holders). */
     async share(ns: string, name: string, bytes: Buffer, extra: string[] = []) {
       const folder = path.join(tmp, `${name}-share`);
@@ -76,6 +78,22 @@ describe.skipIf(!availability.ok)(`peers across NATs: a UPnP router${skipReason}
     const r = await lab.get('hostN', 'getter-mapped', 'mapped.bin', 20);
     expect(r.exit.code, r.proc.describe()).toBe(0);
     expect(r.proc.stdout).toMatch(/done: .*mapped\.bin verified/);
+    expect(sha256(await readFile(r.path))).toBe(sha256(content));
+  }, 120_000);
+
+  it('when the router gave our port to another host, the holder maps another, and trackers beyond the router list that one', async () => {
+    const port = 47_000;
+    // hostU2 holds the router's external port 47000 first.
+    const upnpc = lab.run('hostU2', 'upnpc', ['-i', '-a', LAB.hostU2, String(port), String(port), 'TCP']);
+    expect((await upnpc.waitForExit(20_000)).code, upnpc.describe()).toBe(0);
+    const content = randomBytes(256 * 1024);
+    const holder = await lab.share('hostU1', 'moved', content, ['-port', String(port)]);
+    const mapped = await holder.waitFor(/reachable from outside at (\S+):(\d+) \(UPnP port mapping\)/, 20_000, 'stderr');
+    expect(Number(mapped[2])).not.toBe(port);
+    // It joined again with the router's port, so the tracker on the WAN lists what the router forwards.
+    await holder.waitFor(new RegExp(`lists this peer at ${LAB.routerU.replaceAll('.', '\\.')}:${mapped[2]}$`, 'm'), 20_000, 'stderr');
+    const r = await lab.get('hostN', 'getter-moved', 'moved.bin', 20);
+    expect(r.exit.code, r.proc.describe()).toBe(0);
     expect(sha256(await readFile(r.path))).toBe(sha256(content));
   }, 120_000);
 

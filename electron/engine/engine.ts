@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import net from 'node:net';
 import path from 'node:path';
 import type { FileAnnouncement, ListingItem, PeerAddress } from '../../shared/protocol/messages.js';
 import type { DownloadProgress, SharedFolderStatus, TrackerStatus } from '../../shared/types.js';
@@ -29,6 +30,7 @@ import { DhtDiscovery } from './discovery/dht-discovery.js';
 import { DhtAnnouncer } from './discovery/dht-announcer.js';
 import { PeerFinder, type LocalPeer } from './discovery/peer-finder.js';
 import { PortMapping, type MappedAddress } from './nat/port-mapping.js';
+import { isLanAddress } from './nat/upnp-gateway.js';
 
 export type { ListResult } from './tracker/listing.js';
 export type { DownloadItem, FailedDownload, FinishedDownload } from './peer/download-queue.js';
@@ -151,7 +153,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     });
     const self = (): LocalPeer => ({ peerId: this.peerId, listenPort: this.port, identity: this.identity });
     this.trackerPool = new TrackerPool({
-      hello: () => ({ ...self(), listenPort: options.queryOnly ? 0 : this.announcedPort || this.port }),
+      hello: (address) => ({ ...self(), listenPort: options.queryOnly ? 0 : this.portFor(address) }),
       files: () => this.sharedFiles(),
       logger: this.logger,
       transport: this.transport,
@@ -330,6 +332,18 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** The router's public address forwarding to this peer, once UPnP mapped it. */
   get mappedAddress(): MappedAddress | undefined {
     return this.portMapping?.current;
+  }
+
+  /**
+   * The port a tracker should list: the router's forwarded port for a tracker beyond the router,
+   * our own for one on this machine or the LAN (which sees our LAN address, where the router's
+   * port means nothing). A tracker named by a DNS name counts as beyond.
+   */
+  private portFor(trackerAddress: string): number {
+    if (!this.announcedPort) return this.port;
+    const host = trackerAddress.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    const local = host === 'localhost' || (net.isIP(host) !== 0 && (isLanAddress(host) || host.startsWith('127.') || host === '::1' || /^f[cd]|^fe80/i.test(host)));
+    return local ? this.port : this.announcedPort;
   }
 
   /** In the background: discovery takes seconds where no router answers, and start() need not wait. */

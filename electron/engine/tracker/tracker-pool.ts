@@ -14,8 +14,8 @@ export interface TrackerStats {
 }
 
 export interface TrackerPoolOptions {
-  /** Read when a tracker is added: the hello carries our current id, port and identity. */
-  hello: () => { peerId: string; listenPort: number; identity: PeerIdentity | undefined };
+  /** Read when a tracker is added: the hello carries our current id, port (which may depend on where the tracker is) and identity. */
+  hello: (address: string) => { peerId: string; listenPort: number; identity: PeerIdentity | undefined };
   files: () => FileAnnouncement[];
   logger: Logger;
   transport: Transport;
@@ -49,7 +49,7 @@ export class TrackerPool {
   }
 
   add(address: string): void {
-    const hello = this.options.hello();
+    const hello = this.options.hello(address);
     const client = new TrackerLink({
       address,
       peerId: hello.peerId,
