@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultGateway } from '../electron/engine/nat/nat-pmp.js';
-import { checkedUrl, isLanAddress } from '../electron/engine/nat/upnp-gateway.js';
+import { checkedUrl, isLanAddress, isLocalOrLanAddress } from '../electron/engine/nat/upnp-gateway.js';
 
 /**
  * What a router's SSDP answer may point us at: only http:// at the very address that answered,
@@ -14,6 +14,11 @@ describe('UPnP answers we act on', () => {
   it('LAN addresses: private, link-local and CGNAT IPv4 only', () => {
     for (const ok of ['10.0.0.1', '172.16.0.1', '172.31.255.254', '192.168.1.1', '169.254.3.4', '100.64.0.1']) expect(isLanAddress(ok), ok).toBe(true);
     for (const bad of ['8.8.8.8', '172.32.0.1', '203.0.113.2', '127.0.0.1', '100.128.0.1', '::1', 'fe80::1', 'router.local', '']) expect(isLanAddress(bad), bad).toBe(false);
+  });
+
+  it('trackers on this machine or the LAN (which see our LAN address) are told apart from those beyond the router', () => {
+    for (const local of ['localhost', '127.0.0.1', '::1', '192.168.1.20', '10.1.2.3', 'fd00::1', 'fe80::1']) expect(isLocalOrLanAddress(local), local).toBe(true);
+    for (const beyond of ['203.0.113.10', '8.8.8.8', '2001:db8::1', 'tracker.example.org', '127.example.org']) expect(isLocalOrLanAddress(beyond), beyond).toBe(false);
   });
 
   it('a description or control URL must be http:// at the address that answered', () => {

@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import net from 'node:net';
 import path from 'node:path';
 import type { FileAnnouncement, ListingItem, PeerAddress } from '../../shared/protocol/messages.js';
 import type { DownloadProgress, SharedFolderStatus, TrackerStatus } from '../../shared/types.js';
@@ -30,7 +29,7 @@ import { DhtDiscovery } from './discovery/dht-discovery.js';
 import { DhtAnnouncer } from './discovery/dht-announcer.js';
 import { PeerFinder, type LocalPeer } from './discovery/peer-finder.js';
 import { PortMapping, type MappedAddress } from './nat/port-mapping.js';
-import { isLanAddress } from './nat/upnp-gateway.js';
+import { isLocalOrLanAddress } from './nat/upnp-gateway.js';
 
 export type { ListResult } from './tracker/listing.js';
 export type { DownloadItem, FailedDownload, FinishedDownload } from './peer/download-queue.js';
@@ -342,8 +341,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private portFor(trackerAddress: string): number {
     if (!this.announcedPort) return this.port;
     const host = trackerAddress.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    const local = host === 'localhost' || (net.isIP(host) !== 0 && (isLanAddress(host) || host.startsWith('127.') || host === '::1' || /^f[cd]|^fe80/i.test(host)));
-    return local ? this.port : this.announcedPort;
+    return isLocalOrLanAddress(host) ? this.port : this.announcedPort;
   }
 
   /** In the background: discovery takes seconds where no router answers, and start() need not wait. */

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { errorMessage } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { defaultGateway, natPmpExternalAddress, natPmpMapTcp } from './nat-pmp.js';
+import { NatPmpError, defaultGateway, natPmpExternalAddress, natPmpMapTcp } from './nat-pmp.js';
 import { UpnpError, discoverUpnpGateway, isLanAddress, soapAction, type UpnpGatewayInfo } from './upnp-gateway.js';
 
 /** Lease asked for; renewed at half of what the router grants, kept within these bounds (a router may grant anything). */
@@ -213,7 +213,7 @@ function natPmpMapper(gateway: string, externalIp: string, signal: AbortSignal):
     router: gateway,
     async map(internal, preferred, leaseSeconds) {
       const granted = await natPmpMapTcp(gateway, internal, preferred, leaseSeconds, signal);
-      if (!granted) throw new UpnpError('the router stopped answering NAT-PMP');
+      if (!granted) throw new NatPmpError('the router stopped answering NAT-PMP');
       // The public address may have changed since the first ask (a new DHCP lease upstream).
       const ip = (await natPmpExternalAddress(gateway, signal)) ?? externalIp;
       return { host: ip, port: granted.externalPort, lease: granted.lifetime };

@@ -125,6 +125,13 @@ export function checkedUrl(href: string, host: string): URL | string {
   return url;
 }
 
+/** An address on this machine or its LAN (loopback, private, link-local, IPv6 ULA): a tracker there sees our LAN address, not the router's. */
+export function isLocalOrLanAddress(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (net.isIPv6(host)) return host === '::1' || /^(f[cd]|fe[89ab])/i.test(host);
+  return net.isIPv4(host) && (host.startsWith('127.') || isLanAddress(host));
+}
+
 /** Private (RFC 1918), link-local or CGNAT IPv4: where a home router's LAN side lives. */
 export function isLanAddress(host: string): boolean {
   if (!net.isIPv4(host)) return false;

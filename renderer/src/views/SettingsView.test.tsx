@@ -12,6 +12,12 @@ afterEach(() => {
 const section = (name: string) => screen.getByRole('region', { name });
 const input = (name: string) => screen.getByRole(name === 'Trackers' || name === 'Download folder' ? 'textbox' : 'spinbutton', { name }) as HTMLInputElement;
 
+/** Each tracker row's text, in order. */
+const trackerStates = () =>
+  within(screen.getByRole('list', { name: 'Tracker connections' }))
+    .getAllByRole('listitem')
+    .map((li) => li.textContent);
+
 describe('SettingsView', () => {
   it('shows the saved settings under accessible labels', async () => {
     await renderWithHost(<SettingsView />, { settings: { trackers: ['a.lan:6969', 'b.lan:7000'], uploadLimitKiB: 512 } });
@@ -265,12 +271,8 @@ describe('SettingsView', () => {
           ],
         },
       });
-      const states = () =>
-        within(screen.getByRole('list', { name: 'Tracker connections' }))
-          .getAllByRole('listitem')
-          .map((li) => li.textContent);
       // c.lan has no connection yet: not connected.
-      expect(states()).toEqual(['a.lan:6969connected', 'b.lan:7000not connected', 'c.lan:6969not connected']);
+      expect(trackerStates()).toEqual(['a.lan:6969connected', 'b.lan:7000not connected', 'c.lan:6969not connected']);
       act(() =>
         host.pushStatus({
           trackers: [
@@ -281,37 +283,29 @@ describe('SettingsView', () => {
         }),
       );
       await flush();
-      expect(states()).toEqual(['a.lan:6969not connected', 'b.lan:7000connected', 'c.lan:6969connected']);
+      expect(trackerStates()).toEqual(['a.lan:6969not connected', 'b.lan:7000connected', 'c.lan:6969connected']);
     });
 
     it('a connected tracker says which address it lists this peer at', async () => {
       const { host } = await renderWithHost(<SettingsView />);
-      const states = () =>
-        within(screen.getByRole('list', { name: 'Tracker connections' }))
-          .getAllByRole('listitem')
-          .map((li) => li.textContent);
       act(() => host.pushStatus({ trackers: [{ address: '192.168.1.20:6969', connected: true, seenAs: '203.0.113.2:5000' }] }));
       await flush();
-      expect(states()).toEqual(['192.168.1.20:6969connectedlists you at 203.0.113.2:5000']);
+      expect(trackerStates()).toEqual(['192.168.1.20:6969connectedlists you at 203.0.113.2:5000']);
       // Not connected: no stale address.
       act(() => host.pushStatus({ trackers: [{ address: '192.168.1.20:6969', connected: false, seenAs: '203.0.113.2:5000' }] }));
       await flush();
-      expect(states()).toEqual(['192.168.1.20:6969not connected']);
+      expect(trackerStates()).toEqual(['192.168.1.20:6969not connected']);
     });
 
     it('the tracker list follows the saved trackers, not the unsaved edit', async () => {
       const { host } = await renderWithHost(<SettingsView />);
-      const states = () =>
-        within(screen.getByRole('list', { name: 'Tracker connections' }))
-          .getAllByRole('listitem')
-          .map((li) => li.textContent);
-      expect(states()).toEqual(['192.168.1.20:6969connected']);
+      expect(trackerStates()).toEqual(['192.168.1.20:6969connected']);
       fireEvent.change(input('Trackers'), { target: { value: '192.168.1.20:6969\n10.0.0.2:6969' } });
-      expect(states()).toEqual(['192.168.1.20:6969connected']);
+      expect(trackerStates()).toEqual(['192.168.1.20:6969connected']);
       fireEvent.click(within(section('Network')).getByRole('button', { name: 'Save' }));
       await flush();
       expect(host.callsTo('settings:update')).toEqual([{ trackers: ['192.168.1.20:6969', '10.0.0.2:6969'] }]);
-      expect(states()).toEqual(['192.168.1.20:6969connected', '10.0.0.2:6969not connected']);
+      expect(trackerStates()).toEqual(['192.168.1.20:6969connected', '10.0.0.2:6969not connected']);
     });
   });
 });

@@ -1,9 +1,9 @@
-import { useEffect, useId, useRef } from 'react';
+import { useId } from 'react';
 import { Spinner } from '../../components/Spinner';
 import { Switch } from '../../components/Switch';
 import { formatCount, sentence } from '../../format';
-import { useSettingsStore } from '../../stores/settings-store';
 import { useStatusStore } from '../../stores/status-store';
+import { useInstantSwitch } from './use-instant-switch';
 
 /**
  * The DHT switch: applies at once (the host reconnects the network, so the
@@ -12,27 +12,8 @@ import { useStatusStore } from '../../stores/status-store';
  */
 export function Dht() {
   const id = useId();
-  const on = useSettingsStore((s) => s.settings?.dht ?? false);
-  const busy = useSettingsStore((s) => s.saving.dht ?? false);
-  const error = useSettingsStore((s) => s.errors.dht);
-  const update = useSettingsStore((s) => s.update);
-  const setFieldError = useSettingsStore((s) => s.setFieldError);
+  const { on, busy, error, switchRef, apply } = useInstantSwitch('dht', 'dht');
   const nodes = useStatusStore((s) => s.status?.dhtNodes ?? null);
-  const switchRef = useRef<HTMLButtonElement>(null);
-  // The switch is disabled while busy: give it focus back once it is not.
-  const refocus = useRef(false);
-
-  useEffect(() => {
-    if (busy || !refocus.current) return;
-    refocus.current = false;
-    switchRef.current?.focus();
-  }, [busy]);
-
-  function toggle(next: boolean) {
-    setFieldError('dht', null);
-    refocus.current = true;
-    void update('dht', { dht: next });
-  }
 
   let count = null;
   if (on && !busy) {
@@ -57,7 +38,7 @@ export function Dht() {
             Find peers without a tracker, on the public BitTorrent DHT (under a name derived from the network key, so nothing readable is published).
           </span>
         </div>
-        <Switch ref={switchRef} checked={on} busy={busy} labelledBy={`${id}-label`} describedBy={`${id}-help`} onChange={toggle} />
+        <Switch ref={switchRef} checked={on} busy={busy} labelledBy={`${id}-label`} describedBy={`${id}-help`} onChange={apply} />
       </div>
       {count && <p className="field-help dht-nodes">{count}</p>}
       {error && (

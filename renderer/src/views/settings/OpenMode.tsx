@@ -4,7 +4,7 @@ import { Icon } from '../../components/Icon';
 import { OPEN_MODE_SWITCH_ID } from '../../components/OpenModeBanner';
 import { Switch } from '../../components/Switch';
 import { sentence } from '../../format';
-import { useSettingsStore } from '../../stores/settings-store';
+import { useInstantSwitch } from './use-instant-switch';
 
 /**
  * The open-mode switch. Turning it off applies at once; turning it on asks
@@ -13,31 +13,17 @@ import { useSettingsStore } from '../../stores/settings-store';
  */
 export function OpenMode() {
   const id = useId();
-  const on = useSettingsStore((s) => s.settings?.openMode ?? false);
-  const busy = useSettingsStore((s) => s.saving.security ?? false);
-  const error = useSettingsStore((s) => s.errors.openMode);
-  const update = useSettingsStore((s) => s.update);
-  const setFieldError = useSettingsStore((s) => s.setFieldError);
+  const { on, busy, error, switchRef, clearError, apply: save } = useInstantSwitch('security', 'openMode');
   const [confirming, setConfirming] = useState(false);
-  const switchRef = useRef<HTMLButtonElement>(null);
   const keepRef = useRef<HTMLButtonElement>(null);
-  // The switch is disabled while busy: give it focus back once it is not.
-  const refocus = useRef(false);
 
   useEffect(() => {
     if (confirming) keepRef.current?.focus();
   }, [confirming]);
 
-  useEffect(() => {
-    if (busy || !refocus.current) return;
-    refocus.current = false;
-    switchRef.current?.focus();
-  }, [busy]);
-
   function apply(next: boolean) {
     setConfirming(false);
-    refocus.current = true;
-    void update('security', { openMode: next });
+    save(next);
   }
 
   function keepPrivate() {
@@ -46,7 +32,7 @@ export function OpenMode() {
   }
 
   function toggle(next: boolean) {
-    setFieldError('openMode', null);
+    clearError();
     if (next) setConfirming(true);
     else apply(false);
   }

@@ -1,8 +1,8 @@
-import { useEffect, useId, useRef } from 'react';
+import { useId } from 'react';
 import { Switch } from '../../components/Switch';
 import { sentence } from '../../format';
-import { useSettingsStore } from '../../stores/settings-store';
 import { useStatusStore } from '../../stores/status-store';
+import { useInstantSwitch } from './use-instant-switch';
 
 /**
  * The UPnP switch: applies at once (the host reconnects the network, so the switch is busy
@@ -10,27 +10,8 @@ import { useStatusStore } from '../../stores/status-store';
  */
 export function PortMapping() {
   const id = useId();
-  const on = useSettingsStore((s) => s.settings?.upnp ?? false);
-  const busy = useSettingsStore((s) => s.saving.upnp ?? false);
-  const error = useSettingsStore((s) => s.errors.upnp);
-  const update = useSettingsStore((s) => s.update);
-  const setFieldError = useSettingsStore((s) => s.setFieldError);
+  const { on, busy, error, switchRef, apply } = useInstantSwitch('upnp', 'upnp');
   const mapped = useStatusStore((s) => s.status?.mappedAddress ?? null);
-  const switchRef = useRef<HTMLButtonElement>(null);
-  // The switch is disabled while busy: give it focus back once it is not.
-  const refocus = useRef(false);
-
-  useEffect(() => {
-    if (busy || !refocus.current) return;
-    refocus.current = false;
-    switchRef.current?.focus();
-  }, [busy]);
-
-  function toggle(next: boolean) {
-    setFieldError('upnp', null);
-    refocus.current = true;
-    void update('upnp', { upnp: next });
-  }
 
   let state = null;
   if (on && !busy) {
@@ -50,7 +31,7 @@ export function PortMapping() {
             Ask your router to forward the peer port, so that peers on other networks can download from this machine directly.
           </span>
         </div>
-        <Switch ref={switchRef} checked={on} busy={busy} labelledBy={`${id}-label`} describedBy={`${id}-help`} onChange={toggle} />
+        <Switch ref={switchRef} checked={on} busy={busy} labelledBy={`${id}-label`} describedBy={`${id}-help`} onChange={apply} />
       </div>
       {state && (
         <p className="field-help" data-testid="port-mapping-state">
