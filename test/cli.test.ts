@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import dgram from 'node:dgram';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -350,6 +351,18 @@ describe('p2pclient / p2ptracker as processes', () => {
     expect(tracker.stderr).toMatch(/in use/i);
     expect(tracker.stderr).toContain(String(port));
     expect(tracker.stdout).not.toMatch(/listening on/);
+
+    // The tracker's control plane needs the UDP port of the same number: taken, it says so in the same words.
+    const udp = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => udp.bind(0, resolve));
+    const udpPort = udp.address().port;
+    try {
+      const r = await run('tracker', ['-port', String(udpPort)], 10_000);
+      expect(r.code, r.proc.describe()).not.toBe(0);
+      expect(r.stderr).toMatch(new RegExp(`UDP port ${udpPort} .*already in use`));
+    } finally {
+      udp.close();
+    }
   }, 25_000);
 
   it('keeps serving while the tracker is unreachable, then joins once it comes up', async () => {

@@ -136,7 +136,10 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
       try {
         port = await control.start();
       } catch (err) {
-        throw new EngineError('port_in_use', `The tracker cannot use UDP port ${this.options.port} for its control plane: ${errorMessage(err)}. Choose another port, or 0 for any free one.`, { cause: err });
+        const taken = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+        // Worded as the TCP case is: "in use" is what a person (and a script) looks for.
+        const why = taken ? 'it is already in use' : errorMessage(err);
+        throw new EngineError('port_in_use', `UDP port ${this.options.port} cannot be used for the tracker's control plane: ${why}. Choose another port, or 0 for any free one.`, { cause: err });
       }
       try {
         await this.listener.start(port);
