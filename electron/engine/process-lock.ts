@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -16,12 +16,16 @@ import path from 'node:path';
 export type LockResult = { lock: ProcessLock } | { heldBy: number } | { unlocked: string };
 
 /** Attempts before giving up to others who keep winning the race. */
-const ACQUIRE_ATTEMPTS = 5;
+const ACQUIRE_ATTEMPTS = 10;
 /**
  * Where hard links are not supported (FAT, exFAT), a lock is created empty and
  * then written; one found empty or unreadable is being written, unless it is older than this.
  */
 const UNWRITTEN_LOCK_GRACE_MS = 5000;
+/** A takeover guard older than this was left by a process that died during its takeover. */
+const TAKEOVER_GUARD_MS = 5000;
+/** Who loses the race for the guard looks again after this long (by then the winner has usually finished). */
+const TAKEOVER_RETRY_MS = 20;
 /** Errors of link(2) that mean "this file system has no hard links". */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
 
@@ -56,7 +60,7 @@ export class ProcessLock {
         if (existing === undefined) continue; // released meanwhile: try again
         const holder = liveHolder(existing, file) ?? (await beingWritten(existing, file));
         if (holder !== undefined) return { heldBy: holder };
-        await takeOver(file, existing);
+        await takeOver(file, existing, content);
       }
       return { heldBy: 0 };
     } catch (err) {
@@ -116,17 +120,26 @@ async function beingWritten(content: string, file: string): Promise<number | und
   return Date.now() - made < UNWRITTEN_LOCK_GRACE_MS ? 0 : undefined;
 }
 
-/** Moves a stale lock aside; if what moved was not the stale lock (another process took over first), puts it back. */
-async function takeOver(file: string, stale: string): Promise<void> {
-  const aside = `${file}.stale.${process.pid}`;
-  try {
-    await rename(file, aside);
-  } catch {
-    return; // gone already
+/**
+ * Removes a stale lock, one process at a time: only the holder of `FILE.takeover` may, and it
+ * removes the lock only if it is still the stale one. (Moving the lock aside and putting it back
+ * when it turned out live left a moment with no lock, in which a third process could take it
+ * while the first still held it.) Nobody can replace a stale lock meanwhile: creating one fails
+ * while it exists. A guard left by a process that died mid-takeover expires.
+ */
+async function takeOver(file: string, stale: string, content: string): Promise<void> {
+  const guard = `${file}.takeover`;
+  if (!(await createWhole(guard, content))) {
+    const made = await stat(guard).then((s) => s.mtimeMs, () => Date.now());
+    if (Date.now() - made > TAKEOVER_GUARD_MS) await unlink(guard).catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, TAKEOVER_RETRY_MS));
+    return;
   }
-  const moved = await readFile(aside, 'utf8').catch(() => stale);
-  if (moved !== stale) await link(aside, file).catch(() => {});
-  await unlink(aside).catch(() => {});
+  try {
+    if ((await readFile(file, 'utf8').catch(() => undefined)) === stale) await unlink(file).catch(() => {});
+  } finally {
+    await unlink(guard).catch(() => {});
+  }
 }
 
 /** The pid of the live process a lock names, or undefined when the lock is stale. */
