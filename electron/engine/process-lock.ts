@@ -9,8 +9,8 @@ import path from 'node:path';
  * the process's start time, so a lock left by a process that died is taken
  * over even when its pid has been reused since (containers restart as pid 1).
  * It is created whole in one step (written aside, then hard-linked into
- * place), and a takeover moves the stale lock aside first and checks it was
- * the stale one, so two processes starting at once cannot both hold it.
+ * place), and a stale lock is removed by one process at a time, under a
+ * takeover guard, so two processes starting at once cannot both hold it.
  * Inside this process, a lock already held is refused like any other.
  */
 export type LockResult = { lock: ProcessLock } | { heldBy: number } | { unlocked: string };
