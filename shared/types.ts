@@ -17,6 +17,23 @@ export interface DownloadProgress {
   downloadRate: number;
   etaSeconds: number | null;
   error?: { code: string; message: string };
+  /** Every peer this download took bytes from (or is connected to), and how it was reached. */
+  routes?: PeerRoute[];
+}
+
+/**
+ * How a connection to a peer was made: `direct` (dialled its address), `lan` (dialled an address
+ * on this network), `reversed` (it dialled us, asked by the tracker), `punched` (UDP hole punching,
+ * then UDX), `relayed` (spliced by a tracker's relay, still end-to-end TLS).
+ */
+export type PeerPath = 'direct' | 'lan' | 'reversed' | 'punched' | 'relayed';
+
+export interface PeerRoute {
+  /** The peer's id, first 8 hex digits. */
+  peer: string;
+  path: PeerPath;
+  /** Verified bytes received from it. */
+  bytes: number;
 }
 
 export interface SharedFolderStatus {

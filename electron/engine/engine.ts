@@ -30,6 +30,7 @@ import { DhtAnnouncer } from './discovery/dht-announcer.js';
 import { PeerFinder, type LocalPeer } from './discovery/peer-finder.js';
 import { PortMapping, type MappedAddress } from './nat/port-mapping.js';
 import { isLocalOrLanAddress } from './nat/upnp-gateway.js';
+import { PeerReach } from './nat/peer-reach.js';
 
 export type { ListResult } from './tracker/listing.js';
 export type { DownloadItem, FailedDownload, FinishedDownload } from './peer/download-queue.js';
@@ -73,6 +74,10 @@ export interface EngineOptions {
   dht?: { port: number; bootstrap: string[] | false } | undefined;
   /** Ask the LAN's router (UPnP IGD) to forward the peer port, and announce the mapped port. Off unless asked: the CLI and the app turn it on. */
   portMapping?: boolean;
+  /** Reach peers behind NATs through a tracker by hole punching (default true; `-no-punch`). */
+  punch?: boolean;
+  /** Use, and answer for, trackers' relays when nothing else reaches a peer (default true; `-no-relay`). */
+  relay?: boolean;
   /** Global rate limits in bytes per second; 0 or absent means unlimited. */
   uploadLimit?: number;
   downloadLimit?: number;
@@ -132,6 +137,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly listing: NetworkListing;
   private readonly listingRefresher: ListingRefresher;
   private readonly resolver: ContentResolver;
+  private readonly reach: PeerReach;
 
   constructor(private readonly options: EngineOptions) {
     super();
@@ -160,6 +166,19 @@ export class Engine extends EventEmitter<EngineEvents> {
       backoff: options.trackerBackoff,
       onStatus: (status) => this.emit('tracker', status),
       onWarning: (m) => this.emit('warning', m),
+      onRing: (ring, via) => this.reach.answer(ring, via),
+    });
+    this.reach = new PeerReach({
+      transport: this.transport,
+      memberships: () => this.trackerPool.connected().flatMap((link) => (link.controlClient ? [link.controlClient] : [])),
+      serveOver: async (raw, remote) => {
+        if (!this.server) throw new EngineError('invalid_state', 'this engine does not serve');
+        await this.server.serveOver(raw, remote);
+      },
+      reachable: () => this.reachable,
+      sealed: options.networkKey !== undefined,
+      switches: () => ({ punch: this.options.punch !== false, relay: this.options.relay !== false }),
+      logger: this.logger,
     });
     this.peerFinder = new PeerFinder({ self, trackers: this.trackerPool, cache: this.cache, dht: () => this.dht, transport: this.transport });
     this.dhtAnnouncer = new DhtAnnouncer(() => this.dht, () => this.port, () => this.sharedFiles().map((f) => f.hash));
@@ -218,6 +237,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       uploadLimiter: this.uploadLimiter,
       identity: this.identity,
       directory: (hash) => this.cache.holdersOf(hash),
+      onPreface: (socket, preface) => this.reach.deliverReversal(socket, preface),
     });
     server.on('warning', (m) => this.emit('warning', m));
     server.on('upload', ({ bytes }) => this.uploadMeter.add(bytes));
@@ -329,6 +349,15 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   /** The router's public address forwarding to this peer, once UPnP mapped it. */
+  /**
+   * Whether other peers can dial us, as far as we can tell: a router forwards our port, or a
+   * tracker sees us at our own address (no NAT in between). A reversal is asked for only then.
+   */
+  get reachable(): boolean {
+    if (this.mappedAddress) return true;
+    return this.trackerPool.connected().some((link) => link.controlClient !== undefined && !link.controlClient.behindNat);
+  }
+
   get mappedAddress(): MappedAddress | undefined {
     return this.portMapping?.current;
   }
@@ -559,6 +588,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       self: { peerId: this.peerId, listenPort: this.port, identity: this.identity },
       findPeers: (hash) => this.findPeers(hash),
       transport: this.transport,
+      dial: (address) => this.reach.dial(address),
       logger: this.logger,
       limiter: this.downloadLimiter,
       ...(this.options.maxPeersPerDownload ? { maxPeers: this.options.maxPeersPerDownload } : {}),

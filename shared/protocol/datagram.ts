@@ -38,7 +38,12 @@ export const DatagramType = {
   LOOKUP: 0x09,
   PEERS: 0x0a,
   LEAVE: 0x0b,
+  CONNECT: 0x0c,
+  CONNECTING: 0x0d,
   ERROR: 0x0e,
+  RING: 0x10,
+  PUNCH_HELLO: 0x11,
+  PUNCH_PEER: 0x12,
 } as const;
 export type DatagramTypeNumber = (typeof DatagramType)[keyof typeof DatagramType];
 
@@ -50,6 +55,8 @@ export const REQUEST_TYPES: readonly DatagramTypeNumber[] = [
   DatagramType.HEARTBEAT,
   DatagramType.LOOKUP,
   DatagramType.LEAVE,
+  DatagramType.CONNECT,
+  DatagramType.PUNCH_HELLO,
 ];
 /** Tracker → client. */
 export const REPLY_TYPES: readonly DatagramTypeNumber[] = [
@@ -58,6 +65,9 @@ export const REPLY_TYPES: readonly DatagramTypeNumber[] = [
   DatagramType.ACK,
   DatagramType.PEERS,
   DatagramType.ERROR,
+  DatagramType.CONNECTING,
+  DatagramType.RING,
+  DatagramType.PUNCH_PEER,
 ];
 
 /** ANNOUNCE header flag: forget everything this peer announced before (the first batch after JOIN). */
@@ -124,6 +134,10 @@ export const DATAGRAM_STATUS = [
   'bad_token',
   'address_changed',
   'bad_identity',
+  'target_offline',
+  'relay_off',
+  'relay_full',
+  'method_off',
 ] as const;
 export type DatagramStatus = (typeof DATAGRAM_STATUS)[number];
 
@@ -146,3 +160,45 @@ export const DROP_REASONS = [
   'rate_limited',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
+
+/**
+ * Rendezvous (docs/PROTOCOL.md §20): how two members that cannot simply dial each other meet.
+ * CONNECT (requester → tracker) names the target and a method; CONNECTING answers it; RING tells
+ * the target (to the mapping its heartbeats keep open); PUNCH_HELLO / PUNCH_PEER exchange the
+ * public UDP mappings of the two hole-punching sockets.
+ */
+export const ConnectMethod = {
+  /** The target dials the requester's announced TCP address (connection reversal). */
+  REVERSE: 1,
+  /** Both dial the tracker's relay, which splices the two sockets. */
+  RELAY: 2,
+  /** Both send to each other's public UDP mapping at once (hole punching), then run UDX over it. */
+  PUNCH: 3,
+} as const;
+export type ConnectMethodNumber = (typeof ConnectMethod)[keyof typeof ConnectMethod];
+export const SESSION_BYTES = 16;
+/** CONNECT: peer ref, target(16), method(1), requestNonce(16). */
+export const CONNECT_BODY_BYTES = PEER_REF_BYTES + PEER_ID_BYTES + 1 + SESSION_BYTES;
+/** CONNECTING: seq(4) status(1) method(1) session(16) relayPort(2). */
+export const CONNECTING_BODY_BYTES = 24;
+/** RING: from(16) method(1) session(16) ip(16) port(2). */
+export const RING_BODY_BYTES = PEER_ID_BYTES + 1 + SESSION_BYTES + IP_BYTES + 2;
+/** PUNCH_HELLO: session(16) role(1), zero padding to PUNCH_PEER's size (no amplification). */
+export const PUNCH_HELLO_BODY_BYTES = 34;
+/** PUNCH_PEER: session(16) ip(16) port(2): where the other side's punching socket is seen. */
+export const PUNCH_PEER_BODY_BYTES = SESSION_BYTES + IP_BYTES + 2;
+/** Role byte of PUNCH_HELLO and of a stream preface: the side that asked, or the side that was rung. */
+export const ROLE_REQUESTER = 0;
+export const ROLE_TARGET = 1;
+
+/**
+ * A TCP connection made for a rendezvous starts with this preface instead of a TLS ClientHello
+ * (0x16) or an open-mode frame (0x00): magic 'P2P', kind, session(16), role(1). The listener
+ * that reads it hands the socket on; TLS and the peer protocol then run inside as on any connection.
+ */
+export const PREFACE_MAGIC = Buffer.from('P2P', 'latin1');
+export const PREFACE_BYTES = 3 + 1 + SESSION_BYTES + 1;
+/** Kind 'R': a reversed connection, from the target to the requester that is waiting for it. */
+export const PREFACE_REVERSE = 0x52;
+/** Kind 'L': one side of a relayed connection, to the tracker's relay. */
+export const PREFACE_RELAY = 0x4c;

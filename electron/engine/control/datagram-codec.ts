@@ -30,6 +30,7 @@ import { decodeAnnounce, encodeAnnounce, type AnnounceBody } from './announce-co
 import { checkUint, drop, hex, isDrop, readPeerRef, readSize, readText, writeBytes, writeHash, writePeerId, writePeerRef, writeSize, type DatagramDrop, type PeerRef } from './datagram-fields.js';
 import type { DatagramSeal } from './datagram-seal.js';
 import { isUnspecifiedIp, readIp, writeIp } from './ip-address.js';
+import { decodeRendezvous, encodeRendezvous, isRendezvousType, type RendezvousBody } from './rendezvous-codec.js';
 
 /**
  * Every v2 body type, both ways. Decoding checks the exact length for the type, then every
@@ -39,6 +40,7 @@ import { isUnspecifiedIp, readIp, writeIp } from './ip-address.js';
  */
 
 export type { AnnounceBody } from './announce-codec.js';
+export type { ConnectBody, ConnectingBody, PunchHelloBody, PunchPeerBody, RendezvousBody, RingBody } from './rendezvous-codec.js';
 export type { DatagramDrop, PeerRef } from './datagram-fields.js';
 export { isDrop } from './datagram-fields.js';
 
@@ -67,18 +69,20 @@ export type PeersBody = { type: T['PEERS']; seq: number; hash: string; size: num
 /** `ref`: the seq of the request, or the low 4 bytes of its clientNonce (INIT, JOIN). */
 export type ErrorBody = { type: T['ERROR']; ref: number; code: Exclude<DatagramStatus, 'ok'>; message: string };
 
-export type DatagramBody = InitBody | CookieBody | JoinBody | WelcomeBody | AnnounceBody | AckBody | HeartbeatBody | LeaveBody | LookupBody | PeersBody | ErrorBody;
+export type DatagramBody = InitBody | CookieBody | JoinBody | WelcomeBody | AnnounceBody | AckBody | HeartbeatBody | LeaveBody | LookupBody | PeersBody | ErrorBody | RendezvousBody;
 
 /** Lays out `msg` as a body and the header flags it needs. Throws on a field that does not fit (a programmer mistake). */
 export function encodeBody(msg: DatagramBody): { type: number; flags: number; body: Buffer } {
   if (msg.type === DatagramType.ANNOUNCE) return { type: msg.type, ...encodeAnnounce(msg) };
-  return { type: msg.type, flags: 0, body: encodeFixed(msg) };
+  if (isRendezvousType(msg.type)) return { type: msg.type, flags: 0, body: encodeRendezvous(msg as RendezvousBody) };
+  return { type: msg.type, flags: 0, body: encodeFixed(msg as Exclude<DatagramBody, AnnounceBody | RendezvousBody>) };
 }
 
 /** Validates and decodes a body that DatagramSeal.open returned. */
 export function decodeBody(type: number, flags: number, body: Buffer): DatagramBody | DatagramDrop {
   if (type === DatagramType.ANNOUNCE) return decodeAnnounce(flags, body);
   if (flags !== 0) return drop('bad_field', 'flags must be 0');
+  if (isRendezvousType(type)) return decodeRendezvous(type, body);
   switch (type) {
     case DatagramType.INIT:
       return exact(body, INIT_BODY_BYTES) ?? decodeInit(body);
@@ -214,7 +218,7 @@ function decodeError(body: Buffer): ErrorBody | DatagramDrop {
 
 const STATUS_INDEX = new Map<string, number>(DATAGRAM_STATUS.map((status, i) => [status, i]));
 
-function encodeFixed(msg: Exclude<DatagramBody, AnnounceBody>): Buffer {
+function encodeFixed(msg: Exclude<DatagramBody, AnnounceBody | RendezvousBody>): Buffer {
   switch (msg.type) {
     case DatagramType.INIT: {
       const body = Buffer.alloc(INIT_BODY_BYTES);

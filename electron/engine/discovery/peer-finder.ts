@@ -1,5 +1,5 @@
 import type { PeerAddress } from '../../../shared/protocol/messages.js';
-import { PeerSource } from '../peer/peer-source.js';
+import { PeerSource, directDial } from '../peer/peer-source.js';
 import type { PeerIdentity } from '../security/peer-identity.js';
 import type { TrackerPool } from '../tracker/tracker-pool.js';
 import type { Transport } from '../wire/transport.js';
@@ -83,7 +83,7 @@ export class PeerFinder {
     const known = this.options.cache.knownPeers().filter((p) => p.peerId !== self.peerId).slice(0, PEX_FANOUT);
     const answers = await Promise.allSettled(
       known.map(async (peer) => {
-        const source = await PeerSource.connect(peer, self, this.options.transport, PEX_TIMEOUT_MS);
+        const source = await PeerSource.connect(peer, self, directDial(this.options.transport), PEX_TIMEOUT_MS);
         try {
           return await source.exchangePeers(hash);
         } finally {

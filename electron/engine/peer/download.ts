@@ -2,14 +2,14 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { PeerAddress } from '../../../shared/protocol/messages.js';
 import { unsafePathReason } from '../../../shared/protocol/path.js';
-import type { DownloadProgress, DownloadState } from '../../../shared/types.js';
+import type { DownloadProgress, DownloadState, PeerRoute } from '../../../shared/types.js';
 import { EngineError, errorCode, errorMessage } from '../errors.js';
 import { contentHashOf, pieceLength, type ContentInfo } from '../core/content-hash.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { tcpTransport, type Transport } from '../wire/transport.js';
 import { HolderSearch } from './holder-search.js';
 import { PiecePicker } from './piece-picker.js';
-import { PeerSource } from './peer-source.js';
+import { PeerSource, directDial, type DialPeer } from './peer-source.js';
 import type { PeerIdentity } from '../security/peer-identity.js';
 import { PieceStore, loadResumeState } from './piece-store.js';
 import type { ServedContent } from './content-source.js';
@@ -50,6 +50,8 @@ export interface DownloadOptions {
   /** Who has this content right now (asks the trackers). */
   findPeers: (hash: string) => Promise<PeerAddress[]>;
   transport?: Transport;
+  /** Opens connections to peers (the engine's PeerDialer: direct, then reversal, punching, relay); default: dial directly over `transport`. */
+  dial?: DialPeer;
   logger?: Logger;
   maxPeers?: number;
   requestTimeoutMs?: number;
@@ -96,6 +98,9 @@ export class Download extends EventEmitter<DownloadEvents> {
 
   private readonly logger: Logger;
   private readonly transport: Transport;
+  private readonly dial: DialPeer;
+  /** Every peer bytes came from, with its path; kept after it disconnects, for the summary. */
+  private readonly routes = new Map<string, PeerRoute>();
   private readonly maxPeers: number;
   private readonly meter = new RateMeter();
   private store: PieceStore | undefined;
@@ -123,6 +128,7 @@ export class Download extends EventEmitter<DownloadEvents> {
     this.finalPath = path.join(options.destDir, ...options.name.split('/'));
     this.logger = options.logger ?? silentLogger;
     this.transport = options.transport ?? tcpTransport;
+    this.dial = options.dial ?? directDial(this.transport);
     this.maxPeers = options.maxPeers ?? DEFAULT_MAX_PEERS;
     this.size = options.sizeHint;
   }
@@ -155,6 +161,7 @@ export class Download extends EventEmitter<DownloadEvents> {
       size,
       bytesDone: done,
       peers: this.sources.size,
+      routes: [...this.routes.values()].map((r) => ({ ...r })),
       downloadRate: Math.round(rate),
       etaSeconds: eta,
       ...(this.error ? { error: this.error } : {}),
@@ -310,7 +317,7 @@ export class Download extends EventEmitter<DownloadEvents> {
       const address = await this.search!.next();
       let source: PeerSource | undefined;
       try {
-        source = await PeerSource.connect(address, this.options.self, this.transport, this.requestTimeoutMs);
+        source = await PeerSource.connect(address, this.options.self, this.dial, this.requestTimeoutMs);
         const meta = await source.fetchMeta(this.hash, this.options.sizeHint);
         if (this.search!.answered()) this.setState('connecting');
         this.sources.add(source);
@@ -376,7 +383,7 @@ export class Download extends EventEmitter<DownloadEvents> {
   private async addSource(address: PeerAddress): Promise<void> {
     let source: PeerSource | undefined;
     try {
-      source = await PeerSource.connect(address, this.options.self, this.transport, this.requestTimeoutMs);
+      source = await PeerSource.connect(address, this.options.self, this.dial, this.requestTimeoutMs);
       await source.refreshAvailability(this.hash);
     } catch (err) {
       source?.close();
@@ -394,7 +401,17 @@ export class Download extends EventEmitter<DownloadEvents> {
     this.emitProgress();
   }
 
+  /** The route record of `source`'s peer: the path of its latest connection, bytes over all of them. */
+  private routeOf(source: PeerSource): PeerRoute {
+    const peer = source.address.peerId.slice(0, 8);
+    let route = this.routes.get(peer);
+    if (!route) this.routes.set(peer, (route = { peer, path: source.path, bytes: 0 }));
+    route.path = source.path;
+    return route;
+  }
+
   private watchSource(source: PeerSource): void {
+    this.routeOf(source);
     source.conn.once('close', (reason) => {
       if (this.sources.has(source)) this.dropSource(source, reason ? errorMessage(reason) : 'closed');
     });
@@ -491,6 +508,7 @@ export class Download extends EventEmitter<DownloadEvents> {
       }
       this.search?.progressed();
       source.bytes += data.length;
+      this.routeOf(source).bytes += data.length;
       this.bytesByPeer.set(source.address.peerId, (this.bytesByPeer.get(source.address.peerId) ?? 0) + data.length);
       this.meter.add(data.length);
       await store.write(index, data);

@@ -7,6 +7,8 @@ import { silentLogger, type Logger } from '../logger.js';
 import type { FramedConnection } from '../wire/connection.js';
 import { pieceBuffers } from '../core/buffer-pool.js';
 import { GatedListener, PEER_LIMITS } from '../wire/gated-listener.js';
+import type { PrefaceHandler } from '../wire/preface.js';
+import type { Duplex } from 'node:stream';
 import type { Transport } from '../wire/transport.js';
 import type { ContentSource, ServedContent } from './content-source.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -41,6 +43,8 @@ export interface PeerServerOptions {
   /** Global upload limit shared by every connection. */
   uploadLimiter?: RateLimiter;
   identity?: PeerIdentity;
+  /** Takes connections that open with a rendezvous preface (a holder we asked to dial back). */
+  onPreface?: PrefaceHandler;
 }
 
 export interface PeerServerEvents {
@@ -88,6 +92,7 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
         return {};
       },
       warn: (message) => this.warn(message),
+      onPreface: options.onPreface,
     });
   }
 
@@ -102,6 +107,11 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
 
   start(): Promise<number> {
     return this.listener.start();
+  }
+
+  /** Serves a connection we opened for a rendezvous (reversed, relayed, punched) as an accepted one. */
+  serveOver(raw: Duplex, remote: string): Promise<void> {
+    return this.listener.serveOver(raw, remote);
   }
 
   stop(): Promise<void> {

@@ -5,10 +5,26 @@ import { HASH_BYTES, contentHashOf, pieceCount } from '../core/content-hash.js';
 import type { FramedConnection } from '../wire/connection.js';
 import type { ReceivedPiece } from '../wire/frame-codec.js';
 import { clientHandshake } from '../wire/handshake.js';
-import type { Transport } from '../wire/transport.js';
+import type { OpenedSocket, Transport } from '../wire/transport.js';
+import type { PeerPath } from '../../../shared/types.js';
+import { isLanAddress } from '../nat/upnp-gateway.js';
 import type { PeerIdentity } from '../security/peer-identity.js';
 
 const CONNECT_TIMEOUT_MS = 5000;
+
+/** An opened connection to a peer, and how it was reached. */
+export interface DialedPeer {
+  opened: OpenedSocket;
+  path: PeerPath;
+}
+
+/** Opens a connection to `address` by whatever path works (PeerDialer); the default dials it directly. */
+export type DialPeer = (address: PeerAddress) => Promise<DialedPeer>;
+
+/** Dials `address` directly over `transport`: `lan` for an address on a private network. */
+export function directDial(transport: Transport): DialPeer {
+  return async (address) => ({ opened: await transport.connect(address.host, address.port, CONNECT_TIMEOUT_MS), path: isLanAddress(address.host) ? 'lan' : 'direct' });
+}
 
 /** A connection to one remote peer that has (or claims to have) the content we want. */
 export class PeerSource {
@@ -26,6 +42,7 @@ export class PeerSource {
   private constructor(
     readonly address: PeerAddress,
     readonly conn: FramedConnection<PeerReply>,
+    readonly path: PeerPath,
   ) {}
 
   get label(): string {
@@ -39,10 +56,10 @@ export class PeerSource {
   static async connect(
     address: PeerAddress,
     self: { peerId: string; listenPort: number; identity?: PeerIdentity | undefined },
-    transport: Transport,
+    dial: DialPeer,
     callTimeoutMs: number,
   ): Promise<PeerSource> {
-    const opened = await transport.connect(address.host, address.port, CONNECT_TIMEOUT_MS);
+    const { opened, path } = await dial(address);
     const { conn, welcome } = await clientHandshake(opened, { peerId: self.peerId, listenPort: self.listenPort, agent: 'p2pclient' }, peerReply, {
       idleTimeoutMs: 0,
       callTimeoutMs,
@@ -58,7 +75,7 @@ export class PeerSource {
       throw new EngineError('bad_message', 'that address is this peer itself');
     }
     conn.on('message', () => {}); // stray messages (remote errors) are handled by close
-    return new PeerSource({ ...address, peerId: welcome.peerId }, conn);
+    return new PeerSource({ ...address, peerId: welcome.peerId }, conn, path);
   }
 
   /**

@@ -3,7 +3,7 @@ import { formatBytes } from '../../../shared/format.js';
 import { PEX_TIMEOUT_MS, type LocalPeer } from '../discovery/peer-finder.js';
 import { EngineError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { PeerSource } from '../peer/peer-source.js';
+import { PeerSource, directDial } from '../peer/peer-source.js';
 import type { Transport } from '../wire/transport.js';
 
 /** Shortest content-hash prefix `resolve` accepts (the tracker matches prefixes from this length too). */
@@ -65,7 +65,7 @@ export class ContentResolver {
     for (const peer of peers) {
       let source: PeerSource | undefined;
       try {
-        source = await PeerSource.connect(peer, self, this.options.transport, PEX_TIMEOUT_MS);
+        source = await PeerSource.connect(peer, self, directDial(this.options.transport), PEX_TIMEOUT_MS);
         const { size, name } = await source.describe(hash);
         return { hash, size, name: name ?? hash, peers: peers.length };
       } catch (err) {

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DatagramType, REPLY_TYPES } from '../../../shared/protocol/datagram.js';
+import { DatagramType, REPLY_TYPES, type ConnectMethodNumber } from '../../../shared/protocol/datagram.js';
+import type { Role } from '../control/rendezvous-codec.js';
 import { WIRE_ERROR_CODES, type WireErrorCode } from '../../../shared/protocol/errors.js';
 import type { FileAnnouncement, PeerAddress } from '../../../shared/protocol/messages.js';
 import type { AnnounceBatch } from '../control/announce-codec.js';
-import { sealBody, type AckBody, type CookieBody, type DatagramBody, type ErrorBody, type PeerRef, type PeersBody, type WelcomeBody } from '../control/datagram-codec.js';
+import { isDrop, openBody, sealBody, type AckBody, type ConnectingBody, type PunchPeerBody, type RingBody, type CookieBody, type DatagramBody, type ErrorBody, type PeerRef, type PeersBody, type WelcomeBody } from '../control/datagram-codec.js';
 import { DatagramSeal } from '../control/datagram-seal.js';
 import { signJoin, verifyWelcome } from '../control/join-proof.js';
 import { EngineError, ProtocolError, errorMessage } from '../errors.js';
@@ -26,6 +27,15 @@ const LEAVE_WAIT_MS = 500;
 /** Errors that mean the tracker no longer knows our session (it restarted, or we moved): join again. */
 const REJOIN_CODES = new Set<string>(['unknown_peer', 'bad_token', 'address_changed']);
 const WIRE_CODES = new Set<string>(WIRE_ERROR_CODES);
+/** Linux keeps a UDP mapping 30 s before a reply and 120 s after; home routers often 30–60 s. */
+const NAT_KEEPALIVE_MS = 25_000;
+const CONNECT_REFUSALS: Partial<Record<string, string>> = {
+  target_offline: 'it is not online there',
+  relay_off: 'that tracker does not relay',
+  relay_full: 'its relay is at its limit',
+  busy: 'too many connection requests; try again shortly',
+  tracker_full: 'too many connections are being set up',
+};
 
 export interface ControlClientOptions {
   /** The tracker's HOST:PORT (its UDP control plane shares the stream's port number). */
@@ -68,6 +78,8 @@ export interface ControlClientEvents {
   generation: [number];
   /** Entries that fit no datagram, for the stream channel. */
   oversized: [AnnounceBatch];
+  /** Another member asked, through the tracker, to be connected to us (docs/PROTOCOL.md §20). */
+  ring: [RingBody];
 }
 
 type Session = { token: Buffer; seq: number };
@@ -95,6 +107,10 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private failuresReported = 0;
   private figures: { peers: number; generation: number } | undefined;
+  /** The address the tracker saw our datagrams come from (WELCOME). */
+  private observed: string | undefined;
+  /** Sessions of the RINGs seen lately (each comes twice). */
+  private readonly rings: string[] = [];
 
   constructor(private readonly options: ControlClientOptions) {
     super();
@@ -107,7 +123,7 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
     this.logger = options.logger ?? silentLogger;
     this.seal = new DatagramSeal(options.networkKey ?? null, { accept: REPLY_TYPES });
     this.socket = new ControlSocket({ host, port, address: this.address, seal: this.seal, logger: this.logger,
-      reply: (reply) => this.requests.deliver(reply),
+      reply: (reply) => (reply.type === DatagramType.RING ? this.onRing(reply) : this.requests.deliver(reply)),
       // Nothing listens there (the tracker is down): every request in flight fails now, not after its retransmissions.
       unreachable: (err) => this.requests.cancelAll(err),
     });
@@ -200,6 +216,54 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
     return reply.peers;
   }
 
+  /**
+   * Asks the tracker to put us in touch with member `target` by `method`; resolves with the
+   * session (and, for the relay, its port) once the tracker has rung the target. A refusal
+   * (target offline, relay off or full) rejects with the tracker's reason.
+   */
+  async requestConnect(target: string, method: ConnectMethodNumber, requestNonce: Buffer): Promise<ConnectingBody> {
+    const session = this.session;
+    if (!session) throw new EngineError('tracker_unreachable', `not joined to tracker ${this.address}`);
+    const reply = await this.call(
+      session,
+      (ref) => ({ type: DatagramType.CONNECT, ...ref, target, method, requestNonce }),
+      (r): r is ConnectingBody => r.type === DatagramType.CONNECTING,
+      { attempts: 2 },
+    );
+    if (reply.status !== 'ok') throw new EngineError('no_peers', `tracker ${this.address} cannot connect us to ${target.slice(0, 8)}: ${CONNECT_REFUSALS[reply.status] ?? reply.status}`);
+    return reply;
+  }
+
+  /** The tracker's resolved IP, where PUNCH_HELLO goes and a relay with host '::' is. */
+  get trackerIp(): string | undefined {
+    return this.socket.trackerIp;
+  }
+
+  /** A sealed PUNCH_HELLO for a punching socket to send to the tracker itself. */
+  punchHello(session: Buffer, role: Role): Buffer {
+    return sealBody(this.seal, { type: DatagramType.PUNCH_HELLO, session, role });
+  }
+
+  /** Opens what the tracker sent to a punching socket: a PUNCH_PEER, or undefined for anything else. */
+  openPunchPeer(datagram: Buffer): PunchPeerBody | undefined {
+    const body = openBody(this.seal, datagram);
+    return !isDrop(body) && body.type === DatagramType.PUNCH_PEER ? body : undefined;
+  }
+
+  /** Whether the tracker sees us at another address than our socket's: a NAT is in between. */
+  get behindNat(): boolean {
+    const local = this.socket.localAddress;
+    return this.observed !== undefined && local !== undefined && this.observed !== local;
+  }
+
+  private onRing(ring: RingBody): void {
+    const key = ring.session.toString('hex');
+    if (this.rings.includes(key)) return; // the tracker sends each RING twice
+    this.rings.push(key);
+    if (this.rings.length > 64) this.rings.shift();
+    this.emit('ring', ring);
+  }
+
   private async join(): Promise<void> {
     if (this.stopped) return;
     try {
@@ -210,6 +274,7 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
       if (this.stopped) return;
       this.session = { token: Buffer.from(welcome.token), seq: 0 };
       this.intervalMs = welcome.intervalMs;
+      this.observed = welcome.observedHost;
       this.figures = { peers: welcome.peersOnline, generation: welcome.generation };
       this.backoff.reset();
       if (this.failuresReported > 0) this.logger.info(`tracker ${this.address} is reachable again`);
@@ -297,7 +362,9 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
 
   private scheduleHeartbeat(session: Session): void {
     clearTimeout(this.heartbeatTimer);
-    const delay = Math.round(this.intervalMs * (1 - HEARTBEAT_JITTER * Math.random()));
+    // Behind a NAT the heartbeat also keeps our UDP mapping open, so that a RING reaches us: it must beat the router's timeout.
+    const every = this.behindNat ? Math.min(this.intervalMs, NAT_KEEPALIVE_MS) : this.intervalMs;
+    const delay = Math.round(every * (1 - HEARTBEAT_JITTER * Math.random()));
     this.heartbeatTimer = setTimeout(() => void this.heartbeat(session), delay);
     this.heartbeatTimer.unref();
   }

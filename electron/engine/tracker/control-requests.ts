@@ -120,6 +120,7 @@ function replyRef(reply: DatagramBody): number | undefined {
   switch (reply.type) {
     case DatagramType.ACK:
     case DatagramType.PEERS:
+    case DatagramType.CONNECTING:
       return reply.seq;
     case DatagramType.ERROR:
       return reply.ref;

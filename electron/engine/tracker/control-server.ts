@@ -16,6 +16,8 @@ import { silentLogger, type Logger } from '../logger.js';
 import type { NetworkKey } from '../security/network-key.js';
 import type { PeerIdentity } from '../security/peer-identity.js';
 import { ControlSlots, FLAGS, JOINED, JOIN_NONCE, LAST_HEARD, SEQ, SOURCE_PORT, TOKEN } from './control-slots.js';
+import { Rendezvous } from './rendezvous.js';
+import type { TrackerRelay } from './tracker-relay.js';
 import type { PeerRecord, TrackerState } from './tracker-state.js';
 
 /** Slots the expiry sweep looks at per turn: a million members are swept in ~16 turns. */
@@ -46,6 +48,8 @@ export interface ControlServerOptions {
   sourceRate?: { ratePerSecond: number; burst: number };
   /** A session of the stream protocol was replaced by a JOIN of the same peer: close it. */
   replaced?: (peer: PeerRecord) => void;
+  /** Relays for members (docs/PROTOCOL.md §20.3); absent: CONNECT with the relay method is refused. */
+  relay?: TrackerRelay | undefined;
   now?: () => number;
 }
 
@@ -76,6 +80,7 @@ export class ControlServer extends EventEmitter<ControlServerEvents> {
   private boundPort = 0;
   /** Datagrams answered (ops figures and the bench). */
   answered = 0;
+  readonly rendezvous: Rendezvous;
 
   constructor(private readonly options: ControlServerOptions) {
     super();
@@ -88,6 +93,21 @@ export class ControlServer extends EventEmitter<ControlServerEvents> {
     const host = options.host ?? '0.0.0.0';
     this.socket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
     this.socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo.address, rinfo.port));
+    this.rendezvous = new Rendezvous({
+      member: (peerId) => this.controlMember(peerId),
+      send: (msg, host, port) => this.send(msg, host, port),
+      relay: options.relay,
+      logger: this.logger,
+      now: this.now,
+    });
+  }
+
+  /** A member that joined here, with the source its heartbeats come from (where a RING goes). */
+  private controlMember(peerId: string): { peer: PeerRecord; controlHost: string; controlPort: number } | undefined {
+    const peer = this.options.state.peerById(peerId);
+    const at = peer ? this.slots.joinedAt(peer.slot) : -1;
+    if (!peer || at < 0) return undefined;
+    return { peer, controlHost: peer.host, controlPort: this.slots.words[at + SOURCE_PORT]! };
   }
 
   get port(): number {
@@ -153,6 +173,11 @@ export class ControlServer extends EventEmitter<ControlServerEvents> {
       }
       case DatagramType.JOIN:
         return this.onJoin(msg, host, port);
+      case DatagramType.PUNCH_HELLO:
+        // From a punching socket, not the member's own: the session (sealed, unguessable) is the proof.
+        if (!this.rendezvous.onPunchHello(msg, host, port)) this.drops.count('bad_token');
+        return;
+      case DatagramType.CONNECT:
       case DatagramType.ANNOUNCE:
       case DatagramType.HEARTBEAT:
       case DatagramType.LOOKUP:
@@ -161,6 +186,7 @@ export class ControlServer extends EventEmitter<ControlServerEvents> {
         if (!member) return;
         if (msg.type === DatagramType.ANNOUNCE) return this.onAnnounce(msg, member, host, port);
         if (msg.type === DatagramType.LOOKUP) return this.onLookup(msg, member, host, port);
+        if (msg.type === DatagramType.CONNECT) return this.rendezvous.onConnect(msg, member.peer, host, port);
         if (msg.type === DatagramType.LEAVE) {
           this.forget(member, 'leave');
           return this.ack(msg.seq, host, port);
@@ -275,7 +301,11 @@ export class ControlServer extends EventEmitter<ControlServerEvents> {
 
   private send(msg: DatagramBody, host: string, port: number): void {
     this.answered++;
-    this.socket.send(sealBody(this.seal, msg), port, host);
+    try {
+      this.socket.send(sealBody(this.seal, msg), port, host);
+    } catch {
+      // stopped meanwhile (a repeated RING after stop): nothing to send to
+    }
   }
 
   /** Sets the member's deadline: EXPIRY_INTERVALS intervals from now. */

@@ -30,7 +30,7 @@ export interface ControlSocketOptions {
 export class ControlSocket {
   private socket: dgram.Socket | undefined;
   private socketType: dgram.SocketType | undefined;
-  private trackerIp: string | undefined;
+  trackerIp: string | undefined;
 
   constructor(private readonly options: ControlSocketOptions) {}
 
@@ -68,6 +68,15 @@ export class ControlSocket {
       socket.send(datagram, (err) => err && lost(err));
     } catch (err) {
       lost(err); // closed meanwhile
+    }
+  }
+
+  /** The local address our datagrams leave from (known once connected). */
+  get localAddress(): string | undefined {
+    try {
+      return this.socket?.address().address;
+    } catch {
+      return undefined;
     }
   }
 

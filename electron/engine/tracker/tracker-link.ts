@@ -7,6 +7,7 @@ import type { PeerIdentity } from '../security/peer-identity.js';
 import { parseHostPort, type Transport } from '../wire/transport.js';
 import type { AnnounceBatch } from '../control/announce-codec.js';
 import { ControlClient } from './control-client.js';
+import type { RingBody } from '../control/datagram-codec.js';
 import { awaitConnection } from './await-connection.js';
 import { TrackerClient, trackerRefusalOf, type ListParams, type TrackerClientEvents, type TrackerRefusal } from './tracker-client.js';
 import { TrackerStream } from './tracker-stream.js';
@@ -26,6 +27,8 @@ export interface TrackerLinkOptions {
   identity?: PeerIdentity | undefined;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** A member asked, through this tracker, to be connected to us. */
+  onRing?: ((ring: RingBody, via: ControlClient) => void) | undefined;
 }
 
 /**
@@ -119,6 +122,11 @@ export class TrackerLink extends EventEmitter<TrackerClientEvents> {
     });
   }
 
+  /** The control-plane membership, while joined: rendezvous requests go through it. */
+  get controlClient(): ControlClient | undefined {
+    return this.control?.connected ? this.control : undefined;
+  }
+
   /** Peers holding `hash` (up to a datagram's worth over the control plane; the stream otherwise). */
   async lookup(hash: string): Promise<PeerAddress[]> {
     if (this.legacy) return this.legacy.lookup(hash);
@@ -170,6 +178,7 @@ export class TrackerLink extends EventEmitter<TrackerClientEvents> {
       void this.diagnose(); // no answer: the stream can tell a wrong key from an outage
     });
     control.on('oversized', (batch) => void this.announceOverStream(batch));
+    control.on('ring', (ring) => this.options.onRing?.(ring, control));
     this.control = control;
     control.start();
   }

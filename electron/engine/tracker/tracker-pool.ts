@@ -6,6 +6,8 @@ import type { PeerIdentity } from '../security/peer-identity.js';
 import type { Transport } from '../wire/transport.js';
 import type { NetworkKey } from '../security/network-key.js';
 import { TrackerLink } from './tracker-link.js';
+import type { ControlClient } from './control-client.js';
+import type { RingBody } from '../control/datagram-codec.js';
 
 export interface TrackerStats {
   address: string;
@@ -24,6 +26,7 @@ export interface TrackerPoolOptions {
   backoff?: { baseMs: number; maxMs: number } | undefined;
   onStatus: (status: TrackerStatus) => void;
   onWarning: (message: string) => void;
+  onRing?: ((ring: RingBody, via: ControlClient) => void) | undefined;
 }
 
 /**
@@ -58,6 +61,7 @@ export class TrackerPool {
       logger: this.options.logger,
       transport: this.options.transport,
       networkKey: this.options.networkKey,
+      onRing: this.options.onRing,
       ...(hello.identity ? { identity: hello.identity } : {}),
       ...(this.options.backoff ? { backoffBaseMs: this.options.backoff.baseMs, backoffMaxMs: this.options.backoff.maxMs } : {}),
     });

@@ -10,6 +10,8 @@ import type { NetworkKey } from '../security/network-key.js';
 import { TrackerState, type PeerRecord } from './tracker-state.js';
 import { PeerIdentity } from '../security/peer-identity.js';
 import { ControlServer } from './control-server.js';
+import { DEFAULT_RELAY_LIMIT_KIBPS, TrackerRelay } from './tracker-relay.js';
+import { PREFACE_RELAY } from '../../../shared/protocol/datagram.js';
 
 /** Peers send a ping at least this often; the tracker tells them in `welcome`. */
 export const DEFAULT_HEARTBEAT_MS = 4000;
@@ -53,6 +55,10 @@ export interface TrackerServerOptions {
   minIntervalMs?: number;
   /** Per-source datagram budget of the control plane (tests). */
   sourceRate?: { ratePerSecond: number; burst: number };
+  /** Relay for members whose peers reach them no other way (default on; `-no-relay`: false). */
+  relay?: boolean;
+  /** Cap of one relayed connection in KiB/s (`-relay-limit`; default DEFAULT_RELAY_LIMIT_KIBPS; 0 = none). */
+  relayLimitKiBps?: number;
 }
 
 export interface TrackerServerEvents {
@@ -68,6 +74,8 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
   readonly identity: PeerIdentity;
   readonly peerId: string;
   private readonly listener: GatedListener<TrackerRequest>;
+  /** The relay, unless `relay: false`; it shares the stream's port (a preface tells its connections apart). */
+  readonly relay: TrackerRelay | undefined;
   /** Connection of each live peer session, by PeerRecord.session. */
   private readonly sessions = new Map<number, FramedConnection<TrackerRequest>>();
   private readonly logger: Logger;
@@ -86,6 +94,10 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
     this.identity = options.identity ?? PeerIdentity.generate();
     this.peerId = this.identity.peerId;
     this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    this.relay =
+      options.relay === false || options.controlPlane === false
+        ? undefined
+        : new TrackerRelay({ limitBytesPerSecond: Math.round((options.relayLimitKiBps ?? DEFAULT_RELAY_LIMIT_KIBPS) * 1024), logger: this.logger });
     this.listener = new GatedListener({
       name: 'The tracker',
       port: options.port,
@@ -110,6 +122,10 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
       full: (connections) => new ProtocolError('tracker_full', `tracker is full: it serves at most ${connections} connections; try again later`),
       accept: (hello, conn) => this.onHello(hello, conn),
       warn: (message) => this.warn(message),
+      onPreface: (socket, preface) => {
+        if (preface.kind === PREFACE_RELAY && this.relay) this.relay.accept(socket, preface.session, preface.role);
+        else socket.destroy();
+      },
     });
   }
 
@@ -149,6 +165,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
         throw err;
       }
       this.control = control;
+      if (this.relay) this.relay.port = port;
       return port;
     }
   }
@@ -164,6 +181,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
       ...(this.options.minIntervalMs !== undefined ? { minIntervalMs: this.options.minIntervalMs } : {}),
       ...(this.options.sourceRate ? { sourceRate: this.options.sourceRate } : {}),
       replaced: (old) => this.closeSession(old),
+      relay: this.relay,
     });
     control.on('join', (peer) => this.emit('join', peer));
     control.on('leave', (peer) => this.emit('leave', peer));
@@ -172,6 +190,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
   }
 
   async stop(): Promise<void> {
+    this.relay?.stop();
     const closing = Promise.all([this.listener.stop(), this.control?.stop()]);
     this.state.stop();
     await closing;

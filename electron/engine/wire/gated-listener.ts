@@ -7,6 +7,8 @@ import type { PeerIdentity } from '../security/peer-identity.js';
 import type { FramedConnection } from './connection.js';
 import { ConnectionGate, type Admission } from './connection-gate.js';
 import { acceptHandshake } from './handshake.js';
+import type { Preface, PrefaceHandler } from './preface.js';
+import type { Duplex } from 'node:stream';
 import { closeServer, listen, tcpTransport, type Transport } from './transport.js';
 
 /** How many connections a listener lets in (ConnectionGate applies them at accept, before TLS). */
@@ -72,6 +74,8 @@ export interface GatedListenerOptions<In extends { type: string; id?: number }> 
   accept: (hello: HelloMessage, conn: FramedConnection<In>) => Partial<WelcomeMessage>;
   /** A remote broke the protocol during its handshake. */
   warn: (message: string) => void;
+  /** Takes the sockets that open with a rendezvous preface (docs/PROTOCOL.md §20.2); without it they fail as bad TLS. */
+  onPreface?: PrefaceHandler | undefined;
 }
 
 /**
@@ -97,7 +101,7 @@ export class GatedListener<In extends { type: string; id?: number }> {
       ...(options.handshakeDeadlineMs ? { handshakeDeadlineMs: options.handshakeDeadlineMs } : {}),
       onRefused: (reason) => logger.debug(`refused a connection: ${reason}`),
     });
-    this.server = (options.transport ?? tcpTransport).createServer((socket, admission) => this.onSocket(socket, admission), this.gate);
+    this.server = (options.transport ?? tcpTransport).createServer((socket, admission) => this.onSocket(socket, admission), this.gate, options.onPreface && ((socket, preface) => this.onPreface(socket, preface)));
   }
 
   /** Listens on `port` (default: the configured one); may be called again after it failed. */
@@ -116,6 +120,22 @@ export class GatedListener<In extends { type: string; id?: number }> {
 
   get connectionCount(): number {
     return this.sockets.size;
+  }
+
+  private onPreface(socket: net.Socket, preface: Preface): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    this.options.onPreface?.(socket, preface);
+  }
+
+  /**
+   * Serves a connection we did not accept: one this node opened to a peer that asked for it
+   * (reversed), or one spliced by a relay or punched through NATs. The transport's server side
+   * runs over it, then the same handshake and service as for an accepted socket.
+   */
+  async serveOver(raw: Duplex, remote: string): Promise<void> {
+    const socket = await (this.options.transport ?? tcpTransport).acceptOver(raw, remote);
+    this.onSocket(socket, undefined);
   }
 
   private onSocket(socket: net.Socket, admission: Admission | undefined): void {

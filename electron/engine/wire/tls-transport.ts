@@ -1,4 +1,5 @@
 import type net from 'node:net';
+import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { EngineError } from '../errors.js';
 import { derivePsk, type NetworkKey } from '../security/network-key.js';
@@ -30,6 +31,39 @@ export function tlsTransport(key: NetworkKey, options: TlsTransportOptions = {})
   const { onHandshakeFailure } = options;
   const psk = derivePsk(key);
   const common = { ciphers: CIPHERS, minVersion: 'TLSv1.3' as const, maxVersion: 'TLSv1.3' as const };
+  const secureContext = tls.createSecureContext(common);
+  /** The server side over `raw`: an accepted socket, or one we opened for a rendezvous. */
+  const secureServer = (raw: Duplex, remote: string): Promise<tls.TLSSocket> =>
+    new Promise((resolve, reject) => {
+      const socket = new tls.TLSSocket(raw as net.Socket, {
+        isServer: true,
+        secureContext,
+        ...common,
+        pskCallback: (_socket: tls.TLSSocket, identity: string) => (identity === PSK_IDENTITY ? psk : null),
+      } as tls.TLSSocketOptions);
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new EngineError('timeout', `${remote} did not finish the secure handshake`));
+      }, TLS_HANDSHAKE_TIMEOUT_MS);
+      timer.unref();
+      const onError = (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        const failure = describeFailure(err, remote, 'server');
+        onHandshakeFailure?.(remote, failure.message);
+        socket.destroy();
+        reject(failure);
+      };
+      socket.once('error', onError);
+      socket.once('close', () => {
+        clearTimeout(timer);
+        reject(new EngineError('connection_closed', `${remote} closed the connection during the secure handshake`));
+      });
+      socket.once('secure', () => {
+        clearTimeout(timer);
+        socket.off('error', onError);
+        resolve(socket);
+      });
+    });
   return {
     connect(host, port, timeoutMs) {
       return new Promise<OpenedSocket>((resolve, reject) => {
@@ -66,30 +100,42 @@ export function tlsTransport(key: NetworkKey, options: TlsTransportOptions = {})
         });
       });
     },
-    createServer(onSocket, gate) {
-      const secureContext = tls.createSecureContext(common);
+    createServer(onSocket, gate, onPreface) {
       // TLS is layered on each raw socket by hand (rather than by tls.Server) so that the gate sees it first.
-      return gatedServer(gate, (raw, admission) => {
-        const remote = raw.remoteAddress ?? '?';
-        const socket = new tls.TLSSocket(raw, {
-          isServer: true,
-          secureContext,
-          ...common,
-          pskCallback: (_socket: tls.TLSSocket, identity: string) => (identity === PSK_IDENTITY ? psk : null),
-        } as tls.TLSSocketOptions);
-        const timer = setTimeout(() => socket.destroy(), TLS_HANDSHAKE_TIMEOUT_MS);
-        timer.unref();
-        const onError = (err: NodeJS.ErrnoException) => {
-          clearTimeout(timer);
-          onHandshakeFailure?.(remote, describeFailure(err, remote, 'server').message);
+      return gatedServer(
+        gate,
+        (raw, admission) => {
+          secureServer(raw, raw.remoteAddress ?? '?').then(
+            (socket) => onSocket(socket, admission),
+            () => undefined, // reported by onHandshakeFailure
+          );
+        },
+        onPreface,
+      );
+    },
+    acceptOver(raw, remote) {
+      return secureServer(raw, remote);
+    },
+    connectOver(raw, remote, timeoutMs) {
+      return new Promise<OpenedSocket>((resolve, reject) => {
+        const socket = tls.connect({ socket: raw as net.Socket, ...common, pskCallback: () => ({ psk, identity: PSK_IDENTITY }), checkServerIdentity: () => undefined });
+        const timer = setTimeout(() => {
           socket.destroy();
-        };
-        socket.once('error', onError);
-        socket.once('close', () => clearTimeout(timer));
-        socket.once('secure', () => {
+          reject(new EngineError('timeout', `secure connection to ${remote} timed out after ${timeoutMs} ms`));
+        }, timeoutMs);
+        timer.unref();
+        socket.once('secureConnect', () => {
           clearTimeout(timer);
-          socket.off('error', onError);
-          onSocket(socket, admission);
+          socket.removeAllListeners('error');
+          resolve({ socket });
+        });
+        socket.once('error', (err: NodeJS.ErrnoException) => {
+          clearTimeout(timer);
+          reject(describeFailure(err, remote));
+        });
+        socket.once('close', () => {
+          clearTimeout(timer);
+          reject(new EngineError('connection_closed', `${remote} closed the connection during the secure handshake`));
         });
       });
     },

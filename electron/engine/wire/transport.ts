@@ -1,12 +1,15 @@
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { EngineError } from '../errors.js';
 import type { Admission, ConnectionGate } from './connection-gate.js';
 import { DirectReads } from './direct-reads.js';
+import { sniffPreface, type PrefaceHandler } from './preface.js';
 
 /** A socket we opened, with its reads going straight into frame buffers; hand both to FramedConnection. */
 export interface OpenedSocket {
   socket: net.Socket;
-  reads: DirectReads;
+  /** Absent over a socket we did not open with net.connect (a relayed or punched one): plain 'data' reads. */
+  reads?: DirectReads | undefined;
 }
 
 /**
@@ -21,19 +24,34 @@ export interface Transport {
    * work; a refused one is destroyed at once and `onSocket` gets the admission
    * of the others.
    */
-  createServer(onSocket: (socket: net.Socket, admission: Admission | undefined) => void, gate?: ConnectionGate): net.Server;
+  createServer(onSocket: (socket: net.Socket, admission: Admission | undefined) => void, gate?: ConnectionGate, onPreface?: PrefaceHandler): net.Server;
+  /** The server side of this transport over a connection we did not accept (reversed, relayed or punched). */
+  acceptOver(raw: Duplex, remote: string): Promise<net.Socket>;
+  /** The client side over a connection that exists already. */
+  connectOver(raw: Duplex, remote: string, timeoutMs: number): Promise<OpenedSocket>;
 }
 
-/** A net.Server whose raw sockets pass `gate` (when given) before `onRaw` sees them. */
-export function gatedServer(gate: ConnectionGate | undefined, onRaw: (raw: net.Socket, admission: Admission | undefined) => void): net.Server {
+/**
+ * A net.Server whose raw sockets pass `gate` (when given) before `onRaw` sees them. With
+ * `onPreface`, a socket that opens with a rendezvous preface goes there instead (its gate
+ * admission stays counted until it closes).
+ */
+export function gatedServer(gate: ConnectionGate | undefined, onRaw: (raw: net.Socket, admission: Admission | undefined) => void, onPreface?: PrefaceHandler): net.Server {
+  const route = (raw: net.Socket, admission: Admission | undefined): void => {
+    if (!onPreface) return onRaw(raw, admission);
+    sniffPreface(raw, () => onRaw(raw, admission), (socket, preface) => {
+      admission?.established();
+      onPreface(socket, preface);
+    });
+  };
   const server = net.createServer({ noDelay: true }, (raw) => {
-    if (!gate) return onRaw(raw, undefined);
+    if (!gate) return route(raw, undefined);
     const admitted = gate.admit(raw);
     if ('refused' in admitted) {
       raw.destroy();
       return;
     }
-    onRaw(raw, admitted);
+    route(raw, admitted);
   });
   if (gate) server.maxConnections = gate.capacity; // a backstop: the gate refuses first
   return server;
@@ -61,8 +79,16 @@ export const tcpTransport: Transport = {
       });
     });
   },
-  createServer(onSocket, gate) {
-    return gatedServer(gate, onSocket);
+  createServer(onSocket, gate, onPreface) {
+    return gatedServer(gate, onSocket, onPreface);
+  },
+  acceptOver(raw, remote) {
+    if (raw instanceof net.Socket) return Promise.resolve(raw);
+    return Promise.reject(new EngineError('invalid_argument', `${remote}: open mode runs over TCP only (hole punching needs a network key)`));
+  },
+  connectOver(raw, remote) {
+    if (raw instanceof net.Socket) return Promise.resolve({ socket: raw });
+    return Promise.reject(new EngineError('invalid_argument', `${remote}: open mode runs over TCP only (hole punching needs a network key)`));
   },
 };
 

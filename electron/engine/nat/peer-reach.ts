@@ -1,0 +1,223 @@
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { ConnectMethod, PREFACE_RELAY, PREFACE_REVERSE, ROLE_REQUESTER, ROLE_TARGET, type ConnectMethodNumber } from '../../../shared/protocol/datagram.js';
+import type { PeerAddress } from '../../../shared/protocol/messages.js';
+import type { PeerPath } from '../../../shared/types.js';
+import type { RingBody } from '../control/datagram-codec.js';
+import { EngineError, errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { directDial, type DialedPeer } from '../peer/peer-source.js';
+import type { ControlClient } from '../tracker/control-client.js';
+import { encodePreface, type Preface } from '../wire/preface.js';
+import type { Transport } from '../wire/transport.js';
+import { holePunch } from './hole-punch.js';
+
+/** How long each way may take before the next is tried. */
+const REVERSE_WAIT_MS = 4000;
+const PUNCH_MS = 6000;
+const RELAY_CONNECT_MS = 5000;
+const SECURE_MS = 8000;
+/** A way that worked for a peer is tried first for this long; a direct dial that failed is skipped as long. */
+const REMEMBER_MS = 10 * 60_000;
+/** RINGs answered at once: each costs a socket (and a punch, a UDX socket). */
+const MAX_ANSWERING = 16;
+
+export interface ReachSwitches {
+  /** Hole punching (`-no-punch` turns it off). */
+  punch: boolean;
+  /** Relays (`-no-relay`): neither asked for nor answered. */
+  relay: boolean;
+}
+
+export interface PeerReachOptions {
+  transport: Transport;
+  /** The joined control-plane memberships, the trackers a rendezvous can go through. */
+  memberships: () => ControlClient[];
+  /** Serves a connection we opened for a rendezvous as if it had been accepted. */
+  serveOver: (raw: Duplex, remote: string) => Promise<void>;
+  /** Whether another peer can dial us (then a reversal is worth asking for). */
+  reachable: () => boolean;
+  /** TLS is on: hole punching runs only then (open mode is TCP only). */
+  sealed: boolean;
+  switches: () => ReachSwitches;
+  logger: Logger;
+}
+
+type Way = 'reverse' | 'punch' | 'relay';
+const PATH_OF: Record<Way, PeerPath> = { reverse: 'reversed', punch: 'punched', relay: 'relayed' };
+
+/**
+ * Reaching peers that can't simply be dialled (docs/PROTOCOL.md §20), both ways round.
+ * As a downloader, `dial` tries the peer's address, then asks a tracker for a reversal (when
+ * we can be reached), a hole punch, and finally its relay, remembering what worked. As a
+ * holder, `answer` acts on a RING: it dials back, punches, or joins the relay, and serves that
+ * connection as any accepted one. Either way TLS and the peer's identity are checked inside.
+ */
+export class PeerReach {
+  private readonly reversals = new Map<string, { resolve: (socket: net.Socket) => void; timer: NodeJS.Timeout }>();
+  private readonly worked = new Map<string, { way: Way; at: number }>();
+  private readonly directFailed = new Map<string, number>();
+  private readonly direct;
+  private answering = 0;
+
+  constructor(private readonly options: PeerReachOptions) {
+    this.direct = directDial(options.transport);
+  }
+
+  /** Opens a connection to `address` by the first way that works. */
+  async dial(address: PeerAddress): Promise<DialedPeer> {
+    const key = address.peerId;
+    const failedAt = this.directFailed.get(key);
+    const memberships = this.options.memberships();
+    let directError: unknown;
+    if (!key || failedAt === undefined || Date.now() - failedAt > REMEMBER_MS || memberships.length === 0) {
+      try {
+        return await this.direct(address);
+      } catch (err) {
+        directError = err;
+        if (!key || memberships.length === 0) throw err;
+        this.directFailed.set(key, Date.now());
+      }
+    }
+    const tried: string[] = [];
+    for (const way of this.ways(key)) {
+      for (const control of memberships) {
+        try {
+          const dialed = await this.via(way, control, address);
+          this.worked.set(key, { way, at: Date.now() });
+          this.options.logger.debug(`peer ${key.slice(0, 8)}: ${PATH_OF[way]} through tracker ${control.address}`);
+          return dialed;
+        } catch (err) {
+          tried.push(`${way}: ${errorMessage(err)}`);
+        }
+      }
+    }
+    const first = directError ? `directly (${errorMessage(directError)})` : 'directly';
+    throw new EngineError('connection_closed', `cannot reach peer ${key.slice(0, 8)} at ${address.host}:${address.port} ${first}${tried.length ? `, nor ${tried.join('; ')}` : ''}`);
+  }
+
+  /** A socket that opened with a reversal preface: the holder we asked for, dialling back. */
+  deliverReversal(socket: net.Socket, preface: Preface): void {
+    const waiting = preface.kind === PREFACE_REVERSE && preface.role === ROLE_TARGET ? this.reversals.get(preface.session.toString('hex')) : undefined;
+    if (!waiting) {
+      socket.destroy();
+      return;
+    }
+    this.reversals.delete(preface.session.toString('hex'));
+    clearTimeout(waiting.timer);
+    waiting.resolve(socket);
+  }
+
+  /** Acts on a RING from `control`'s tracker; failures only cost that attempt. */
+  answer(ring: RingBody, control: ControlClient): void {
+    const switches = this.options.switches();
+    if (ring.method === ConnectMethod.PUNCH && (!switches.punch || !this.options.sealed)) return;
+    if (ring.method === ConnectMethod.RELAY && !switches.relay) return;
+    if (this.answering >= MAX_ANSWERING) {
+      this.options.logger.debug(`ignored a connection request from ${ring.from.slice(0, 8)}: ${MAX_ANSWERING} are being set up`);
+      return;
+    }
+    this.answering++;
+    this.answerRing(ring, control)
+      .catch((err: unknown) => this.options.logger.debug(`connection request from ${ring.from.slice(0, 8)} failed: ${errorMessage(err)}`))
+      .finally(() => this.answering--);
+  }
+
+  private async answerRing(ring: RingBody, control: ControlClient): Promise<void> {
+    const from = ring.from.slice(0, 8);
+    if (ring.method === ConnectMethod.PUNCH) {
+      const punched = await holePunch(control, ring.session, ROLE_TARGET, PUNCH_MS);
+      this.options.logger.debug(`punched a path to ${from} at ${punched.remote}`);
+      return this.options.serveOver(punched.duplex, `${punched.remote} (punched)`);
+    }
+    // A relay is always the tracker that rang: a RING never sends us to an address of its choosing.
+    const relay = ring.method === ConnectMethod.RELAY;
+    const host = relay ? control.trackerIp : ring.host;
+    if (!host) throw new EngineError('tracker_unreachable', `tracker ${control.address} has no address`);
+    const socket = await connectTcp(host, ring.port, RELAY_CONNECT_MS);
+    socket.write(encodePreface({ kind: relay ? PREFACE_RELAY : PREFACE_REVERSE, session: ring.session, role: ROLE_TARGET }));
+    return this.options.serveOver(socket, relay ? `${from} (relayed by ${control.address})` : `${host}:${ring.port} (reversed)`);
+  }
+
+  /** The ways worth trying for `peerId`, what worked last time first. */
+  private ways(peerId: string): Way[] {
+    const switches = this.options.switches();
+    const ways: Way[] = [];
+    if (this.options.reachable()) ways.push('reverse');
+    if (switches.punch && this.options.sealed) ways.push('punch');
+    if (switches.relay) ways.push('relay');
+    const known = this.worked.get(peerId);
+    if (known && Date.now() - known.at < REMEMBER_MS && ways.includes(known.way)) return [known.way, ...ways.filter((w) => w !== known.way)];
+    return ways;
+  }
+
+  private async via(way: Way, control: ControlClient, address: PeerAddress): Promise<DialedPeer> {
+    const transport = this.options.transport;
+    const label = `${address.peerId.slice(0, 8)} (${PATH_OF[way]})`;
+    if (way === 'reverse') {
+      const nonce = randomBytes(16);
+      const arrived = this.expectReversal(nonce, REVERSE_WAIT_MS);
+      try {
+        await this.connect(control, address, ConnectMethod.REVERSE, nonce);
+      } catch (err) {
+        this.cancelReversal(nonce);
+        throw err;
+      }
+      const socket = await arrived;
+      return { opened: await transport.connectOver(socket, label, SECURE_MS), path: 'reversed' };
+    }
+    const reply = await this.connect(control, address, way === 'punch' ? ConnectMethod.PUNCH : ConnectMethod.RELAY, randomBytes(16));
+    if (way === 'punch') {
+      const punched = await holePunch(control, reply.session, ROLE_REQUESTER, PUNCH_MS);
+      return { opened: await transport.connectOver(punched.duplex, label, SECURE_MS), path: 'punched' };
+    }
+    const host = control.trackerIp;
+    if (!host) throw new EngineError('tracker_unreachable', `tracker ${control.address} has no address`);
+    const socket = await connectTcp(host, reply.relayPort, RELAY_CONNECT_MS);
+    socket.write(encodePreface({ kind: PREFACE_RELAY, session: Buffer.from(reply.session), role: ROLE_REQUESTER }));
+    return { opened: await transport.connectOver(socket, label, SECURE_MS), path: 'relayed' };
+  }
+
+  private connect(control: ControlClient, address: PeerAddress, method: ConnectMethodNumber, nonce: Buffer) {
+    return control.requestConnect(address.peerId, method, nonce);
+  }
+
+  private expectReversal(nonce: Buffer, timeoutMs: number): Promise<net.Socket> {
+    const key = nonce.toString('hex');
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.reversals.delete(key);
+        reject(new EngineError('timeout', `the peer did not connect back within ${timeoutMs / 1000} s (we may not be reachable from it)`));
+      }, timeoutMs);
+      timer.unref();
+      this.reversals.set(key, { resolve, timer });
+    });
+  }
+
+  private cancelReversal(nonce: Buffer): void {
+    const key = nonce.toString('hex');
+    const waiting = this.reversals.get(key);
+    if (waiting) clearTimeout(waiting.timer);
+    this.reversals.delete(key);
+  }
+}
+
+function connectTcp(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port, noDelay: true });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new EngineError('timeout', `connecting to ${host}:${port} timed out`));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new EngineError('connection_closed', `cannot connect to ${host}:${port}: ${err.code ?? err.message}`));
+    });
+  });
+}
