@@ -19,5 +19,7 @@ export function defaultSettings(downloadDir: string): Settings {
     openMode: false,
     dht: true,
     upnp: true,
+    punch: true,
+    relay: true,
   };
 }

@@ -121,6 +121,8 @@ export async function runHeadlessHost(o: HeadlessHostOptions): Promise<number> {
   if (o.dht) overrides.dht = true;
   // -no-upnp turns port mapping off for this run and the saved settings; without it the saved choice stands.
   if (o.given.has('no-upnp')) overrides.upnp = false;
+  if (o.given.has('no-punch')) overrides.punch = false;
+  if (o.given.has('no-relay')) overrides.relay = false;
   if (o.hostTracker !== undefined) overrides.hostTracker = true;
   // The hosted tracker's port is the saved one unless the command line names it.
   if (o.hostTracker !== undefined && o.given.has('host-tracker-port')) overrides.hostTrackerPort = o.hostTracker;

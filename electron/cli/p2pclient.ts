@@ -3,7 +3,7 @@ import path from 'node:path';
 import { stat } from 'node:fs/promises';
 import { DEFAULT_TRACKER_ADDRESS } from '../../shared/protocol/limits.js';
 import type { ListingItem } from '../../shared/protocol/messages.js';
-import type { DownloadProgress } from '../../shared/types.js';
+import type { DownloadProgress, PeerRoute } from '../../shared/types.js';
 import { defaultDataDir, Engine, EngineError, instanceDataDir, parseHostPort, PUBLIC_BOOTSTRAP, streamLogger } from '../engine/api.js';
 import { givenOptions, helpText, parseArgs, parsePort, UsageError } from './args.js';
 import { chooseNetworkKey, KEY_OPTIONS } from './network-key-options.js';
@@ -34,6 +34,8 @@ const OPTIONS = {
   'host-tracker-port': { type: 'number', value: 'N', description: 'port of the hosted tracker', default: 6969 },
   'include-hidden': { type: 'boolean', description: 'also share dotfiles and dot-folders' },
   'no-upnp': { type: 'boolean', description: "don't ask the router (UPnP) to forward the peer port (also: P2P_NO_UPNP=1)" },
+  'no-punch': { type: 'boolean', description: "don't reach peers behind NATs by UDP hole punching" },
+  'no-relay': { type: 'boolean', description: "don't use or answer for a tracker's relay" },
   data: { type: 'string', value: 'DIR', description: 'state folder (hash cache, resume records); default per user, or $P2P_DATA_DIR' },
   verbose: { type: 'boolean', description: 'log protocol details' },
   quiet: { type: 'boolean', description: 'log only warnings and errors' },
@@ -147,6 +149,8 @@ runMain('p2pclient', async () => {
     stallTimeoutMs: timeoutMs,
     // Only while serving: a one-shot -get dials out and leaves.
     portMapping: (!args.get || args.seed === true) && !args['no-upnp'] && process.env.P2P_NO_UPNP !== '1',
+    punch: !args['no-punch'],
+    relay: !args['no-relay'],
   });
   engine.on('port-mapped', (mapped) => logger.info(`reachable from outside at ${mapped.host}:${mapped.port} (${mapped.method === 'upnp' ? 'UPnP' : 'NAT-PMP'} port mapping)`));
   const signalled = untilSignal();
@@ -189,15 +193,17 @@ async function download(engine: Engine, name: string, folder: string, timeoutMs:
     }
     process.stdout.write(`downloading ${item.name} (${formatBytes(item.size)}, ${item.hash.slice(0, 12)}) from ${plural(item.peers, 'peer')}\n`);
     const bar = new ProgressBar(process.stdout);
+    let last: DownloadProgress | undefined;
     const onProgress = (rows: DownloadProgress[]) => {
       const row = rows.find((p) => p.hash === item.hash);
-      if (row) bar.update(row);
+      if (row) bar.update((last = row));
     };
     engine.on('downloads', onProgress);
     try {
       const finalPath = await engine.fetch(item, folder);
       bar.finish();
       process.stdout.write(`done: ${finalPath} verified (${item.hash})\n`);
+      if (last?.routes?.length) process.stdout.write(`${describeRoutes(last.routes)}\n`);
     } finally {
       bar.finish();
       engine.off('downloads', onProgress);
@@ -206,6 +212,11 @@ async function download(engine: Engine, name: string, folder: string, timeoutMs:
     await engine.stop();
     throw err instanceof EngineError ? err : new EngineError('io_error', String(err));
   }
+}
+
+/** "from: 1a2b3c4d punched 64.0 MiB, 5e6f7a8b direct 12.0 MiB": each peer, how it was reached, what it gave. */
+function describeRoutes(routes: PeerRoute[]): string {
+  return `from: ${routes.map((r) => `${r.peer} ${r.path} ${formatBytes(r.bytes)}`).join(', ')}`;
 }
 
 function printListing(items: ListingItem[], json: boolean): void {

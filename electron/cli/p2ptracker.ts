@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { DEFAULT_TRACKER_PORT } from '../../shared/protocol/limits.js';
-import { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FILE_ENTRIES, DEFAULT_PEER_TIMEOUT_MS, defaultDataDir, formatNetworkKey, generateNetworkKey, PeerIdentity, streamLogger, TrackerServer } from '../engine/api.js';
+import { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FILE_ENTRIES, DEFAULT_PEER_TIMEOUT_MS, DEFAULT_RELAY_LIMIT_KIBPS, defaultDataDir, formatNetworkKey, generateNetworkKey, PeerIdentity, streamLogger, TrackerServer } from '../engine/api.js';
 import { inviteLink } from '../../shared/ipc/invite.js';
 import { joinAddresses } from './join-addresses.js';
 import path from 'node:path';
@@ -18,6 +18,8 @@ const OPTIONS = {
   'show-invite': { type: 'boolean', description: 'print the network key and the invite on start (they are printed by themselves only when the key is created)' },
   'max-connections': { type: 'number', value: 'N', description: 'most peer connections at once; more are told the tracker is full', default: DEFAULT_MAX_CONNECTIONS },
   'max-files': { type: 'number', value: 'N', description: 'most files all peers together may announce; more are refused as "tracker is full"', default: DEFAULT_MAX_FILE_ENTRIES },
+  'no-relay': { type: 'boolean', description: "don't relay for members that reach each other no other way" },
+  'relay-limit': { type: 'number', value: 'KiB/s', description: 'cap of each relayed connection, 0 for none (also at most 32 at once, 4 per member, 8 caps in all)', default: DEFAULT_RELAY_LIMIT_KIBPS },
   verbose: { type: 'boolean', description: 'log every connection and protocol detail' },
   quiet: { type: 'boolean', description: 'log only warnings and errors' },
   help: { type: 'boolean', description: 'show this help' },
@@ -52,6 +54,8 @@ runMain('p2ptracker', async () => {
   const maxFiles = args['max-files'] ?? DEFAULT_MAX_FILE_ENTRIES;
   if (!(Number.isInteger(maxConnections) && maxConnections >= 1 && maxConnections <= 1_000_000)) throw new UsageError('-max-connections must be a whole number from 1 to 1000000');
   if (!(Number.isInteger(maxFiles) && maxFiles >= 1 && maxFiles <= 100_000_000)) throw new UsageError('-max-files must be a whole number from 1 to 100000000');
+  const relayLimit = args['relay-limit'] ?? DEFAULT_RELAY_LIMIT_KIBPS;
+  if (!(relayLimit >= 0 && relayLimit <= 10_000_000)) throw new UsageError('-relay-limit must be between 0 and 10000000 KiB/s');
   const choice = await chooseNetworkKey(args, baseDataDir, 'tracker', logger);
   const tracker = new TrackerServer({
     port,
@@ -62,6 +66,8 @@ runMain('p2ptracker', async () => {
     maxConnections,
     maxFileEntries: maxFiles,
     heartbeatMs: Math.min(DEFAULT_HEARTBEAT_MS, Math.max(100, Math.floor(peerTimeoutMs / 3))),
+    relay: !args['no-relay'],
+    relayLimitKiBps: relayLimit,
     logger,
   });
   const bound = await tracker.start();

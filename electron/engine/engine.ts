@@ -358,6 +358,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.trackerPool.connected().some((link) => link.controlClient !== undefined && !link.controlClient.behindNat);
   }
 
+  /** How peers on other networks reach us (the app's Settings → Network says it). */
+  get reachability(): 'direct' | 'upnp' | 'nat-pmp' | 'unreachable' | 'unknown' {
+    const mapped = this.mappedAddress;
+    if (mapped) return mapped.method === 'natpmp' ? 'nat-pmp' : 'upnp';
+    const memberships = this.trackerPool.connected().flatMap((link) => (link.controlClient ? [link.controlClient] : []));
+    if (memberships.length === 0) return 'unknown';
+    return memberships.some((m) => !m.behindNat) ? 'direct' : 'unreachable';
+  }
+
   get mappedAddress(): MappedAddress | undefined {
     return this.portMapping?.current;
   }

@@ -147,6 +147,8 @@ export class AppHost {
       dht: s.dht ? { port: 0, bootstrap: this.options.dhtBootstrap ?? PUBLIC_BOOTSTRAP } : undefined,
       // P2P_NO_UPNP=1: tests and CI, where nothing may search the machine's real network.
       portMapping: s.upnp && process.env.P2P_NO_UPNP !== '1',
+      punch: s.punch,
+      relay: s.relay,
       downloadList: path.join(this.options.dataDir, 'downloads.json'),
       ...(this.store.state.downloads ? { seedDownloads: this.store.state.downloads } : {}),
     });

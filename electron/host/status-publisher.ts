@@ -71,6 +71,7 @@ export class StatusPublisher {
       listenPort: engine.port,
       dhtNodes: engine.dht ? engine.dht.nodeCount : null,
       mappedAddress: engine.mappedAddress ? `${engine.mappedAddress.host}:${engine.mappedAddress.port}` : null,
+      reachability: engine.reachability,
       hostedTracker: tracker.info(store.settings.hostTrackerPort),
     };
   }

@@ -37,6 +37,10 @@ export const settingsSchema = z.object({
   dht: z.boolean(),
   /** Ask the LAN's router (UPnP) to forward the peer port, so peers behind other NATs reach this one. */
   upnp: z.boolean(),
+  /** Reach peers behind NATs by UDP hole punching, coordinated by the tracker. */
+  punch: z.boolean(),
+  /** Use a tracker's relay when nothing else reaches a peer, and answer peers that reach us through one. */
+  relay: z.boolean(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -77,8 +81,17 @@ export interface NetworkStatus {
   dhtNodes: number | null;
   /** HOST:PORT the LAN's router forwards to the peer port (UPnP); null when not mapped. */
   mappedAddress: string | null;
+  /** How peers on other networks reach this machine, as far as the trackers and the router tell. */
+  reachability: Reachability;
   hostedTracker: HostedTracker;
 }
+
+/**
+ * `direct`: a tracker sees us at our own address; `upnp`/`nat-pmp`: the router forwards our port;
+ * `unreachable`: behind a NAT that forwards nothing (peers reach us by hole punching and relays);
+ * `unknown`: no tracker to tell.
+ */
+export type Reachability = 'direct' | 'upnp' | 'nat-pmp' | 'unreachable' | 'unknown';
 
 export type ListingRow = z.infer<typeof listingItem> & { local: boolean };
 

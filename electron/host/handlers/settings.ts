@@ -48,6 +48,10 @@ async function updateSettings(ctx: HostContext, patch: Partial<Settings>): Promi
     await forField('dht', () => ctx.restartNetwork());
   } else if (patch.upnp !== undefined && patch.upnp !== current.upnp) {
     await forField('upnp', () => ctx.restartNetwork());
+  } else if (patch.punch !== undefined && patch.punch !== current.punch) {
+    await forField('punch', () => ctx.restartNetwork());
+  } else if (patch.relay !== undefined && patch.relay !== current.relay) {
+    await forField('relay', () => ctx.restartNetwork());
   }
   // The engine may have been replaced by the restart: ask the context again.
   if (patch.trackers || patch.hostTrackerPort !== undefined) ctx.applyTrackers();

@@ -88,6 +88,8 @@ export const DEFAULT_SETTINGS: Settings = {
   hostTrackerPort: 6969,
   openMode: false,
   dht: true,
+  punch: true,
+  relay: true,
   upnp: true,
 };
 
@@ -145,6 +147,7 @@ export class FakeHost implements P2PApi {
       listenPort: this.settings.listenPort,
       dhtNodes: this.settings.dht ? FAKE_DHT_NODES : null,
       mappedAddress: this.settings.upnp ? FAKE_MAPPED_ADDRESS : null,
+      reachability: this.settings.upnp ? 'upnp' : 'unreachable',
       hostedTracker: { running: false, port: this.settings.hostTrackerPort, addresses: [], peers: 0 },
       ...options.status,
     };
@@ -194,7 +197,7 @@ export class FakeHost implements P2PApi {
         if (patch.openMode !== undefined) this.pushStatus({ secure: !patch.openMode });
         // So does the DHT switch.
         if (patch.dht !== undefined) this.pushStatus({ dhtNodes: patch.dht ? FAKE_DHT_NODES : null });
-        if (patch.upnp !== undefined) this.pushStatus({ mappedAddress: patch.upnp ? FAKE_MAPPED_ADDRESS : null });
+        if (patch.upnp !== undefined) this.pushStatus({ mappedAddress: patch.upnp ? FAKE_MAPPED_ADDRESS : null, reachability: patch.upnp ? 'upnp' : 'unreachable' });
         return structuredClone(this.settings);
       },
       'tracker:setHosting': ({ enabled, port }) => {

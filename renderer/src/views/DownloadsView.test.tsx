@@ -24,6 +24,19 @@ describe('DownloadsView', () => {
     expect(within(row).getByText('Downloading')).toBeTruthy();
   });
 
+  it('says how its peers were reached, while downloading and once done', async () => {
+    const routes = [
+      { peer: '1a2b3c4d', path: 'punched' as const, bytes: 10 * MiB },
+      { peer: '5e6f7a8b', path: 'relayed' as const, bytes: 5 * MiB },
+      { peer: '9c0d1e2f', path: 'punched' as const, bytes: 1 * MiB },
+    ];
+    await renderWithHost(<DownloadsView />, {
+      downloads: [downloadRow({ hash: hashOf(1), name: 'a.bin', peers: 3, routes }), downloadRow({ hash: hashOf(2), name: 'b.bin', state: 'done', routes: [{ peer: 'aaaabbbb', path: 'lan', bytes: MiB }] })],
+    });
+    expect(item('a.bin').textContent).toContain('3 peers (punched, relayed)');
+    expect(item('b.bin').textContent).toContain('via LAN');
+  });
+
   it('Pause, Resume and Cancel call the host for that row', async () => {
     const a = downloadRow({ hash: hashOf(1), name: 'a.bin' });
     const b = downloadRow({ hash: hashOf(2), name: 'b.bin', state: 'paused' });

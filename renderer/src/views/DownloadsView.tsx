@@ -11,7 +11,15 @@ import { ACTIVE_STATES, useDownloadsStore, type DownloadAction } from '../stores
 import { useSettingsStore } from '../stores/settings-store';
 import { CancelDownloadDialog } from './CancelDownloadDialog';
 
+const PATH_LABELS = { direct: 'direct', lan: 'LAN', reversed: 'reversed', punched: 'punched', relayed: 'relayed' } as const;
+
+/** How the peers were reached, "direct, relayed": each path once, in the order first seen. */
+function pathsOf(row: DownloadRow): string {
+  return [...new Set((row.routes ?? []).map((r) => PATH_LABELS[r.path]))].join(', ');
+}
+
 function details(row: DownloadRow): ReactNode[] {
+  const paths = pathsOf(row);
   const progress = `${formatBytes(row.bytesDone)} of ${formatBytes(row.size)}`;
   switch (row.state) {
     case 'downloading':
@@ -19,7 +27,7 @@ function details(row: DownloadRow): ReactNode[] {
         progress,
         <span key="rate" className="rate">↓ {formatRate(row.downloadRate)}</span>,
         row.etaSeconds === null ? 'estimating…' : `${formatEta(row.etaSeconds)} left`,
-        `${formatCount(row.peers)} ${row.peers === 1 ? 'peer' : 'peers'}`,
+        `${formatCount(row.peers)} ${row.peers === 1 ? 'peer' : 'peers'}${paths ? ` (${paths})` : ''}`,
       ];
     case 'queued':
       return [progress, 'waiting for a free slot'];
@@ -32,7 +40,7 @@ function details(row: DownloadRow): ReactNode[] {
     case 'paused':
       return [progress];
     case 'done':
-      return [formatBytes(row.size), <span key="path" className="dl-path" title={row.path}>{row.path}</span>];
+      return [formatBytes(row.size), ...(paths ? [`via ${paths}`] : []), <span key="path" className="dl-path" title={row.path}>{row.path}</span>];
     case 'failed':
       // The reason is a sentence of its own, on its own line (see DownloadItem): as a meta part it
       // wrapped and left a dangling separator at the end of the line above.

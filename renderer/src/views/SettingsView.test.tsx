@@ -214,6 +214,33 @@ describe('SettingsView', () => {
     });
   });
 
+  describe('Network: reachability, hole punching and relays', () => {
+    const reach = () => within(section('Network')).getByTestId('reachability').textContent;
+
+    it('says how this machine is reached, as the host reports it', async () => {
+      const { host } = await renderWithHost(<SettingsView />);
+      expect(reach()).toBe('Reachable through the router (UPnP port mapping).');
+      act(() => host.pushStatus({ mappedAddress: null, reachability: 'unreachable' }));
+      await flush();
+      expect(reach()).toBe('Not reachable from other networks: using hole punching and relays.');
+      act(() => host.pushStatus({ reachability: 'direct' }));
+      await flush();
+      expect(reach()).toMatch(/^Reachable directly/);
+    });
+
+    it('each switch is on by default and calls settings:update at once', async () => {
+      const { host } = await renderWithHost(<SettingsView />);
+      for (const [name, field] of [['Hole punching', 'punch'], ['Relays', 'relay']] as const) {
+        const sw = within(section('Network')).getByRole('switch', { name });
+        expect(sw.getAttribute('aria-checked')).toBe('true');
+        fireEvent.click(sw);
+        await flush();
+        expect(host.callsTo('settings:update').at(-1)).toEqual({ [field]: false });
+        expect(within(section('Network')).getByRole('switch', { name }).getAttribute('aria-checked')).toBe('false');
+      }
+    });
+  });
+
   describe('Network: DHT and trackers', () => {
     const dht = () => within(section('Network')).getByRole('switch', { name: 'DHT' });
     const help = 'Find peers without a tracker, on the public BitTorrent DHT (under a name derived from the network key, so nothing readable is published).';

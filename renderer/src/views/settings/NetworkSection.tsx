@@ -2,6 +2,7 @@ import { Button } from '../../components/Button';
 import { useSettingsStore } from '../../stores/settings-store';
 import { Dht } from './Dht';
 import { PortMapping } from './PortMapping';
+import { Reach } from './Reach';
 import { Field, SavedNote, Section, parseInteger, saveDraft, useDraft } from './fields';
 import { HostTracker } from './HostTracker';
 import { InvitePanel } from './InvitePanel';
@@ -91,6 +92,7 @@ export function NetworkSection() {
       </Field>
       <Dht />
       <PortMapping />
+      <Reach />
       <Field label="Listening port" help="Other peers download from you on this TCP port. 0 picks a free one." error={errors.listenPort}>
         {({ id, describedBy, invalid }) => (
           <input
