@@ -23,11 +23,10 @@ async function network(key: NetworkKey, trackerOptions: { relayLimitKiBps?: numb
 }
 
 async function fetchWithRoutes(engine: Engine, hash: string) {
-  const rows: DownloadProgress[] = [];
-  engine.on('downloads', (r) => rows.push(...r.filter((x) => x.hash === hash)));
   const [item] = (await engine.list()).items.filter((i) => i.hash === hash);
   const file = await engine.fetch(item!);
-  return { file, routes: rows.at(-1)?.routes ?? [] };
+  const row: DownloadProgress | undefined = engine.downloads().find((d) => d.hash === hash);
+  return { file, routes: row?.routes ?? [] };
 }
 
 async function holderAt(trackerPort: number, key: NetworkKey, host: string, size: number, options: { punch?: boolean } = {}) {

@@ -147,8 +147,8 @@ runMain('p2pclient', async () => {
     downloadLimit: Math.round(limitDown * 1024),
     // -get waits stalled for a holder to come back at most this long, then exits with no_peers.
     stallTimeoutMs: timeoutMs,
-    // Only while serving: a one-shot -get dials out and leaves.
-    portMapping: (!args.get || args.seed === true) && !args['no-upnp'] && process.env.P2P_NO_UPNP !== '1',
+    // -get maps too: a holder that can't be dialled can then dial back to us (connection reversal).
+    portMapping: !args['no-upnp'] && process.env.P2P_NO_UPNP !== '1',
     punch: !args['no-punch'],
     relay: !args['no-relay'],
   });
@@ -193,17 +193,17 @@ async function download(engine: Engine, name: string, folder: string, timeoutMs:
     }
     process.stdout.write(`downloading ${item.name} (${formatBytes(item.size)}, ${item.hash.slice(0, 12)}) from ${plural(item.peers, 'peer')}\n`);
     const bar = new ProgressBar(process.stdout);
-    let last: DownloadProgress | undefined;
     const onProgress = (rows: DownloadProgress[]) => {
       const row = rows.find((p) => p.hash === item.hash);
-      if (row) bar.update((last = row));
+      if (row) bar.update(row);
     };
     engine.on('downloads', onProgress);
     try {
       const finalPath = await engine.fetch(item, folder);
       bar.finish();
       process.stdout.write(`done: ${finalPath} verified (${item.hash})\n`);
-      if (last?.routes?.length) process.stdout.write(`${describeRoutes(last.routes)}\n`);
+      const routes = engine.downloads().find((d) => d.hash === item.hash)?.routes;
+      if (routes?.length) process.stdout.write(`${describeRoutes(routes)}\n`);
     } finally {
       bar.finish();
       engine.off('downloads', onProgress);

@@ -28,13 +28,14 @@ import { NetworkCache } from './discovery/network-cache.js';
 import { DhtDiscovery } from './discovery/dht-discovery.js';
 import { DhtAnnouncer } from './discovery/dht-announcer.js';
 import { PeerFinder, type LocalPeer } from './discovery/peer-finder.js';
-import { PortMapping, type MappedAddress } from './nat/port-mapping.js';
-import { isLocalOrLanAddress } from './nat/upnp-gateway.js';
+import type { MappedAddress } from './nat/port-mapping.js';
+import { RouterPort } from './nat/router-port.js';
 import { PeerReach } from './nat/peer-reach.js';
 
 export type { ListResult } from './tracker/listing.js';
 export type { DownloadItem, FailedDownload, FinishedDownload } from './peer/download-queue.js';
 export type { SavedDownload } from './peer/download-list.js';
+
 
 export interface EngineOptions {
   /** Where the engine keeps its state: peer id, hash caches, resume records. */
@@ -129,9 +130,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private downloadDir: string | undefined;
   readonly cache: NetworkCache;
   dht: DhtDiscovery | undefined;
-  private portMapping: PortMapping | undefined;
-  /** The port peers are told to dial: the router's forwarded port once mapped, else ours. */
-  private announcedPort = 0;
+  private readonly routerPort: RouterPort;
   private readonly peerFinder: PeerFinder;
   private readonly dhtAnnouncer: DhtAnnouncer;
   private readonly listing: NetworkListing;
@@ -157,8 +156,11 @@ export class Engine extends EventEmitter<EngineEvents> {
       onWarning: (m) => this.emit('warning', m),
     });
     const self = (): LocalPeer => ({ peerId: this.peerId, listenPort: this.port, identity: this.identity });
+    this.routerPort = new RouterPort(this.logger);
+    this.routerPort.on('changed', () => this.trackerPool.set(this.trackerPool.addresses(), true));
+    this.routerPort.on('mapped', (mapped) => this.emit('port-mapped', mapped));
     this.trackerPool = new TrackerPool({
-      hello: (address) => ({ ...self(), listenPort: options.queryOnly ? 0 : this.portFor(address) }),
+      hello: (address) => ({ ...self(), listenPort: options.queryOnly ? 0 : this.routerPort.portFor(address, this.port) }),
       files: () => this.sharedFiles(),
       logger: this.logger,
       transport: this.transport,
@@ -175,7 +177,10 @@ export class Engine extends EventEmitter<EngineEvents> {
         if (!this.server) throw new EngineError('invalid_state', 'this engine does not serve');
         await this.server.serveOver(raw, remote);
       },
-      reachable: () => this.reachable,
+      reachable: async () => {
+        if (!this.reachable) await this.routerPort.answered();
+        return this.reachable;
+      },
       sealed: options.networkKey !== undefined,
       switches: () => ({ punch: this.options.punch !== false, relay: this.options.relay !== false }),
       logger: this.logger,
@@ -259,11 +264,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.port = next.port;
     await previous.stop();
     // The router forwards the old port: map the new one (which also drops any other announced port).
-    if (this.portMapping) {
-      await this.portMapping.stop();
-      this.announcedPort = 0;
-      this.mapPort(this.port);
-    }
+    await this.routerPort.remap(this.port);
     // The port is part of our hello: reconnect every tracker so they list the new address.
     this.setTrackers(this.trackerPool.addresses(), true);
     return this.port;
@@ -331,7 +332,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         }
       }
       for (const address of this.options.trackers) this.trackerPool.add(address);
-      if (this.options.portMapping && this.server) this.mapPort(this.server.port);
+      if (this.options.portMapping && this.server) this.routerPort.map(this.server.port);
       if (this.options.dht) {
         const dht = new DhtDiscovery({ port: this.options.dht.port, bootstrap: this.options.dht.bootstrap, logger: this.logger, ...(this.options.networkKey ? { networkKey: this.options.networkKey } : {}) });
         dht.on('warning', (m) => this.emit('warning', m));
@@ -348,7 +349,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.started = true;
   }
 
-  /** The router's public address forwarding to this peer, once UPnP mapped it. */
   /**
    * Whether other peers can dial us, as far as we can tell: a router forwards our port, or a
    * tracker sees us at our own address (no NAT in between). A reversal is asked for only then.
@@ -367,47 +367,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     return memberships.some((m) => !m.behindNat) ? 'direct' : 'unreachable';
   }
 
+  /** The router's public address forwarding to this peer, once UPnP or NAT-PMP mapped it. */
   get mappedAddress(): MappedAddress | undefined {
-    return this.portMapping?.current;
-  }
-
-  /**
-   * The port a tracker should list: the router's forwarded port for a tracker beyond the router,
-   * our own for one on this machine or the LAN (which sees our LAN address, where the router's
-   * port means nothing). A tracker named by a DNS name counts as beyond.
-   */
-  private portFor(trackerAddress: string): number {
-    if (!this.announcedPort) return this.port;
-    const host = trackerAddress.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    return isLocalOrLanAddress(host) ? this.port : this.announcedPort;
-  }
-
-  /** In the background: discovery takes seconds where no router answers, and start() need not wait. */
-  private mapPort(port: number): void {
-    const mapping = new PortMapping({ logger: this.logger });
-    this.portMapping = mapping;
-    mapping.on('mapped', (mapped) => {
-      if (this.portMapping !== mapping) return; // a mapping of a port we no longer serve
-      // The usual case is the same port: peers dial observed-ip:port and nothing changes. Another port means joining again.
-      const next = mapped.port === port ? 0 : mapped.port;
-      if (next !== this.announcedPort) {
-        this.announcedPort = next;
-        this.trackerPool.set(this.trackerPool.addresses(), true);
-      }
-      this.emit('port-mapped', mapped);
-    });
-    mapping.on('lost', () => {
-      if (this.portMapping !== mapping || this.announcedPort === 0) return;
-      this.announcedPort = 0;
-      this.trackerPool.set(this.trackerPool.addresses(), true);
-    });
-    void mapping.start(port);
+    return this.routerPort.current;
   }
 
   async stop(): Promise<void> {
     try {
-      await this.portMapping?.stop();
-      this.portMapping = undefined;
+      await this.routerPort.stop();
       this.listingRefresher.stop();
       await this.queue.stop(); // transfers pause and close their files; the list resumes them next start
       await this.dht?.stop();

@@ -37,7 +37,7 @@ export interface PeerReachOptions {
   /** Serves a connection we opened for a rendezvous as if it had been accepted. */
   serveOver: (raw: Duplex, remote: string) => Promise<void>;
   /** Whether another peer can dial us (then a reversal is worth asking for). */
-  reachable: () => boolean;
+  reachable: () => Promise<boolean>;
   /** TLS is on: hole punching runs only then (open mode is TCP only). */
   sealed: boolean;
   switches: () => ReachSwitches;
@@ -81,7 +81,7 @@ export class PeerReach {
       }
     }
     const tried: string[] = [];
-    for (const way of this.ways(key)) {
+    for (const way of this.ways(key, await this.options.reachable())) {
       for (const control of memberships) {
         try {
           const dialed = await this.via(way, control, address);
@@ -141,10 +141,10 @@ export class PeerReach {
   }
 
   /** The ways worth trying for `peerId`, what worked last time first. */
-  private ways(peerId: string): Way[] {
+  private ways(peerId: string, reachable: boolean): Way[] {
     const switches = this.options.switches();
     const ways: Way[] = [];
-    if (this.options.reachable()) ways.push('reverse');
+    if (reachable) ways.push('reverse');
     if (switches.punch && this.options.sealed) ways.push('punch');
     if (switches.relay) ways.push('relay');
     const known = this.worked.get(peerId);
