@@ -177,7 +177,8 @@ export class Engine extends EventEmitter<EngineEvents> {
         if (!this.server) throw new EngineError('invalid_state', 'this engine does not serve');
         await this.server.serveOver(raw, remote);
       },
-      reachable: async () => {
+      reachable: () => this.reachable,
+      reachableSoon: async () => {
         if (!this.reachable) await this.routerPort.answered();
         return this.reachable;
       },

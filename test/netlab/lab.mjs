@@ -131,6 +131,7 @@ export class NetLab {
       '    ct state established,related accept',
       `    iifname != "${wanIf}" accept`,
       '  }',
+      ...wanInput(wanIf),
       '}',
     ].join('\n');
     await this.nft(router, rules.split('\n'));
@@ -153,6 +154,7 @@ export class NetLab {
       `    iifname != "${wanIf}" accept`,
       '    jump miniupnpd',
       '  }',
+      ...wanInput(wanIf),
       '  chain prerouting {',
       '    type nat hook prerouting priority dstnat; policy accept;',
       '    jump prerouting_miniupnpd',
@@ -195,7 +197,7 @@ export class NetLab {
       'secure_mode=yes',
       'system_uptime=yes',
       'ipv6_disable=yes',
-      `uuid=276a69cd-c860-4db0-acd2-${this.tag.padStart(12, '0').slice(-12)}`,
+      `uuid=276a69cd-c860-4db0-acd${router === 'routerV' ? '3' : '2'}-${this.tag.padStart(12, '0').slice(-12)}`,
       `lease_file=${dir}/leases`,
       `minissdpdsocket=${dir}/minissdpd.sock`,
       'ext_perform_stun=yes',
@@ -236,16 +238,38 @@ export class NetLab {
 }
 
 /** Addresses of buildNatLab's hosts. */
+/**
+ * Nothing unsolicited from the WAN is delivered to a router itself (OpenWrt's WAN zone: input
+ * REJECT). Besides being what routers do, this matters to hole punching: a stray packet the router
+ * accepted would leave a conntrack entry that collides with the LAN host's own outbound flow, and
+ * the router would give that flow another port.
+ */
+function wanInput(wanIf) {
+  return [
+    '  chain input {',
+    '    type filter hook input priority filter; policy accept;',
+    `    iifname "${wanIf}" ct state established,related accept`,
+    `    iifname "${wanIf}" drop`,
+    '  }',
+  ];
+}
+
 export const LAB = {
   tracker: '203.0.113.10',
   public: '203.0.113.20',
   routerU: '203.0.113.2',
   routerN: '203.0.113.3',
   routerS: '203.0.113.4',
+  routerV: '203.0.113.5',
+  routerM: '203.0.113.6',
+  routerT: '203.0.113.7',
   hostU1: '192.168.1.10',
   hostU2: '192.168.1.11',
   hostN: '192.168.2.10',
   hostS: '192.168.3.10',
+  hostV: '192.168.4.10',
+  hostM: '192.168.5.10',
+  hostT: '192.168.6.10',
 };
 
 /** STUN responder on the tracker host (miniupnpd asks it for its WAN address). */
@@ -257,7 +281,7 @@ const STUN = path.join(path.dirname(fileURLToPath(import.meta.url)), 'stun-respo
  * failure). `upnp`: routerU runs miniupnpd (UPnP IGD and NAT-PMP), hostU1/hostU2 may map ports;
  * with `natPmpOnly` its miniupnpd speaks NAT-PMP only.
  */
-export async function buildNatLab({ upnp = false, natPmpOnly = false } = {}) {
+export async function buildNatLab({ upnp = false, natPmpOnly = false, matrix = false } = {}) {
   const lab = new NetLab();
   try {
     await lab.addNamespace('wan');
@@ -271,6 +295,13 @@ export async function buildNatLab({ upnp = false, natPmpOnly = false } = {}) {
       { name: 'routerN', wan: LAB.routerN, subnet: 2, hosts: [['hostN', LAB.hostN]], symmetric: false },
       { name: 'routerS', wan: LAB.routerS, subnet: 3, hosts: [['hostS', LAB.hostS]], symmetric: true },
     ];
+    // A second UPnP router, so that two mapping routers can face each other (only with `upnp`).
+    if (upnp) routers.push({ name: 'routerV', wan: LAB.routerV, subnet: 4, hosts: [['hostV', LAB.hostV]], symmetric: false });
+    // A second plain and a second symmetric NAT, so that each kind can face its own kind (the matrix test).
+    if (matrix) {
+      routers.push({ name: 'routerM', wan: LAB.routerM, subnet: 5, hosts: [['hostM', LAB.hostM]], symmetric: false });
+      routers.push({ name: 'routerT', wan: LAB.routerT, subnet: 6, hosts: [['hostT', LAB.hostT]], symmetric: true });
+    }
     for (const r of routers) {
       await lab.addNamespace(r.name, { forward: true });
       await lab.link(r.name, 'wan0', `${r.wan}/24`, 'wan', r.name, { bridgeB: 'br0' });
@@ -280,12 +311,13 @@ export async function buildNatLab({ upnp = false, natPmpOnly = false } = {}) {
         await lab.link(host, 'eth0', `${addr}/24`, r.name, host, { bridgeB: 'lan0' });
         await lab.sh(host, ['ip', 'route', 'add', 'default', 'via', `192.168.${r.subnet}.1`]);
       }
-      if (upnp && r.name === 'routerU') await lab.upnpRouterRules(r.name, `192.168.${r.subnet}.0/24`, 'wan0');
+      if (upnp && (r.name === 'routerU' || r.name === 'routerV')) await lab.upnpRouterRules(r.name, `192.168.${r.subnet}.0/24`, 'wan0');
       else await lab.masquerade(r.name, `192.168.${r.subnet}.0/24`, 'wan0', { symmetric: r.symmetric });
     }
     if (upnp) {
       await lab.node('tracker', STUN, [LAB.tracker, String(STUN_PORT)]).waitFor(/^ready$/m, 10_000, 'stdout');
       lab.miniupnpd = await lab.startMiniupnpd('routerU', { wanIf: 'wan0', lanIf: 'lan0', lanCidr: '192.168.1.0/24', stun: `${LAB.tracker}:${STUN_PORT}`, natPmpOnly });
+      lab.miniupnpdV = await lab.startMiniupnpd('routerV', { wanIf: 'wan0', lanIf: 'lan0', lanCidr: '192.168.4.0/24', stun: `${LAB.tracker}:${STUN_PORT}`, natPmpOnly });
     }
     return lab;
   } catch (err) {

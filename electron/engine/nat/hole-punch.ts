@@ -75,7 +75,7 @@ export function holePunch(control: ControlClient, session: Buffer, role: Role, t
     const hello = control.punchHello(session, role);
     const sayHello = () => socket.trySend(hello, control.port, trackerIp);
     sayHello();
-    const helloTimer = setInterval(sayHello, HELLO_EVERY_MS);
+    const helloTimer = setInterval(sayHello, HELLO_EVERY_MS).unref();
     timers.push(helloTimer);
     socket.on('message', (msg, from) => {
       if (stream || from.port !== control.port || from.host !== trackerIp) return;
@@ -84,13 +84,16 @@ export function holePunch(control: ControlClient, session: Buffer, role: Role, t
       clearInterval(helloTimer);
       const probe = () => socket.trySend(PROBE, peer.port, peer.host);
       probe();
-      const probes = setInterval(probe, PROBE_EVERY_MS);
-      timers.push(probes, setTimeout(() => clearInterval(probes), PROBE_FOR_MS));
+      const probes = setInterval(probe, PROBE_EVERY_MS).unref();
+      timers.push(probes, setTimeout(() => clearInterval(probes), PROBE_FOR_MS).unref());
       stream = runtime.createStream(localId);
       stream.on('error', (err: Error) => fail(err));
       stream.connect(socket, remoteId, peer.port, peer.host);
       const duplex = udxDuplex(stream);
-      duplex.once('close', () => void socket.close().catch(() => undefined));
+      duplex.once('close', () => {
+        stopTimers();
+        void socket.close().catch(() => undefined);
+      });
       // The requester speaks first (its TLS ClientHello); the target is through once that arrives, and the requester once TLS answers.
       done = true;
       clearTimeout(timers[0]);

@@ -18,6 +18,10 @@ const REVERSE_WAIT_MS = 4000;
 const PUNCH_MS = 6000;
 const RELAY_CONNECT_MS = 5000;
 const SECURE_MS = 8000;
+/** The direct dial alone for this long; then the rendezvous starts beside it. */
+const DIRECT_HEAD_START_MS = 1500;
+/** A punched path that carries no TLS handshake this soon never will (both NATs' mappings are in place by then). */
+const PUNCHED_SECURE_MS = 3000;
 /** A way that worked for a peer is tried first for this long; a direct dial that failed is skipped as long. */
 const REMEMBER_MS = 10 * 60_000;
 /** RINGs answered at once: each costs a socket (and a punch, a UDX socket). */
@@ -36,8 +40,10 @@ export interface PeerReachOptions {
   memberships: () => ControlClient[];
   /** Serves a connection we opened for a rendezvous as if it had been accepted. */
   serveOver: (raw: Duplex, remote: string) => Promise<void>;
-  /** Whether another peer can dial us (then a reversal is worth asking for). */
-  reachable: () => Promise<boolean>;
+  /** Whether another peer can dial us, as known now (then a reversal is worth asking for). */
+  reachable: () => boolean;
+  /** The same once a port mapping under way has answered (it may take seconds). */
+  reachableSoon: () => Promise<boolean>;
   /** TLS is on: hole punching runs only then (open mode is TCP only). */
   sealed: boolean;
   switches: () => ReachSwitches;
@@ -65,23 +71,33 @@ export class PeerReach {
     this.direct = directDial(options.transport);
   }
 
-  /** Opens a connection to `address` by the first way that works. */
+  /**
+   * Opens a connection to `address` by the first way that works. The direct dial gets a head
+   * start (Happy Eyeballs): a router that drops the SYN would otherwise hold us for the whole
+   * connect timeout before anything else is tried. The way that loses is closed.
+   */
   async dial(address: PeerAddress): Promise<DialedPeer> {
     const key = address.peerId;
-    const failedAt = this.directFailed.get(key);
     const memberships = this.options.memberships();
-    let directError: unknown;
-    if (!key || failedAt === undefined || Date.now() - failedAt > REMEMBER_MS || memberships.length === 0) {
-      try {
-        return await this.direct(address);
-      } catch (err) {
-        directError = err;
-        if (!key || memberships.length === 0) throw err;
-        this.directFailed.set(key, Date.now());
-      }
-    }
+    if (!key || memberships.length === 0) return this.direct(address);
+    const failedAt = this.directFailed.get(key);
+    if (failedAt !== undefined && Date.now() - failedAt < REMEMBER_MS) return this.rendezvous(address, memberships, undefined);
+    const abandon = new AbortController();
+    const direct = this.direct(address, abandon.signal);
+    direct.catch(() => this.directFailed.set(key, Date.now()));
+    const early = await Promise.race([direct.then((dialed) => ({ dialed }), (err: unknown) => ({ err })), sleep(DIRECT_HEAD_START_MS)]);
+    if (early && 'dialed' in early) return early.dialed;
+    if (early) return this.rendezvous(address, memberships, early.err);
+    const other = this.rendezvous(address, memberships, undefined);
+    // The direct dial may hang (a router that drops SYNs) long after the other way got through: abandon it then.
+    other.then(() => abandon.abort(), () => undefined);
+    return firstOf(direct, other);
+  }
+
+  private async rendezvous(address: PeerAddress, memberships: ControlClient[], directError: unknown): Promise<DialedPeer> {
+    const key = address.peerId;
     const tried: string[] = [];
-    for (const way of this.ways(key, await this.options.reachable())) {
+    const attempt = async (way: Way): Promise<DialedPeer | undefined> => {
       for (const control of memberships) {
         try {
           const dialed = await this.via(way, control, address);
@@ -89,9 +105,24 @@ export class PeerReach {
           this.options.logger.debug(`peer ${key.slice(0, 8)}: ${PATH_OF[way]} through tracker ${control.address}`);
           return dialed;
         } catch (err) {
+          this.options.logger.debug(`peer ${key.slice(0, 8)}: ${way} through tracker ${control.address} failed: ${errorMessage(err)}`);
           tried.push(`${way}: ${errorMessage(err)}`);
         }
       }
+      return undefined;
+    };
+    const ways = this.ways(key, this.options.reachable());
+    // Not reachable yet, perhaps only because the router has not answered: punch first, and ask
+    // for a reversal (before the relay, the last resort) once the router has.
+    let reverseLater = !ways.includes('reverse');
+    for (const way of [...ways, undefined]) {
+      if (reverseLater && (way === 'relay' || way === undefined)) {
+        reverseLater = false;
+        const dialed = (await this.options.reachableSoon()) ? await attempt('reverse') : undefined;
+        if (dialed) return dialed;
+      }
+      const dialed = way && (await attempt(way));
+      if (dialed) return dialed;
     }
     const first = directError ? `directly (${errorMessage(directError)})` : 'directly';
     throw new EngineError('connection_closed', `cannot reach peer ${key.slice(0, 8)} at ${address.host}:${address.port} ${first}${tried.length ? `, nor ${tried.join('; ')}` : ''}`);
@@ -170,7 +201,7 @@ export class PeerReach {
     const reply = await this.connect(control, address, way === 'punch' ? ConnectMethod.PUNCH : ConnectMethod.RELAY, randomBytes(16));
     if (way === 'punch') {
       const punched = await holePunch(control, reply.session, ROLE_REQUESTER, PUNCH_MS);
-      return { opened: await transport.connectOver(punched.duplex, label, SECURE_MS), path: 'punched' };
+      return { opened: await transport.connectOver(punched.duplex, label, PUNCHED_SECURE_MS), path: 'punched' };
     }
     const host = control.trackerIp;
     if (!host) throw new EngineError('tracker_unreachable', `tracker ${control.address} has no address`);
@@ -201,6 +232,30 @@ export class PeerReach {
     if (waiting) clearTimeout(waiting.timer);
     this.reversals.delete(key);
   }
+}
+
+const sleep = (ms: number) => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref());
+
+/** The first of two dials to succeed; the other, should it succeed too, is closed. Fails only when both do. */
+function firstOf(a: Promise<DialedPeer>, b: Promise<DialedPeer>): Promise<DialedPeer> {
+  return new Promise((resolve, reject) => {
+    let won = false;
+    let failures = 0;
+    const errors: unknown[] = [];
+    for (const dial of [a, b]) {
+      dial.then(
+        (dialed) => {
+          if (won) return dialed.opened.socket.destroy();
+          won = true;
+          resolve(dialed);
+        },
+        (err: unknown) => {
+          errors.push(err);
+          if (++failures === 2) reject(errors[1] ?? errors[0]);
+        },
+      );
+    }
+  });
 }
 
 function connectTcp(host: string, port: number, timeoutMs: number): Promise<net.Socket> {

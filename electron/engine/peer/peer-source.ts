@@ -22,8 +22,8 @@ export interface DialedPeer {
 export type DialPeer = (address: PeerAddress) => Promise<DialedPeer>;
 
 /** Dials `address` directly over `transport`: `lan` for an address on a private network. */
-export function directDial(transport: Transport): DialPeer {
-  return async (address) => ({ opened: await transport.connect(address.host, address.port, CONNECT_TIMEOUT_MS), path: isLanAddress(address.host) ? 'lan' : 'direct' });
+export function directDial(transport: Transport): (address: PeerAddress, signal?: AbortSignal) => Promise<DialedPeer> {
+  return async (address, signal) => ({ opened: await transport.connect(address.host, address.port, CONNECT_TIMEOUT_MS, signal), path: isLanAddress(address.host) ? 'lan' : 'direct' });
 }
 
 /** A connection to one remote peer that has (or claims to have) the content we want. */

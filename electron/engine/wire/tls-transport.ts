@@ -4,7 +4,7 @@ import tls from 'node:tls';
 import { EngineError } from '../errors.js';
 import { derivePsk, type NetworkKey } from '../security/network-key.js';
 import { DirectReads } from './direct-reads.js';
-import { gatedServer, type OpenedSocket, type Transport } from './transport.js';
+import { abandonOn, gatedServer, type OpenedSocket, type Transport } from './transport.js';
 
 /** TLS 1.3 only, with the SHA-256 suites an external PSK needs. */
 const CIPHERS = 'TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256';
@@ -65,7 +65,7 @@ export function tlsTransport(key: NetworkKey, options: TlsTransportOptions = {})
       });
     });
   return {
-    connect(host, port, timeoutMs) {
+    connect(host, port, timeoutMs, signal) {
       return new Promise<OpenedSocket>((resolve, reject) => {
         const reads = new DirectReads();
         const options: TlsConnectOptions = {
@@ -79,6 +79,7 @@ export function tlsTransport(key: NetworkKey, options: TlsTransportOptions = {})
         };
         const socket = tls.connect(options);
         reads.socket = socket;
+        abandonOn(signal, socket, reject, `${host}:${port}`, 'secureConnect');
         const timer = setTimeout(() => {
           socket.destroy();
           reject(new EngineError('timeout', `secure connection to ${host}:${port} timed out after ${timeoutMs} ms`));

@@ -18,7 +18,8 @@ export interface OpenedSocket {
  * transport implements the same interface.
  */
 export interface Transport {
-  connect(host: string, port: number, timeoutMs: number): Promise<OpenedSocket>;
+  /** `signal` abandons the attempt (another way to the same peer won): the socket is destroyed. */
+  connect(host: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<OpenedSocket>;
   /**
    * With a gate, every raw socket passes it at accept time, before any TLS
    * work; a refused one is destroyed at once and `onSocket` gets the admission
@@ -58,11 +59,12 @@ export function gatedServer(gate: ConnectionGate | undefined, onRaw: (raw: net.S
 }
 
 export const tcpTransport: Transport = {
-  connect(host, port, timeoutMs) {
+  connect(host, port, timeoutMs, signal) {
     return new Promise((resolve, reject) => {
       const reads = new DirectReads();
       const socket = net.connect({ host, port, onread: reads.onread });
       reads.socket = socket;
+      abandonOn(signal, socket, reject, `${host}:${port}`);
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new EngineError('timeout', `connecting to ${host}:${port} timed out after ${timeoutMs} ms`));
@@ -91,6 +93,21 @@ export const tcpTransport: Transport = {
     return Promise.reject(new EngineError('invalid_argument', `${remote}: open mode runs over TCP only (hole punching needs a network key)`));
   },
 };
+
+/** When `signal` aborts before the attempt settled: destroy the socket, reject as cancelled. */
+export function abandonOn(signal: AbortSignal | undefined, socket: net.Socket, reject: (err: Error) => void, remote: string, connected: 'connect' | 'secureConnect' = 'connect'): void {
+  if (!signal) return;
+  const abandon = () => {
+    socket.destroy();
+    reject(new EngineError('cancelled', `connecting to ${remote} was abandoned: another way got there first`));
+  };
+  if (signal.aborted) return abandon();
+  signal.addEventListener('abort', abandon, { once: true });
+  // Once connected the attempt is over: the connection is the caller's, and an abort no longer touches it.
+  const done = () => signal.removeEventListener('abort', abandon);
+  socket.once(connected, done);
+  socket.once('close', done);
+}
 
 /** Listens and resolves with the bound port; a busy port becomes a clear `port_in_use` error. */
 export function listen(server: net.Server, port: number, host: string | undefined, what: string): Promise<number> {
