@@ -90,6 +90,25 @@ describe('datagram codec', () => {
     expect(MAX_FILE_SIZE).toBe(2 ** 44);
   });
 
+  it('validates the rendezvous bodies: methods, roles, padding, ports, no connecting to oneself', () => {
+    const samples = sampleBodies();
+    const of = (type: number) => samples.find((m) => m.type === type)!;
+    const connect = of(DatagramType.CONNECT);
+    expect(decodeEdited(connect, (b) => void (b[PEER_REF_BYTES + 16] = 4))).toMatchObject({ drop: 'bad_field' });
+    expect(decodeEdited(connect, (b) => void b.copy(b, PEER_REF_BYTES, 0, 16))).toMatchObject({ drop: 'bad_field' }); // target = itself
+    expect(decodeEdited(of(DatagramType.CONNECTING), (b) => b.writeUInt32BE(0, 0))).toMatchObject({ drop: 'bad_field' });
+    expect(decodeEdited(of(DatagramType.CONNECTING), (b) => void (b[5] = 0))).toMatchObject({ drop: 'bad_field' });
+    const ring = of(DatagramType.RING);
+    expect(decodeEdited(ring, (b) => b.writeUInt16BE(0, 16 + 1 + 16 + 16))).toMatchObject({ drop: 'bad_field' }); // a reversal to port 0
+    expect(decodeEdited(ring, (b) => void b.fill(0, 33, 49))).toMatchObject({ drop: 'bad_field' }); // a reversal to ::
+    const hello = of(DatagramType.PUNCH_HELLO);
+    expect(decodeEdited(hello, (b) => void (b[16] = 2))).toMatchObject({ drop: 'bad_field' });
+    expect(decodeEdited(hello, (b) => void (b[20] = 1))).toMatchObject({ drop: 'bad_field' });
+    expect(decodeEdited(of(DatagramType.PUNCH_PEER), (b) => b.writeUInt16BE(0, 32))).toMatchObject({ drop: 'bad_field' });
+    // No amplification: the tracker's answer to a hello is never larger than the hello.
+    expect(sealBody(sealed, of(DatagramType.PUNCH_PEER)).length).toBeLessThanOrEqual(sealBody(sealed, hello).length);
+  });
+
   it('applies the path rules to announced and removed names', () => {
     const bad = ['../etc/passwd', '/abs', 'a//b', 'a/./b', 'C:evil', 'con.txt', 'dir/trailing.', 'a\\b', 'x\u0000y', '%2e%2e/x', '\uff0e\uff0e/x'];
     for (const path of bad) {

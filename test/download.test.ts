@@ -57,7 +57,7 @@ describe('downloads', () => {
     const liarFile = path.join(liar.folder, 'movie.bin');
     const before = await stat(liarFile);
     const bad = Buffer.from(data);
-    for (let i = 0; i < bad.length; i += MiB) bad[i + 77] ^= 0xff;
+    for (let i = 0; i < bad.length; i += MiB) bad[i + 77]! ^= 0xff;
     await writeFile(liarFile, bad);
     await utimes(liarFile, before.atime, before.mtime);
     await announced(honest.engine);

@@ -137,7 +137,7 @@ describe('many sources', () => {
   it('a seeder killed mid-transfer: the others take over its pieces', async () => {
     const tracker = await trackerProcess();
     const data = randomBytes(20 * MiB);
-    const seeders = [];
+    const seeders: Array<Awaited<ReturnType<typeof seederProcess>>> = [];
     for (let i = 0; i < 3; i++) {
       const folder = await fx.tempDir();
       await writeFile(path.join(folder, 'shared.bin'), data);
@@ -167,7 +167,7 @@ describe('many sources', () => {
     const file = path.join(liarDir, 'movie.bin');
     const st = await stat(file);
     const bad = Buffer.from(data);
-    for (let i = 0; i < bad.length; i += MiB) bad[i + 5] ^= 0x55;
+    for (let i = 0; i < bad.length; i += MiB) bad[i + 5]! ^= 0x55;
     await writeFile(file, bad);
     await utimes(file, st.atime, st.mtime);
     const { engine } = await downloader([tracker.port], { maxPeersPerDownload: 2 });
@@ -186,7 +186,7 @@ describe('many sources', () => {
     const seed = await fx.tempDir();
     const data = await writeRandomFile(path.join(seed, 'release.iso'), 16 * MiB);
     await seederProcess(seed, ['-tracker', `127.0.0.1:${tracker.port}`, '-limit-up', '4096']);
-    const peers = [];
+    const peers: Array<Awaited<ReturnType<typeof downloader>>> = [];
     for (let i = 0; i < 8; i++) peers.push(await downloader([tracker.port], { maxPeersPerDownload: 6 }));
     const item = await eventually(async () => (await peers[0]!.engine.list()).items.find((i) => i.name === 'release.iso'), 15_000, 'listed');
     const started = Date.now();

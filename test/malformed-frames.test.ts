@@ -20,7 +20,7 @@ const BAD_INPUTS: Array<{ name: string; helloFirst: boolean; send: (c: RawClient
   { name: 'invalid JSON', helloFirst: false, send: (c) => c.sendRaw(Buffer.concat([header(6), Buffer.from([0]), Buffer.from('{oops')])), code: 'bad_message' },
   { name: 'JSON array instead of object', helloFirst: false, send: (c) => c.sendRaw(Buffer.concat([header(3), Buffer.from([0]), Buffer.from('[]')])), code: 'bad_message' },
   { name: 'message before hello', helloFirst: false, send: (c) => c.send({ type: 'list', id: 1, query: '', offset: 0, limit: 10 }), code: 'bad_message' },
-  { name: 'wrong protocol name', helloFirst: false, send: (c) => c.send({ type: 'hello', protocol: 'bittorrent', versions: [1], peerId: 'ab'.repeat(16), listenPort: 1 }), code: 'bad_message' },
+  { name: 'wrong protocol name', helloFirst: false, send: (c) => c.send({ type: 'hello', protocol: 'bittorrent' as 'p2pshare', versions: [1], peerId: 'ab'.repeat(16), listenPort: 1 }), code: 'bad_message' },
   { name: 'unsupported version', helloFirst: false, send: (c) => c.send({ type: 'hello', protocol: 'p2pshare', versions: [99], peerId: 'ab'.repeat(16), listenPort: 1 }), code: 'unsupported_version' },
   { name: 'unknown message type', helloFirst: true, send: (c) => c.send({ type: 'steal', id: 1 }), code: 'bad_message' },
   { name: 'field out of range', helloFirst: true, send: (c) => c.send({ type: 'lookup', id: -1, hash: 'a'.repeat(64) }), code: 'bad_message' },

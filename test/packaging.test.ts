@@ -22,6 +22,8 @@ const RENDERER_DIR = 'dist/renderer';
 const WINDOW_ICON = 'build/icon.png';
 /** What a sandboxed preload may require (Electron's sandbox polyfills only these). */
 const SANDBOXED_PRELOAD_MODULES = ['electron', 'events', 'timers', 'url'];
+/** The hole-punching transport's prebuild for the Linux x64 target this test builds. */
+const NATIVE_ADDON = 'node_modules/udx-native/prebuilds/linux-x64/udx-native.node';
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** What the repo holds and the installed app must not: [what, test on an archive path outside node_modules]. */
@@ -139,8 +141,15 @@ describe('packaged app (electron-builder.yml, Linux dir target, stand-in Electro
     expect(offenders(asar.files, FORBIDDEN_EVERYWHERE)).toEqual([]);
   });
 
-  it('holds no native addon, so the offline build skipping the native rebuild changes nothing', () => {
-    expect([...asar.files].filter((file) => /\.node$|(^|\/)binding\.gyp$/.test(file))).toEqual([]);
+  it('holds one native addon, udx-native, as Node-API prebuilds for the target architecture, unpacked so it loads, so skipping the native rebuild changes nothing', async () => {
+    const addons = [...asar.files].filter((file) => /\.node$|(^|\/)binding\.gyp$/.test(file));
+    // Node-API binaries load in any Node or Electron of that platform: nothing to rebuild against Electron's headers.
+    expect(addons).toContain(NATIVE_ADDON);
+    expect(addons.filter((file) => !/^node_modules\/udx-native\/prebuilds\/(linux|darwin|win32)-x64\/udx-native\.node$/.test(file))).toEqual([]);
+    expect(asar.unpacked(NATIVE_ADDON)).toBe(true);
+    const binary = await readFile(path.join(path.dirname(app.asarPath), 'app.asar.unpacked', NATIVE_ADDON));
+    expect(binary.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46])), 'an ELF shared object').toBe(true);
+    expect(binary.includes('napi_register_module_v1'), 'a Node-API module').toBe(true);
   });
 
   it('flips the fuses of the security checklist in the packaged executable', async () => {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../electron/engine/engine.js';
 import { generateNetworkKey, type NetworkKey } from '../electron/engine/security/network-key.js';
 import { PeerIdentity } from '../electron/engine/security/peer-identity.js';
-import { PeerSource } from '../electron/engine/peer/peer-source.js';
+import { PeerSource, directDial } from '../electron/engine/peer/peer-source.js';
 import { Download } from '../electron/engine/peer/download.js';
 import { acceptHandshake } from '../electron/engine/wire/handshake.js';
 import { tlsTransport } from '../electron/engine/wire/tls-transport.js';
@@ -162,7 +162,7 @@ describe('a private network', () => {
     fx.defer(() => new Promise((r) => server.close(r)));
     const port = (server.address() as net.AddressInfo).port;
     const me = PeerIdentity.generate();
-    const attempt = PeerSource.connect({ peerId: victim.peerId, host: '127.0.0.1', port }, { peerId: me.peerId, listenPort: 0, identity: me }, transport, 5000);
+    const attempt = PeerSource.connect({ peerId: victim.peerId, host: '127.0.0.1', port }, { peerId: me.peerId, listenPort: 0, identity: me }, directDial(transport), 5000);
     await expect(attempt).rejects.toThrow(/prove its identity: peer id does not match its identity key/);
   });
 });

@@ -1,6 +1,6 @@
 /** Human-readable numbers for the UI. Sizes and rates come from shared/format, so the CLI prints them alike. */
 
-export { formatBytes, formatRate, plural } from '../../shared/format';
+export { formatBytes, formatRate, plural } from '../../shared/format.js';
 
 /** ETAs beyond this are noise: show "—" instead of "3 years". */
 const MAX_ETA_SECONDS = 100 * 24 * 3600;

@@ -39,6 +39,12 @@ export class AsarContents {
     return this.files.has(file);
   }
 
+  /** Stored beside the archive in app.asar.unpacked (where the OS loader can open it), not inside it. */
+  unpacked(file: string): boolean {
+    const entry = statFile(this.archivePath, file) as { unpacked?: boolean };
+    return entry.unpacked === true;
+  }
+
   bytes(file: string): Buffer {
     return extractFile(this.archivePath, file);
   }

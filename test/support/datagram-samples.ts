@@ -1,6 +1,6 @@
 import { seededBytes } from './prng.js';
 import { createHash } from 'node:crypto';
-import { DatagramType } from '../../shared/protocol/datagram.js';
+import { ConnectMethod, ROLE_TARGET, DatagramType } from '../../shared/protocol/datagram.js';
 import type { DatagramBody } from '../../electron/engine/control/datagram-codec.js';
 
 /** Deterministic bytes, so a failing case reads the same on every run. */
@@ -72,5 +72,13 @@ export function sampleBodies(): DatagramBody[] {
     { type: DatagramType.LEAVE, peerId, token, seq: 6 },
     { type: DatagramType.ERROR, ref: 6, code: 'unknown_peer', message: 'join again: this tracker restarted' },
     { type: DatagramType.ERROR, ref: 0, code: 'wrong_mode', message: '' },
+    // Rendezvous (PROTOCOL.md §20): kept last, so the positions above stay put.
+    { type: DatagramType.CONNECT, peerId, token, seq: 7, target: bytes(16, 9).toString('hex'), method: ConnectMethod.PUNCH, requestNonce: bytes(16, 10) },
+    { type: DatagramType.CONNECTING, seq: 7, status: 'ok', method: ConnectMethod.RELAY, session: bytes(16, 11), relayPort: 6969 },
+    { type: DatagramType.CONNECTING, seq: 8, status: 'target_offline', method: ConnectMethod.REVERSE, session: Buffer.alloc(16), relayPort: 0 },
+    { type: DatagramType.RING, from: bytes(16, 12).toString('hex'), method: ConnectMethod.REVERSE, session: bytes(16, 13), host: '203.0.113.20', port: 5000 },
+    { type: DatagramType.RING, from: bytes(16, 12).toString('hex'), method: ConnectMethod.PUNCH, session: bytes(16, 14), host: '::', port: 0 },
+    { type: DatagramType.PUNCH_HELLO, session: bytes(16, 15), role: ROLE_TARGET },
+    { type: DatagramType.PUNCH_PEER, session: bytes(16, 15), host: '198.51.100.7', port: 40_001 },
   ];
 }

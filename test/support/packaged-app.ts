@@ -50,7 +50,7 @@ export interface UnpackedApp {
 /**
  * `electron-builder --linux dir` with electron-builder.yml from projectDir and only these overrides:
  * the stand-in Electron, an output folder outside the repo, and no native rebuild (which would fetch
- * Electron headers; the test checks that no native module is packaged).
+ * Electron headers; the test checks that the only native module is a Node-API prebuild).
  */
 export async function buildUnpackedLinuxApp(projectDir: string, electronDist: string, outputDir: string): Promise<UnpackedApp> {
   await build({

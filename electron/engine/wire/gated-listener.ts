@@ -90,6 +90,8 @@ export class GatedListener<In extends { type: string; id?: number }> {
   readonly gate: ConnectionGate;
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
+  /** Connections served over a socket we did not accept, so the gate never counted them. */
+  private readonly served = new Set<net.Socket>();
 
   constructor(private readonly options: GatedListenerOptions<In>) {
     const { limits, logger } = options;
@@ -118,8 +120,9 @@ export class GatedListener<In extends { type: string; id?: number }> {
     await closing;
   }
 
+  /** Open connections: every accepted socket from the moment it is admitted (even before its first byte), and every served one. */
   get connectionCount(): number {
-    return this.sockets.size;
+    return this.gate.size + this.served.size;
   }
 
   private onPreface(socket: net.Socket, preface: Preface): void {
@@ -135,6 +138,8 @@ export class GatedListener<In extends { type: string; id?: number }> {
    */
   async serveOver(raw: Duplex, remote: string): Promise<void> {
     const socket = await (this.options.transport ?? tcpTransport).acceptOver(raw, remote);
+    this.served.add(socket);
+    socket.once('close', () => this.served.delete(socket));
     this.onSocket(socket, undefined);
   }
 
