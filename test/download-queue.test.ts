@@ -118,6 +118,27 @@ describe('the download queue (engine-side, by content hash)', () => {
     expect((missing as EngineError).code).toBe('not_found');
   });
 
+  it('a download removed the moment it finishes is gone for good: no refusal, and its resume record does not come back', async () => {
+    const tracker = await fx.tracker();
+    await seed(tracker.port, { 'quick.bin': 256 * 1024 });
+    const dataDir = await fx.tempDir('p2p-data-');
+    const listFile = path.join(dataDir, 'downloads.json');
+    const leecher = await fx.peer(tracker.port, { dataDir, downloadList: listFile });
+    const quick = await listedItem(leecher.engine, 'quick.bin');
+    // Removed from inside the event that says it finished: the run's own bookkeeping is not over then.
+    const removal = new Promise<unknown>((resolve) => {
+      leecher.engine.on('download-finished', ({ hash }) => {
+        if (hash === quick.hash) resolve(leecher.engine.removeDownload(quick.hash).then(() => 'removed', (e: unknown) => e));
+      });
+    });
+    await leecher.engine.startDownload(quick);
+    expect(await removal).toBe('removed');
+    expect(leecher.engine.downloads()).toEqual([]);
+    await leecher.engine.stop();
+    const saved = JSON.parse(await readFile(listFile, 'utf8')) as { downloads: Array<{ hash: string }> };
+    expect(saved.downloads.map((d) => d.hash)).toEqual([]);
+  });
+
   it('a finished download whose file is deleted leaves the list with a removed event', async () => {
     const tracker = await fx.tracker();
     await seed(tracker.port, { 'gone-soon.bin': 256 * 1024 });

@@ -202,9 +202,10 @@ export class DownloadQueue extends EventEmitter<DownloadQueueEvents> {
   /** Takes a stopped download (paused, failed, done) off the list; its file stays. */
   async remove(hash: string): Promise<void> {
     const download = this.require(hash);
-    if (this.running.has(hash) || download.state === 'queued') {
-      throw new EngineError('invalid_state', `${download.name} is still downloading: pause or cancel it first.`);
-    }
+    const stopped = download.state === 'done' || download.state === 'failed' || download.state === 'paused';
+    if (!stopped) throw new EngineError('invalid_state', `${download.name} is still downloading: pause or cancel it first.`);
+    // A run that just stopped may still be writing its resume record: forgetting first would let it come back.
+    await this.running.get(hash);
     await this.forget([hash]);
   }
 
