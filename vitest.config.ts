@@ -9,6 +9,6 @@ export default defineConfig({
     maxWorkers: 2,
     pool: 'forks',
     // No UPnP search of the machine's real network from any engine or host a test starts (the NAT lab unsets it in its namespaces).
-    env: { P2P_NO_UPNP: '1' },
+    env: { P2P_NO_UPNP: '1', P2P_NO_LAN: '1' },
   },
 });

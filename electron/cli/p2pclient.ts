@@ -33,6 +33,7 @@ const OPTIONS = {
   'host-tracker': { type: 'boolean', description: 'with -ui: also host a tracker (port from -host-tracker-port)' },
   'host-tracker-port': { type: 'number', value: 'N', description: 'port of the hosted tracker', default: 6969 },
   'include-hidden': { type: 'boolean', description: 'also share dotfiles and dot-folders' },
+  'no-lan': { type: 'boolean', description: "don't find, or be found by, members on this network (mDNS) (also: P2P_NO_LAN=1)" },
   'no-upnp': { type: 'boolean', description: "don't ask the router (UPnP) to forward the peer port (also: P2P_NO_UPNP=1)" },
   'no-punch': { type: 'boolean', description: "don't reach peers behind NATs by UDP hole punching" },
   'no-relay': { type: 'boolean', description: "don't use or answer for a tracker's relay" },
@@ -80,6 +81,8 @@ runMain('p2pclient', async () => {
     if (!(v >= 0 && v <= 10_000_000)) throw new UsageError(`-${name} must be a rate in KiB/s from 0 (unlimited) up`);
   }
   const logger = streamLogger(process.stderr, args.verbose ? 'debug' : args.quiet ? 'warn' : 'info');
+  // P2P_NO_LAN=1: tests and CI, where nothing may multicast on the machine's real network.
+  const lan = !args['no-lan'] && process.env.P2P_NO_LAN !== '1';
   const baseDataDir = args.data ? path.resolve(args.data) : defaultDataDir();
 
   if (args.list) {
@@ -87,7 +90,7 @@ runMain('p2pclient', async () => {
     // Listing is a one-shot query: only problems are worth printing.
     const quiet = streamLogger(process.stderr, args.verbose ? 'debug' : 'warn');
     const { key } = await chooseNetworkKey(args, baseDataDir, 'client', quiet);
-    const engine = new Engine({ dataDir: path.join(baseDataDir, 'query'), cacheDir: baseDataDir, port: 0, trackers, queryOnly: true, logger: quiet, networkKey: key });
+    const engine = new Engine({ dataDir: path.join(baseDataDir, 'query'), cacheDir: baseDataDir, port: 0, trackers, queryOnly: true, logger: quiet, networkKey: key, lan });
     await engine.start();
     try {
       await waitForTrackerOrCache(engine, timeoutMs);
@@ -151,6 +154,7 @@ runMain('p2pclient', async () => {
     portMapping: !args['no-upnp'] && process.env.P2P_NO_UPNP !== '1',
     punch: !args['no-punch'],
     relay: !args['no-relay'],
+    lan,
   });
   engine.on('port-mapped', (mapped) => logger.info(`reachable from outside at ${mapped.host}:${mapped.port} (${mapped.method === 'upnp' ? 'UPnP' : 'NAT-PMP'} port mapping)`));
   const signalled = untilSignal();
@@ -239,15 +243,40 @@ function trackersGiven(engine: Engine): boolean {
   return engine.trackers().length > 0;
 }
 
-/** Waits for a tracker; if none answers, carries on with the saved listing (or the DHT) and says so. */
+/** How long a run with no tracker to wait for listens for members on this network. */
+const LAN_WAIT_MS = 2000;
+
+/**
+ * Waits for a tracker, or for a member on this network (whichever answers first); if neither
+ * does, carries on with the saved listing (or the DHT) and says so.
+ */
 async function waitForTrackerOrCache(engine: Engine, timeoutMs: number): Promise<void> {
-  if (!trackersGiven(engine)) return;
+  const lan = engine.lan;
+  if (!trackersGiven(engine)) {
+    await lan?.waitForPeers(LAN_WAIT_MS);
+    return;
+  }
+  // Abandoned once a member here is enough: its timer would keep a finished -list alive.
+  const abandon = new AbortController();
+  const tracker = engine.waitForTracker(timeoutMs, undefined, abandon.signal);
   try {
-    await engine.waitForTracker(timeoutMs);
+    // A member found here is enough to list and download; a tracker that answers by then is used too.
+    const member = lan ? lan.waitForPeers(timeoutMs).then((peers) => (peers.length ? undefined : tracker)) : tracker;
+    await Promise.race([tracker, member]);
+    // A tracker that answered first: members here (the better path) have had their moment too.
+    await lan?.queried();
   } catch (err) {
+    const members = lan?.peers().length ?? 0;
+    if (members > 0 && !(err instanceof EngineError && err.code === 'wrong_key')) {
+      process.stderr.write(`p2pclient: ${(err as Error).message}; using the ${plural(members, 'member')} found on this network\n`);
+      return;
+    }
     // A wrong key is no outage: a saved listing would only hide it, and nothing could be downloaded anyway.
     if ((!engine.cache.listing && !engine.dht) || (err instanceof EngineError && err.code === 'wrong_key')) throw err;
     process.stderr.write(`p2pclient: ${(err as Error).message}; using ${engine.cache.listing ? `the listing saved ${ago(engine.cache.listing.savedAt)}` : 'the DHT'} instead\n`);
+  } finally {
+    tracker.catch(() => {}); // settled later, or never looked at: not an unhandled rejection
+    abandon.abort();
   }
 }
 

@@ -27,6 +27,9 @@ import type { Transport } from './wire/transport.js';
 import { NetworkCache } from './discovery/network-cache.js';
 import { DhtDiscovery } from './discovery/dht-discovery.js';
 import { DhtAnnouncer } from './discovery/dht-announcer.js';
+import { LanPresence } from './discovery/lan-presence.js';
+import { directDial } from './peer/peer-source.js';
+import type { Options as MulticastDNSOptions } from 'multicast-dns';
 import { PeerFinder, type LocalPeer } from './discovery/peer-finder.js';
 import type { MappedAddress } from './nat/port-mapping.js';
 import { RouterPort } from './nat/router-port.js';
@@ -79,6 +82,8 @@ export interface EngineOptions {
   punch?: boolean;
   /** Use, and answer for, trackers' relays when nothing else reaches a peer (default true; `-no-relay`). */
   relay?: boolean;
+  /** Find, and be found by, members on this network over mDNS. Off unless asked: the CLI and the app turn it on. */
+  lan?: boolean | { name?: string; mdns?: MulticastDNSOptions };
   /** Global rate limits in bytes per second; 0 or absent means unlimited. */
   uploadLimit?: number;
   downloadLimit?: number;
@@ -104,6 +109,8 @@ export interface EngineEvents {
   'download-failed': [FailedDownload];
   /** The LAN's router forwards this public address to the peer port (UPnP). */
   'port-mapped': [MappedAddress];
+  /** The members found on this network changed (lanPeers()). */
+  'lan-peers': [];
 }
 
 /**
@@ -130,6 +137,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private downloadDir: string | undefined;
   readonly cache: NetworkCache;
   dht: DhtDiscovery | undefined;
+  /** Members on this network (mDNS), when `lan` is on. */
+  readonly lan: LanPresence | undefined;
   private readonly routerPort: RouterPort;
   private readonly peerFinder: PeerFinder;
   private readonly dhtAnnouncer: DhtAnnouncer;
@@ -186,9 +195,14 @@ export class Engine extends EventEmitter<EngineEvents> {
       switches: () => ({ punch: this.options.punch !== false, relay: this.options.relay !== false }),
       logger: this.logger,
     });
-    this.peerFinder = new PeerFinder({ self, trackers: this.trackerPool, cache: this.cache, dht: () => this.dht, transport: this.transport });
+    const lan = options.lan;
+    this.lan = lan
+      ? new LanPresence({ networkKey: options.networkKey, logger: this.logger, self, serving: !options.queryOnly, dial: directDial(this.transport), ...(typeof lan === 'object' ? lan : {}) })
+      : undefined;
+    this.lan?.on('changed', () => this.emit('lan-peers'));
+    this.peerFinder = new PeerFinder({ self, trackers: this.trackerPool, cache: this.cache, dht: () => this.dht, transport: this.transport, lan: () => this.lan?.catalog });
     this.dhtAnnouncer = new DhtAnnouncer(() => this.dht, () => this.port, () => this.sharedFiles().map((f) => f.hash));
-    this.listing = new NetworkListing(this.trackerPool, this.cache);
+    this.listing = new NetworkListing(this.trackerPool, this.cache, () => this.lan?.catalog);
     this.listingRefresher = new ListingRefresher({
       trackers: this.trackerPool,
       cache: this.cache,
@@ -243,6 +257,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       uploadLimiter: this.uploadLimiter,
       identity: this.identity,
       directory: (hash) => this.cache.holdersOf(hash),
+      catalog: () => this.sharedFiles().map((f) => ({ name: f.path, size: f.size, hash: f.hash, peers: 1 })),
       onPreface: (socket, preface) => this.reach.deliverReversal(socket, preface),
     });
     server.on('warning', (m) => this.emit('warning', m));
@@ -268,6 +283,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     await this.routerPort.remap(this.port);
     // The port is part of our hello: reconnect every tracker so they list the new address.
     this.setTrackers(this.trackerPool.addresses(), true);
+    this.lan?.announce();
     return this.port;
   }
 
@@ -341,6 +357,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         this.dht = dht;
         this.dhtAnnouncer.sync();
       }
+      await this.lan?.start();
       this.listingRefresher.start();
       await this.queue.load(this.options.seedDownloads);
     } catch (err) {
@@ -380,6 +397,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       await this.queue.stop(); // transfers pause and close their files; the list resumes them next start
       await this.dht?.stop();
       this.dht = undefined;
+      await this.lan?.stop(); // a goodbye: members here forget us now, not after the records' TTL
       await this.cache.flush();
       await this.trackerPool.stop();
       await this.server?.stop();
@@ -452,8 +470,8 @@ export class Engine extends EventEmitter<EngineEvents> {
    * Waits until at least one tracker (of `addresses`, when given) is connected;
    * fails at once when every one refused us (wrong key, full).
    */
-  async waitForTracker(timeoutMs: number, addresses?: string[]): Promise<void> {
-    await this.trackerPool.waitForAny(timeoutMs, addresses);
+  async waitForTracker(timeoutMs: number, addresses?: string[], signal?: AbortSignal): Promise<void> {
+    await this.trackerPool.waitForAny(timeoutMs, addresses, signal);
   }
 
   /** Waits until every connected tracker has our current file set. */

@@ -195,8 +195,9 @@ export const handshakeMessage = z.discriminatedUnion('type', [hello, errorMessag
 export const handshakeReply = z.discriminatedUnion('type', [welcome, errorMessage]);
 export const trackerRequest = z.discriminatedUnion('type', [announce, ping, list, lookup, bye, errorMessage]);
 export const trackerReply = z.discriminatedUnion('type', [ok, pong, listing, peers, errorMessage]);
-export const peerRequest = z.discriminatedUnion('type', [metaRequest, hashesRequest, pieceRequest, cancel, getPeers, ping, bye, errorMessage]);
-export const peerReply = z.discriminatedUnion('type', [meta, hashes, peerList, pong, errorMessage]);
+// `list` to a peer: the files it shares itself (how members found on the LAN browse each other, §21).
+export const peerRequest = z.discriminatedUnion('type', [metaRequest, hashesRequest, pieceRequest, cancel, getPeers, list, ping, bye, errorMessage]);
+export const peerReply = z.discriminatedUnion('type', [meta, hashes, peerList, listing, pong, errorMessage]);
 
 export type TrackerRequest = z.infer<typeof trackerRequest>;
 export type TrackerReply = z.infer<typeof trackerReply>;

@@ -17,7 +17,7 @@ export function natScenario(options: { natPmpOnly?: boolean; matrix?: boolean; t
   let lab: NetLab;
   let tmp = '';
   // One network key for every process; inside the lab's namespaces port mapping may run (the harness turns it off elsewhere).
-  const env = { P2P_KEY: randomBytes(32).toString('base64url'), P2P_NO_UPNP: undefined, NODE_OPTIONS: undefined };
+  const env = { P2P_KEY: randomBytes(32).toString('base64url'), P2P_NO_UPNP: undefined, P2P_NO_LAN: undefined, NODE_OPTIONS: undefined };
   const tracker = `${LAB.tracker}:${TRACKER_PORT}`;
 
   beforeAll(async () => {
@@ -37,8 +37,31 @@ export function natScenario(options: { natPmpOnly?: boolean; matrix?: boolean; t
   const client = (ns: string, name: string, args: string[]) => lab.node(ns, CLI.client, args, { env: { ...env, P2P_DATA_DIR: path.join(tmp, `${name}-data`) }, label: `${ns} ${name}` });
 
   return {
+    /** The network key every process of the scenario holds. */
+    key: env.P2P_KEY,
     /** Any command inside namespace `ns`. */
     run: (ns: string, command: string, args: string[]) => lab.spawn(ns, command, args),
+    /** A node script inside namespace `ns`, with the scenario's environment. */
+    node: (ns: string, script: string, args: string[]) => lab.node(ns, script, args, { env }),
+    /** p2pclient with exactly these arguments (no -tracker added). */
+    client,
+    /** Waits until `tracker`, asked from namespace `ns`, lists `file`. */
+    async eventuallyListed(ns: string, tracker: string, file: string, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (let i = 0; ; i++) {
+        const list = client(ns, `listing-${i}`, ['-list', '-json', '-no-lan', '-tracker', tracker, '-timeout', '5']);
+        const exit = await list.waitForExit(20_000);
+        if (exit.code === 0 && (JSON.parse(list.stdout) as Array<{ name: string }>).some((r) => r.name === file)) return;
+        if (Date.now() > deadline) throw new Error(`${tracker} never listed ${file}\n${list.describe()}`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    },
+    /** A fresh folder NAME.bin can be written into. */
+    async folder(name: string) {
+      const folder = path.join(tmp, name);
+      await mkdir(folder, { recursive: true });
+      return folder;
+    },
     /** Shares `bytes` as NAME.bin from namespace `ns` (each test its own bytes: one content may have several holders). */
     async share(ns: string, name: string, bytes: Buffer, extra: string[] = []) {
       const folder = path.join(tmp, `${name}-share`);

@@ -56,8 +56,8 @@ export class SpawnedProcess {
 
   /** Runs `command args`; `env` is laid over this process's environment (an undefined value removes a variable). */
   static spawn(command, args = [], { env = {}, cwd, group = false, label } = {}) {
-    // P2P_NO_UPNP: no SSDP search from the machine's own network in tests and benchmarks; the NAT lab unsets it inside its namespaces.
-    const child = spawn(command, args, { cwd, env: { ...process.env, P2P_NO_UPNP: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: group });
+    // P2P_NO_UPNP, P2P_NO_LAN: no SSDP search or mDNS from the machine's own network in tests and benchmarks; the NAT lab unsets them inside its namespaces.
+    const child = spawn(command, args, { cwd, env: { ...process.env, P2P_NO_UPNP: '1', P2P_NO_LAN: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: group });
     return new SpawnedProcess(child, { label: label ?? [path.basename(command), ...args].join(' '), group });
   }
 

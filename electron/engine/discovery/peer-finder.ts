@@ -4,6 +4,7 @@ import type { PeerIdentity } from '../security/peer-identity.js';
 import type { TrackerPool } from '../tracker/tracker-pool.js';
 import type { Transport } from '../wire/transport.js';
 import type { DhtDiscovery } from './dht-discovery.js';
+import type { LanCatalog } from './lan-catalog.js';
 import type { NetworkCache } from './network-cache.js';
 
 /** Known peers asked at once when trackers can't say who has a content. */
@@ -27,6 +28,8 @@ export interface PeerFinderOptions {
   /** Present only while the engine has joined the DHT. */
   dht: () => DhtDiscovery | undefined;
   transport: Transport;
+  /** Members found on this network, when LAN discovery runs. */
+  lan?: () => LanCatalog | undefined;
 }
 
 /**
@@ -44,12 +47,18 @@ export class PeerFinder {
     const add = (peers: PeerAddress[]) => {
       for (const p of peers) if (p.peerId !== self.peerId) byId.set(p.peerId || `${p.host}:${p.port}`, p);
     };
-    const replies = await Promise.allSettled(this.options.trackers.connected().map((t) => t.lookup(hash)));
+    const lan = this.options.lan?.();
+    const [replies, fromLan] = await Promise.all([
+      Promise.allSettled(this.options.trackers.connected().map((t) => t.lookup(hash))),
+      lan?.active ? lan.holders(hash).catch(() => []) : [],
+    ]);
     const fromTrackers = replies.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
     cache.addHolders(hash, fromTrackers);
     add(fromTrackers);
     add(cache.holdersOf(hash));
-    if (fromTrackers.length === 0) {
+    // Added last, so a member a tracker lists under its public address is reached over the LAN.
+    add(fromLan);
+    if (fromTrackers.length === 0 && fromLan.length === 0) {
       const exchanged = await this.exchangePeers(hash);
       cache.addHolders(hash, exchanged);
       add(exchanged);

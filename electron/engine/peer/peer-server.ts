@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { MAX_HASHES_PER_REPLY, MAX_LOOKUP_PEERS, PIECE_SIZE } from '../../../shared/protocol/limits.js';
-import { peerRequest, type PeerAddress, type PeerRequest } from '../../../shared/protocol/messages.js';
+import { peerRequest, type ListingItem, type PeerAddress, type PeerRequest } from '../../../shared/protocol/messages.js';
+import { pageOfListing } from '../discovery/network-cache.js';
+import { budgetedPage } from '../tracker/listing-query.js';
 import { EngineError, ProtocolError, errorCode, errorMessage } from '../errors.js';
 import { HASH_BYTES, pieceCount } from '../core/content-hash.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -45,6 +47,8 @@ export interface PeerServerOptions {
   identity?: PeerIdentity;
   /** Takes connections that open with a rendezvous preface (a holder we asked to dial back). */
   onPreface?: PrefaceHandler;
+  /** The files we share, for a peer's `list` (absent: `list` is not_found). */
+  catalog?: () => ListingItem[];
 }
 
 export interface PeerServerEvents {
@@ -120,6 +124,14 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
 
   get connectionCount(): number {
     return this.listener.connectionCount;
+  }
+
+  /** @internal One page of our own files for a peer's `list`; undefined when we keep no catalog. */
+  catalogPage(q: { query: string; offset: number; limit: number; sort?: 'name' | 'size' | 'peers' | 'hash' | undefined; descending?: boolean | undefined }): { total: number; items: ListingItem[] } | undefined {
+    const all = this.options.catalog?.();
+    if (!all) return undefined;
+    const matches = pageOfListing(all, { ...q, offset: 0, limit: all.length }).items;
+    return { total: matches.length, items: budgetedPage(matches, q.offset, q.limit) };
   }
 
   /** @internal */
@@ -210,6 +222,12 @@ class ServingSession {
           (err: unknown) => this.fail(message.id, err),
         ).catch((err: unknown) => this.abort(err));
         return;
+      case 'list': {
+        const page = this.server.catalogPage(message);
+        if (!page) return this.notFound(message.id);
+        this.conn.send({ type: 'listing', id: message.id, total: page.total, offset: message.offset, items: page.items });
+        return;
+      }
       case 'ping':
         this.conn.send({ type: 'pong', id: message.id });
         return;

@@ -1,5 +1,5 @@
 import { MAX_HASHES_PER_REPLY, PIECE_SIZE } from '../../../shared/protocol/limits.js';
-import { peerReply, type MetaMessage, type PeerAddress, type PeerListMessage, type PeerReply } from '../../../shared/protocol/messages.js';
+import { peerReply, type ListingMessage, type MetaMessage, type PeerAddress, type PeerListMessage, type PeerReply } from '../../../shared/protocol/messages.js';
 import { EngineError } from '../errors.js';
 import { HASH_BYTES, contentHashOf, pieceCount } from '../core/content-hash.js';
 import type { FramedConnection } from '../wire/connection.js';
@@ -123,6 +123,13 @@ export class PeerSource {
   }
 
   /** Peer exchange: the peers this one knows hold `hash`, plus itself when it does. */
+  /** One page of the files this peer shares itself (docs/PROTOCOL.md §21). */
+  async list(query: string, offset: number, limit: number): Promise<ListingMessage> {
+    const reply = await this.conn.call<PeerReply>({ type: 'list', query, offset, limit });
+    if (reply.type !== 'listing') throw new EngineError('bad_message', `peer ${this.address.peerId.slice(0, 8)} answered list with ${reply.type}`);
+    return reply;
+  }
+
   async exchangePeers(hash: string): Promise<PeerAddress[]> {
     const reply = await this.conn.call<PeerListMessage>({ type: 'get-peers', hash });
     return reply.has ? [this.address, ...reply.peers] : reply.peers;

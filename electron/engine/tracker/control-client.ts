@@ -194,8 +194,8 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
   }
 
   /** Resolves once joined; rejects `tracker_unreachable` after `timeoutMs`. */
-  waitConnected(timeoutMs: number): Promise<void> {
-    return this.connected ? Promise.resolve() : awaitConnection(this, this.address, timeoutMs);
+  waitConnected(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    return this.connected ? Promise.resolve() : awaitConnection(this, this.address, timeoutMs, signal);
   }
 
   /** Our files changed: the difference goes out after a short debounce. */

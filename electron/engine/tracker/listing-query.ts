@@ -84,17 +84,7 @@ export class ListingView {
         matches = cached;
       } else matches.sort(order);
     }
-    // Fill the page up to `limit` rows or the byte budget, whichever comes first; the
-    // client pages on by the number of rows it got.
-    const items: ListingItem[] = [];
-    let bytes = 0;
-    for (let i = q.offset; i < matches.length && items.length < q.limit; i++) {
-      const item = matches[i]!;
-      bytes += JSON.stringify(item.name).length * NAME_BYTES_PER_CHAR + ITEM_OVERHEAD_BYTES;
-      if (bytes > MESSAGE_BUDGET_BYTES && items.length > 0) break;
-      items.push(item);
-    }
-    return { total: matches.length, items };
+    return { total: matches.length, items: budgetedPage(matches, q.offset, q.limit) };
   }
 
   /** Every row sorted by name, rebuilt lazily after a change. */
@@ -124,4 +114,20 @@ function compareBy(key: ListSortKey, a: ListingItem, b: ListingItem): number {
   if (key === 'name') return a.name < b.name ? -1 : a.name > b.name ? 1 : a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0;
   if (key === 'hash') return a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0;
   return a[key] - b[key];
+}
+
+/**
+ * Rows of `matches` from `offset`: up to `limit`, or fewer when the message byte budget fills
+ * first (the client pages on by the number of rows it got). A peer's own `list` pages alike.
+ */
+export function budgetedPage(matches: readonly ListingItem[], offset: number, limit: number): ListingItem[] {
+  const items: ListingItem[] = [];
+  let bytes = 0;
+  for (let i = offset; i < matches.length && items.length < limit; i++) {
+    const item = matches[i]!;
+    bytes += JSON.stringify(item.name).length * NAME_BYTES_PER_CHAR + ITEM_OVERHEAD_BYTES;
+    if (bytes > MESSAGE_BUDGET_BYTES && items.length > 0) break;
+    items.push(item);
+  }
+  return items;
 }

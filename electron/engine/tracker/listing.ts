@@ -4,6 +4,7 @@ import { pageOfListing, type NetworkCache } from '../discovery/network-cache.js'
 import { EngineError } from '../errors.js';
 import type { ListParams } from './tracker-client.js';
 import type { TrackerPool } from './tracker-pool.js';
+import type { LanCatalog } from '../discovery/lan-catalog.js';
 
 /** Rows in a merged page when the caller gives no limit (the tracker's own default). */
 const DEFAULT_PAGE_LIMIT = 100;
@@ -25,11 +26,18 @@ export class NetworkListing {
   constructor(
     private readonly trackers: TrackerPool,
     private readonly cache: NetworkCache,
+    /** Members found on this network: one more source, merged like a tracker's page. */
+    private readonly lan: () => LanCatalog | undefined = () => undefined,
   ) {}
 
   async list(params: ListParams = {}, allowStale = true): Promise<ListResult> {
-    const replies = await Promise.allSettled(this.trackers.connected().map((t) => t.list(params)));
-    const ok = replies.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const lan = this.lan();
+    const [replies, lanRows] = await Promise.all([
+      Promise.allSettled(this.trackers.connected().map((t) => t.list(params))),
+      lan?.active ? lan.listing().catch(() => []) : undefined,
+    ]);
+    const ok: Array<{ total: number; items: ListingItem[] }> = replies.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    if (lanRows) ok.push(pageOfListing(lanRows, { ...params, limit: params.limit ?? DEFAULT_PAGE_LIMIT }));
     if (ok.length === 0) {
       const cached = this.cache.listing;
       if (allowStale && cached) return { ...pageOfListing(cached.items, params), stale: { savedAt: cached.savedAt } };

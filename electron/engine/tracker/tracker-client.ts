@@ -148,10 +148,10 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
   }
 
   /** Resolves once connected; rejects at a refusal (wrong key, full) or after `timeoutMs`. */
-  waitConnected(timeoutMs: number): Promise<void> {
+  waitConnected(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     if (this.connected) return Promise.resolve();
     if (this.refusal) return Promise.reject(new EngineError(this.refusal.code, this.refusal.message));
-    return awaitConnection(this, this.address, timeoutMs);
+    return awaitConnection(this, this.address, timeoutMs, signal);
   }
 
   /** The shared files changed: send the difference soon. */

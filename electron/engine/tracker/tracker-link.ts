@@ -96,10 +96,10 @@ export class TrackerLink extends EventEmitter<TrackerClientEvents> {
   }
 
   /** Resolves once we are a member (or, query-only, the stream answers); rejects at a refusal or after `timeoutMs`. */
-  waitConnected(timeoutMs: number): Promise<void> {
+  waitConnected(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     if (this.connected) return Promise.resolve();
     if (this.refusal) return Promise.reject(new EngineError(this.refusal.code, this.refusal.message));
-    return awaitConnection(this, this.address, timeoutMs);
+    return awaitConnection(this, this.address, timeoutMs, signal);
   }
 
   filesChanged(): void {

@@ -115,10 +115,10 @@ export class TrackerPool {
    * Waits until at least one tracker (of `addresses`, when given) is connected;
    * fails at once when every one refused us (wrong key, full).
    */
-  async waitForAny(timeoutMs: number, addresses?: string[]): Promise<void> {
+  async waitForAny(timeoutMs: number, addresses?: string[], signal?: AbortSignal): Promise<void> {
     const clients = addresses ? this.clients.filter((t) => addresses.includes(t.address)) : this.clients;
     if (clients.length === 0) throw new EngineError('tracker_unreachable', 'no tracker configured');
-    await Promise.any(clients.map((t) => t.waitConnected(timeoutMs))).catch(() => {
+    await Promise.any(clients.map((t) => t.waitConnected(timeoutMs, signal))).catch(() => {
       throw this.refusal(clients) ?? new EngineError('tracker_unreachable', `no tracker answered within ${timeoutMs / 1000} s (${clients.map((t) => t.address).join(', ')})`);
     });
   }

@@ -1,0 +1,89 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LAB, labAvailability } from './netlab/lab.mjs';
+import { TRACKER_PORT, natScenario } from './support/nat-scenario.js';
+import type { SpawnedProcess } from './support/processes.mjs';
+
+/**
+ * LAN discovery with real p2pclient processes on one lab LAN (hostU1 and hostU2 behind routerU,
+ * test/netlab/lab.mjs): mDNS crosses their bridge and stops at the router. Default options: only
+ * the harness's own P2P_NO_LAN is unset, as it is for the app and the CLI on a real machine.
+ */
+const availability = labAvailability({ upnp: true });
+const skipReason = availability.ok ? '' : ` (skipped: ${availability.reason})`;
+const FORGER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'netlab', 'mdns-forger.mjs');
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe.skipIf(!availability.ok)(`members on one LAN find each other over mDNS${skipReason}`, () => {
+  const lab = natScenario({});
+  /** Holders and forgers a test started: stopped after it, pass or fail, so the next test's LAN is its own. */
+  const started: SpawnedProcess[] = [];
+  afterEach(async () => {
+    for (const proc of started.splice(0)) {
+      proc.kill('SIGTERM');
+      await proc.waitForExit(15_000);
+    }
+  });
+
+  async function holder(name: string, bytes: Buffer, extra: string[] = []) {
+    const folder = await lab.folder(`${name}-share`);
+    await writeFile(path.join(folder, `${name}.bin`), bytes);
+    const proc = lab.client('hostU1', name, ['-folder', folder, '-port', '0', ...extra]);
+    started.push(proc);
+    await proc.waitFor(/serving; press Ctrl-C/, 20_000, 'output');
+    return proc;
+  }
+
+  it('with no tracker address at all: -list shows the neighbour\'s files and -get downloads them directly over the LAN', async () => {
+    const content = randomBytes(8 * 1024 * 1024);
+    await holder('nearby', content);
+    const list = lab.client('hostU2', 'lister', ['-list', '-json', '-timeout', '10']);
+    const listed = await list.waitForExit(30_000);
+    expect(listed.code, list.describe()).toBe(0);
+    const rows = JSON.parse(list.stdout) as Array<{ name: string; size: number; peers: number }>;
+    expect(rows.map((r) => [r.name, r.size, r.peers])).toEqual([['nearby.bin', content.length, 1]]);
+
+    const into = await lab.folder('nearby-into');
+    const get = lab.client('hostU2', 'getter', ['-folder', into, '-port', '0', '-get', 'nearby.bin', '-timeout', '10']);
+    const got = await get.waitForExit(40_000);
+    expect(got.code, get.describe()).toBe(0);
+    expect(sha256(await readFile(path.join(into, 'nearby.bin')))).toBe(sha256(content));
+    expect(get.stdout).toMatch(/^from: [0-9a-f]{8} lan 8\.00 MiB$/m);
+  }, 120_000);
+
+  it('members sharing a far tracker still fetch from each other over the LAN, and a LAN peer hosting a tracker says so', async () => {
+    const tracker = `${LAB.tracker}:${TRACKER_PORT}`;
+    const content = randomBytes(4 * 1024 * 1024);
+    const sharing = await holder('both', content, ['-tracker', tracker]);
+    await sharing.waitFor(/connected to tracker/, 20_000, 'stderr');
+    // The tracker lists it before the -get asks (so the LAN path is chosen, not the only one found).
+    await lab.eventuallyListed('hostU2', tracker, 'both.bin');
+    const into = await lab.folder('both-into');
+    const get = lab.client('hostU2', 'both-getter', ['-folder', into, '-port', '0', '-tracker', tracker, '-get', 'both.bin', '-timeout', '10']);
+    const got = await get.waitForExit(40_000);
+    expect(got.code, get.describe()).toBe(0);
+    expect(sha256(await readFile(path.join(into, 'both.bin')))).toBe(sha256(content));
+    // The tracker lists it at its router's public address; the LAN address wins.
+    expect(get.stdout).toMatch(/^from: [0-9a-f]{8} lan 4\.00 MiB$/m);
+  }, 120_000);
+
+  it('ignores spoofed, oversized, misnamed and undecodable mDNS answers with a logged reason, and still lists the real member', async () => {
+    const content = randomBytes(64 * 1024);
+    await holder('honest', content);
+    const forger = lab.node('hostU2', FORGER, [lab.key, '8']);
+    started.push(forger);
+    await forger.waitFor(/forging/, 10_000, 'stdout');
+    const list = lab.client('hostU2', 'wary-lister', ['-list', '-json', '-verbose', '-timeout', '10']);
+    const listed = await list.waitForExit(30_000);
+    expect(listed.code, list.describe()).toBe(0);
+    expect((JSON.parse(list.stdout) as Array<{ name: string }>).map((r) => r.name)).toEqual(['honest.bin']);
+    const from = LAB.hostU2.replaceAll('.', '\\.');
+    expect(list.stderr).toMatch(new RegExp(`ignored an mDNS advertisement from ${from}: bad_seal`));
+    expect(list.stderr).toMatch(new RegExp(`ignored an mDNS advertisement from ${from}: too_large`));
+    expect(list.stderr).toMatch(new RegExp(`ignored an mDNS advertisement from ${from}: bad_body \\(the instance name is not that peer id's\\)`));
+    expect(list.stderr).toMatch(/ignored a malformed mDNS packet/);
+  }, 120_000);
+});
