@@ -21,5 +21,6 @@ export function defaultSettings(downloadDir: string): Settings {
     upnp: true,
     punch: true,
     relay: true,
+    lan: true,
   };
 }

@@ -15,6 +15,7 @@ import type { SpawnedProcess } from './support/processes.mjs';
 const availability = labAvailability({ upnp: true });
 const skipReason = availability.ok ? '' : ` (skipped: ${availability.reason})`;
 const FORGER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'netlab', 'mdns-forger.mjs');
+const BROWSER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'netlab', 'lan-browse.mjs');
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe.skipIf(!availability.ok)(`members on one LAN find each other over mDNS${skipReason}`, () => {
@@ -54,7 +55,26 @@ describe.skipIf(!availability.ok)(`members on one LAN find each other over mDNS$
     expect(get.stdout).toMatch(/^from: [0-9a-f]{8} lan 8\.00 MiB$/m);
   }, 120_000);
 
-  it('members sharing a far tracker still fetch from each other over the LAN, and a LAN peer hosting a tracker says so', async () => {
+  it('the app hosting a tracker (headless host, -host-tracker) says so to the LAN, under its name, and stops saying it when it leaves', async () => {
+    const folder = await lab.folder('hosting-share');
+    const host = lab.client('hostU1', 'hosting', ['-folder', folder, '-port', '0', '-ui', '0', '-host-tracker', '-host-tracker-port', '7070']);
+    started.push(host);
+    await host.waitFor(/http:\/\/127\.0\.0\.1:\d+/, 30_000, 'output');
+    const browse = lab.node('hostU2', BROWSER, [lab.key, '2']);
+    expect((await browse.waitForExit(20_000)).code, browse.describe()).toBe(0);
+    const heard = JSON.parse(browse.stdout) as Array<{ host: string; trackerPort?: number; name?: string }>;
+    expect(heard.map((p) => [p.host, p.trackerPort])).toEqual([[LAB.hostU1, 7070]]);
+    expect(heard[0]!.name).toBeTruthy();
+    // A goodbye on the way out: a member that heard it forgets it at once, not after the records' two minutes.
+    const watching = lab.node('hostU2', BROWSER, [lab.key, '6']);
+    await new Promise((r) => setTimeout(r, 1500));
+    host.kill('SIGTERM');
+    await host.waitForExit(15_000);
+    expect((await watching.waitForExit(20_000)).code, watching.describe()).toBe(0);
+    expect(JSON.parse(watching.stdout)).toEqual([]);
+  }, 120_000);
+
+  it('members sharing a far tracker still fetch from each other over the LAN', async () => {
     const tracker = `${LAB.tracker}:${TRACKER_PORT}`;
     const content = randomBytes(4 * 1024 * 1024);
     const sharing = await holder('both', content, ['-tracker', tracker]);

@@ -83,7 +83,7 @@ export interface EngineOptions {
   /** Use, and answer for, trackers' relays when nothing else reaches a peer (default true; `-no-relay`). */
   relay?: boolean;
   /** Find, and be found by, members on this network over mDNS. Off unless asked: the CLI and the app turn it on. */
-  lan?: boolean | { name?: string; mdns?: MulticastDNSOptions };
+  lan?: boolean | { name?: string; trackerPort?: () => number | undefined; mdns?: MulticastDNSOptions };
   /** Global rate limits in bytes per second; 0 or absent means unlimited. */
   uploadLimit?: number;
   downloadLimit?: number;

@@ -149,6 +149,8 @@ export class AppHost {
       portMapping: s.upnp && process.env.P2P_NO_UPNP !== '1',
       punch: s.punch,
       relay: s.relay,
+      // P2P_NO_LAN=1: likewise, no multicast on the machine's real network. The advert says when we host a tracker.
+      lan: s.lan && process.env.P2P_NO_LAN !== '1' ? { trackerPort: () => this.tracker.port } : false,
       downloadList: path.join(this.options.dataDir, 'downloads.json'),
       ...(this.store.state.downloads ? { seedDownloads: this.store.state.downloads } : {}),
     });
@@ -170,6 +172,10 @@ export class AppHost {
     });
     engine.on('warning', (m) => this.logger.warn(m));
     engine.on('port-mapped', () => void this.statusPublisher.push());
+    engine.on('lan-peers', () => {
+      void this.statusPublisher.push();
+      this.events.networkChanged(); // their files join or leave the listing
+    });
     return engine;
   }
 

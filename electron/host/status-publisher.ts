@@ -73,6 +73,12 @@ export class StatusPublisher {
       mappedAddress: engine.mappedAddress ? `${engine.mappedAddress.host}:${engine.mappedAddress.port}` : null,
       reachability: engine.reachability,
       hostedTracker: tracker.info(store.settings.hostTrackerPort),
+      lanMembers: (engine.lan?.peers() ?? []).map((p) => ({
+        peerId: p.peerId,
+        name: p.name ?? p.peerId.slice(0, 8),
+        address: `${p.host}:${p.port}`,
+        tracker: p.trackerPort ? `${p.host}:${p.trackerPort}` : null,
+      })),
     };
   }
 }

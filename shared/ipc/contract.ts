@@ -41,6 +41,8 @@ export const settingsSchema = z.object({
   punch: z.boolean(),
   /** Use a tracker's relay when nothing else reaches a peer, and answer peers that reach us through one. */
   relay: z.boolean(),
+  /** Find, and be found by, members on this network over mDNS. */
+  lan: z.boolean(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -84,6 +86,18 @@ export interface NetworkStatus {
   /** How peers on other networks reach this machine, as far as the trackers and the router tell. */
   reachability: Reachability;
   hostedTracker: HostedTracker;
+  /** Members found on this network (mDNS); empty when LAN discovery is off. */
+  lanMembers: LanMember[];
+}
+
+/** A member on this network, as its advertisement and the packet's source say. */
+export interface LanMember {
+  peerId: string;
+  name: string;
+  /** host:port of its peer server, on this LAN. */
+  address: string;
+  /** host:port of the tracker it hosts, when it hosts one. */
+  tracker: string | null;
 }
 
 /**

@@ -18,6 +18,8 @@ export interface LanPresenceOptions {
   dial: DialPeer;
   /** The name other members see (default: this machine's host name). */
   name?: string | undefined;
+  /** The port of the tracker this machine hosts, if it hosts one (read at each announcement). */
+  trackerPort?: (() => number | undefined) | undefined;
   /** Tests: multicast-dns socket options. */
   mdns?: MulticastDNSOptions;
 }
@@ -30,7 +32,6 @@ export interface LanPresenceOptions {
 export class LanPresence extends EventEmitter<{ changed: [] }> {
   private discovery: LanDiscovery | undefined;
   private catalogRef: LanCatalog | undefined;
-  private trackerPort: number | undefined;
 
   constructor(private readonly options: LanPresenceOptions) {
     super();
@@ -44,7 +45,8 @@ export class LanPresence extends EventEmitter<{ changed: [] }> {
       advert: () => {
         const self = o.self();
         if (!o.serving || !self.peerId || !self.listenPort) return undefined;
-        return { id: self.peerId, port: self.listenPort, ...(this.trackerPort ? { tracker: this.trackerPort } : {}), name: (o.name ?? os.hostname()).slice(0, 63) || 'peer' };
+        const tracker = o.trackerPort?.();
+        return { id: self.peerId, port: self.listenPort, ...(tracker ? { tracker } : {}), name: (o.name ?? os.hostname()).slice(0, 63) || 'peer' };
       },
       ...(o.mdns ? { mdns: o.mdns } : {}),
     });
@@ -87,14 +89,7 @@ export class LanPresence extends EventEmitter<{ changed: [] }> {
     await this.discovery?.queried();
   }
 
-  /** Says (or stops saying) that this machine hosts a tracker on `port`, so members here can join it. */
-  setTrackerPort(port: number | undefined): void {
-    if (this.trackerPort === port) return;
-    this.trackerPort = port;
-    this.discovery?.announce();
-  }
-
-  /** Our port moved: tell the LAN at once rather than at the next refresh. */
+  /** Our port, or the tracker we host, changed: tell the LAN at once rather than at the next refresh. */
   announce(): void {
     this.discovery?.announce();
   }

@@ -13,6 +13,7 @@ export function settingsHandlers(ctx: HostContext): HandlerGroup<'settings:updat
       store.state.settings = { ...store.settings, hostTracker: enabled, hostTrackerPort: tracker.port ?? port ?? store.settings.hostTrackerPort };
       await store.save();
       ctx.applyTrackers();
+      ctx.engine.lan?.announce(); // members here learn at once that we host (or stopped hosting) a tracker
       ctx.events.emit('settings:changed', store.settings);
       void ctx.status.push();
       return tracker.info(store.settings.hostTrackerPort);
@@ -52,6 +53,8 @@ async function updateSettings(ctx: HostContext, patch: Partial<Settings>): Promi
     await forField('punch', () => ctx.restartNetwork());
   } else if (patch.relay !== undefined && patch.relay !== current.relay) {
     await forField('relay', () => ctx.restartNetwork());
+  } else if (patch.lan !== undefined && patch.lan !== current.lan) {
+    await forField('lan', () => ctx.restartNetwork());
   }
   // The engine may have been replaced by the restart: ask the context again.
   if (patch.trackers || patch.hostTrackerPort !== undefined) ctx.applyTrackers();

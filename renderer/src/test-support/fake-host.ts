@@ -88,6 +88,7 @@ export const DEFAULT_SETTINGS: Settings = {
   hostTrackerPort: 6969,
   openMode: false,
   dht: true,
+  lan: true,
   punch: true,
   relay: true,
   upnp: true,
@@ -149,6 +150,7 @@ export class FakeHost implements P2PApi {
       mappedAddress: this.settings.upnp ? FAKE_MAPPED_ADDRESS : null,
       reachability: this.settings.upnp ? 'upnp' : 'unreachable',
       hostedTracker: { running: false, port: this.settings.hostTrackerPort, addresses: [], peers: 0 },
+      lanMembers: [],
       ...options.status,
     };
     this.stale = options.stale;

@@ -230,7 +230,7 @@ describe('SettingsView', () => {
 
     it('each switch is on by default and calls settings:update at once', async () => {
       const { host } = await renderWithHost(<SettingsView />);
-      for (const [name, field] of [['Hole punching', 'punch'], ['Relays', 'relay']] as const) {
+      for (const [name, field] of [['Hole punching', 'punch'], ['Relays', 'relay'], ['Find peers on this network', 'lan']] as const) {
         const sw = within(section('Network')).getByRole('switch', { name });
         expect(sw.getAttribute('aria-checked')).toBe('true');
         fireEvent.click(sw);
@@ -238,6 +238,35 @@ describe('SettingsView', () => {
         expect(host.callsTo('settings:update').at(-1)).toEqual({ [field]: false });
         expect(within(section('Network')).getByRole('switch', { name }).getAttribute('aria-checked')).toBe('false');
       }
+    });
+  });
+
+  describe('Network: members found on this network', () => {
+    const members = () => within(section('Network')).getByTestId('lan-members');
+    const alice = { peerId: 'a1'.repeat(16), name: 'alice-laptop', address: '192.168.1.30:5000', tracker: '192.168.1.30:6969' };
+    const bob = { peerId: 'b2'.repeat(16), name: 'bob-desktop', address: '192.168.1.31:5000', tracker: null };
+
+    it('lists each member with its address, and offers to join the tracker one hosts', async () => {
+      const { host } = await renderWithHost(<SettingsView />);
+      expect(members().textContent).toBe('No other member found on this network yet.');
+      act(() => host.pushStatus({ lanMembers: [alice, bob] }));
+      await flush();
+      expect(members().textContent).toContain('Found on this network:');
+      expect(within(members()).getByText('alice-laptop')).toBeTruthy();
+      expect(within(members()).getByText('192.168.1.31:5000')).toBeTruthy();
+      // Only the member hosting a tracker gets a join button.
+      expect(within(members()).getAllByRole('button').map((b) => b.textContent)).toEqual(['Join its tracker (192.168.1.30:6969)']);
+      fireEvent.click(within(members()).getByRole('button', { name: 'Join its tracker (192.168.1.30:6969)' }));
+      await flush();
+      expect(host.callsTo('settings:update').at(-1)).toEqual({ trackers: ['192.168.1.20:6969', '192.168.1.30:6969'] });
+      // Joined: the button gives way to a note.
+      expect(within(members()).queryAllByRole('button')).toEqual([]);
+      expect(members().textContent).toContain('its tracker 192.168.1.30:6969 is in your list');
+    });
+
+    it('shows nothing about members while LAN discovery is off', async () => {
+      await renderWithHost(<SettingsView />, { settings: { lan: false } });
+      expect(within(section('Network')).queryByTestId('lan-members')).toBeNull();
     });
   });
 

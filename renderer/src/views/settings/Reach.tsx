@@ -3,6 +3,7 @@ import type { Reachability } from '../../../../shared/ipc/contract';
 import { Switch } from '../../components/Switch';
 import { sentence } from '../../format';
 import { useStatusStore } from '../../stores/status-store';
+import { LanMembers } from './LanMembers';
 import { useInstantSwitch } from './use-instant-switch';
 
 const REACHABILITY: Record<Reachability, string> = {
@@ -13,7 +14,7 @@ const REACHABILITY: Record<Reachability, string> = {
   unknown: 'Not known yet: no tracker has answered.',
 };
 
-/** How this machine is reached, with the two switches that apply at once: hole punching and relays. */
+/** How this machine is reached, with the switches that apply at once: hole punching, relays, LAN discovery. */
 export function Reach() {
   const reachability = useStatusStore((s) => s.status?.reachability ?? 'unknown');
   return (
@@ -27,11 +28,17 @@ export function Reach() {
         help="When neither side's router lets the other in, the tracker times a UDP punch through both; the transfer then runs over UDX with the same encryption."
       />
       <ReachSwitch field="relay" title="Relays" help="When nothing else gets through, a tracker relays the encrypted connection (it sees only its size), within its limits." />
+      <ReachSwitch
+        field="lan"
+        title="Find peers on this network"
+        help="Members on the same network find each other (mDNS) and download directly, with or without a tracker. What is announced reads only to members."
+      />
+      <LanMembers />
     </div>
   );
 }
 
-function ReachSwitch({ field, title, help }: { field: 'punch' | 'relay'; title: string; help: string }) {
+function ReachSwitch({ field, title, help }: { field: 'punch' | 'relay' | 'lan'; title: string; help: string }) {
   const id = useId();
   const { on, busy, error, switchRef, apply } = useInstantSwitch(field, field);
   return (
