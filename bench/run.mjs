@@ -14,7 +14,7 @@ import { ROOT } from '../test/support/processes.mjs';
 
 const mode = process.argv.includes('--smoke') ? 'smoke' : process.argv.includes('--quick') ? 'quick' : 'full';
 const onlyAt = process.argv.indexOf('--only');
-const BENCHMARKS = ['transfer', 'swarm', 'tracker', 'tracker-scale', 'indexing', 'ui'];
+const BENCHMARKS = ['transfer', 'swarm', 'tracker', 'tracker-scale', 'indexing', 'ui', 'nat-paths'];
 const selected = onlyAt > 0 ? process.argv[onlyAt + 1].split(',') : BENCHMARKS;
 for (const name of selected) if (!BENCHMARKS.includes(name)) throw new Error(`unknown benchmark "${name}"; choose from ${BENCHMARKS.join(', ')}`);
 

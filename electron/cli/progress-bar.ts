@@ -5,10 +5,11 @@ const PLAIN_INTERVAL_MS = 1000;
 
 /**
  * Download progress for a person: a redrawn bar on a terminal, and plain
- * lines (about once a second) when output goes to a file or a pipe.
+ * lines (about once a second, and at every change of state) when output goes to a file or a pipe.
  */
 export class ProgressBar {
   private lastPlainAt = 0;
+  private lastState = '';
   private drawn = false;
 
   constructor(private readonly stream: NodeJS.WriteStream) {}
@@ -24,8 +25,9 @@ export class ProgressBar {
       return;
     }
     const now = Date.now();
-    if (now - this.lastPlainAt >= PLAIN_INTERVAL_MS || p.state !== 'downloading') {
+    if (now - this.lastPlainAt >= PLAIN_INTERVAL_MS || p.state !== 'downloading' || p.state !== this.lastState) {
       this.lastPlainAt = now;
+      this.lastState = p.state;
       this.stream.write(`progress ${p.name}: ${stats}\n`);
     }
   }
