@@ -51,4 +51,6 @@ export interface TrackerStatus {
   problem?: { code: 'wrong_key' | 'tracker_full'; message: string };
   /** HOST:PORT the tracker lists this peer at (its source address as the tracker sees it, and the announced port), while connected. */
   seenAs?: string;
+  /** Whether the tracker, dialling `seenAs` back, reached this peer there; absent until it says. */
+  reachable?: boolean;
 }

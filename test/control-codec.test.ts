@@ -90,7 +90,7 @@ describe('datagram codec', () => {
     expect(MAX_FILE_SIZE).toBe(2 ** 44);
   });
 
-  it('validates the rendezvous bodies: methods, roles, padding, ports, no connecting to oneself', () => {
+  it('validates the rendezvous bodies: methods, roles, padding, ports, no connecting to oneself, dial-back results', () => {
     const samples = sampleBodies();
     const of = (type: number) => samples.find((m) => m.type === type)!;
     const connect = of(DatagramType.CONNECT);
@@ -105,6 +105,10 @@ describe('datagram codec', () => {
     expect(decodeEdited(hello, (b) => void (b[16] = 2))).toMatchObject({ drop: 'bad_field' });
     expect(decodeEdited(hello, (b) => void (b[20] = 1))).toMatchObject({ drop: 'bad_field' });
     expect(decodeEdited(of(DatagramType.PUNCH_PEER), (b) => b.writeUInt16BE(0, 32))).toMatchObject({ drop: 'bad_field' });
+    const reach = of(DatagramType.REACH);
+    expect(decodeEdited(reach, (b) => void (b[0] = 3))).toMatchObject({ drop: 'bad_field' }); // neither reachable nor not
+    expect(decodeEdited(reach, (b) => b.writeUInt16BE(0, 17))).toMatchObject({ drop: 'bad_field' });
+    expect(decodeEdited(reach, (b) => void b.fill(0, 1, 17))).toMatchObject({ drop: 'bad_field' }); // dialled ::
     // No amplification: the tracker's answer to a hello is never larger than the hello.
     expect(sealBody(sealed, of(DatagramType.PUNCH_PEER)).length).toBeLessThanOrEqual(sealBody(sealed, hello).length);
   });

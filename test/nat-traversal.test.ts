@@ -26,6 +26,8 @@ describe.skipIf(!availability.ok)(`peers across NATs: a UPnP router${skipReason}
     expect(mapped[1]).toBe(LAB.routerU);
     // The tracker lists it at the router's public address (its datagrams' source) and the mapped port.
     await holder.waitFor(new RegExp(`tracker ${LAB.tracker}:${TRACKER_PORT} lists this peer at ${LAB.routerU.replaceAll('.', '\\.')}:${mapped[2]}$`, 'm'), 20_000, 'stderr');
+    // The tracker dials that address back and gets this peer's own handshake (AutoNAT).
+    await holder.waitFor(new RegExp(`tracker ${LAB.tracker}:${TRACKER_PORT} reached this peer at ${LAB.routerU.replaceAll('.', '\\.')}:${mapped[2]}$`, 'm'), 20_000, 'stderr');
     const r = await lab.get('hostN', 'getter-mapped', 'mapped.bin', 20);
     expect(r.exit.code, r.proc.describe()).toBe(0);
     expect(r.proc.stdout).toMatch(/done: .*mapped\.bin verified/);
@@ -50,7 +52,9 @@ describe.skipIf(!availability.ok)(`peers across NATs: a UPnP router${skipReason}
 
   it('with -no-upnp, -no-punch and -no-relay the same kind of holder is listed but unreachable from behind another NAT', async () => {
     const off = ['-no-upnp', '-no-punch', '-no-relay'];
-    await lab.share('hostU2', 'unmapped', randomBytes(64 * 1024), off);
+    const holder = await lab.share('hostU2', 'unmapped', randomBytes(64 * 1024), off);
+    // Its dial-back fails: the router forwards nothing to it.
+    await holder.waitFor(/could not reach this peer at 203\.0\.113\.2:\d+: other peers reach it through the tracker/, 20_000, 'stderr');
     const r = await lab.get('hostN', 'getter-unmapped', 'unmapped.bin', 6, off);
     expect(r.exit.code, r.proc.describe()).toBe(1);
     // Listed (it was found, from one peer), but nobody can dial it: not a listing or key problem.

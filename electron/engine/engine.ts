@@ -28,6 +28,7 @@ import { NetworkCache } from './discovery/network-cache.js';
 import { DhtDiscovery } from './discovery/dht-discovery.js';
 import { DhtAnnouncer } from './discovery/dht-announcer.js';
 import { LanPresence } from './discovery/lan-presence.js';
+import { reachabilityOf, type Reachability } from './nat/reachability.js';
 import { directDial } from './peer/peer-source.js';
 import type { Options as MulticastDNSOptions } from 'multicast-dns';
 import { PeerFinder, type LocalPeer } from './discovery/peer-finder.js';
@@ -367,22 +368,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.started = true;
   }
 
-  /**
-   * Whether other peers can dial us, as far as we can tell: a router forwards our port, or a
-   * tracker sees us at our own address (no NAT in between). A reversal is asked for only then.
-   */
+  /** Whether other peers can dial us (a tracker's dial-back, else a mapping or no NAT): a reversal is asked for only then. */
   get reachable(): boolean {
-    if (this.mappedAddress) return true;
-    return this.trackerPool.connected().some((link) => link.controlClient !== undefined && !link.controlClient.behindNat);
+    const how = this.reachability;
+    return how === 'direct' || how === 'upnp' || how === 'nat-pmp';
   }
 
-  /** How peers on other networks reach us (the app's Settings → Network says it). */
-  get reachability(): 'direct' | 'upnp' | 'nat-pmp' | 'unreachable' | 'unknown' {
-    const mapped = this.mappedAddress;
-    if (mapped) return mapped.method === 'natpmp' ? 'nat-pmp' : 'upnp';
-    const memberships = this.trackerPool.connected().flatMap((link) => (link.controlClient ? [link.controlClient] : []));
-    if (memberships.length === 0) return 'unknown';
-    return memberships.some((m) => !m.behindNat) ? 'direct' : 'unreachable';
+  /** How peers on other networks reach us (nat/reachability.ts; the app's Settings → Network says it). */
+  get reachability(): Reachability {
+    return reachabilityOf(this.trackerPool.connected().flatMap((link) => (link.controlClient ? [link.controlClient] : [])), this.mappedAddress);
   }
 
   /** The router's public address forwarding to this peer, once UPnP or NAT-PMP mapped it. */

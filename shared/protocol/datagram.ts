@@ -44,6 +44,7 @@ export const DatagramType = {
   RING: 0x10,
   PUNCH_HELLO: 0x11,
   PUNCH_PEER: 0x12,
+  REACH: 0x13,
 } as const;
 export type DatagramTypeNumber = (typeof DatagramType)[keyof typeof DatagramType];
 
@@ -68,6 +69,7 @@ export const REPLY_TYPES: readonly DatagramTypeNumber[] = [
   DatagramType.CONNECTING,
   DatagramType.RING,
   DatagramType.PUNCH_PEER,
+  DatagramType.REACH,
 ];
 
 /** ANNOUNCE header flag: forget everything this peer announced before (the first batch after JOIN). */
@@ -187,6 +189,13 @@ export const RING_BODY_BYTES = PEER_ID_BYTES + 1 + SESSION_BYTES + IP_BYTES + 2;
 export const PUNCH_HELLO_BODY_BYTES = 34;
 /** PUNCH_PEER: session(16) ip(16) port(2): where the other side's punching socket is seen. */
 export const PUNCH_PEER_BODY_BYTES = SESSION_BYTES + IP_BYTES + 2;
+/**
+ * REACH: result(1) ip(16) port(2): the tracker dialled the member's TCP address (ip:port as it
+ * lists it) and got that member's own handshake (REACH_REACHABLE) or nothing (REACH_UNREACHABLE).
+ */
+export const REACH_BODY_BYTES = 1 + IP_BYTES + 2;
+export const REACH_REACHABLE = 1;
+export const REACH_UNREACHABLE = 2;
 /** Role byte of PUNCH_HELLO and of a stream preface: the side that asked, or the side that was rung. */
 export const ROLE_REQUESTER = 0;
 export const ROLE_TARGET = 1;

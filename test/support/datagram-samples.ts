@@ -80,5 +80,7 @@ export function sampleBodies(): DatagramBody[] {
     { type: DatagramType.RING, from: bytes(16, 12).toString('hex'), method: ConnectMethod.PUNCH, session: bytes(16, 14), host: '::', port: 0 },
     { type: DatagramType.PUNCH_HELLO, session: bytes(16, 15), role: ROLE_TARGET },
     { type: DatagramType.PUNCH_PEER, session: bytes(16, 15), host: '198.51.100.7', port: 40_001 },
+    { type: DatagramType.REACH, reachable: true, host: '203.0.113.2', port: 5000 },
+    { type: DatagramType.REACH, reachable: false, host: '2001:db8::7', port: 41_000 },
   ];
 }

@@ -40,7 +40,7 @@ import { decodeRendezvous, encodeRendezvous, isRendezvousType, type RendezvousBo
  */
 
 export type { AnnounceBody } from './announce-codec.js';
-export type { ConnectBody, ConnectingBody, PunchHelloBody, PunchPeerBody, RendezvousBody, RingBody } from './rendezvous-codec.js';
+export type { ConnectBody, ConnectingBody, PunchHelloBody, PunchPeerBody, ReachBody, RendezvousBody, RingBody } from './rendezvous-codec.js';
 export type { DatagramDrop, PeerRef } from './datagram-fields.js';
 export { isDrop } from './datagram-fields.js';
 

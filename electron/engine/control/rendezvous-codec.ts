@@ -8,6 +8,9 @@ import {
   PEER_REF_BYTES,
   PUNCH_HELLO_BODY_BYTES,
   PUNCH_PEER_BODY_BYTES,
+  REACH_BODY_BYTES,
+  REACH_REACHABLE,
+  REACH_UNREACHABLE,
   RING_BODY_BYTES,
   ROLE_REQUESTER,
   ROLE_TARGET,
@@ -31,13 +34,17 @@ export type ConnectingBody = { type: T['CONNECTING']; seq: number; status: Datag
 export type RingBody = { type: T['RING']; from: string; method: ConnectMethodNumber; session: Buffer; host: string; port: number };
 export type PunchHelloBody = { type: T['PUNCH_HELLO']; session: Buffer; role: Role };
 export type PunchPeerBody = { type: T['PUNCH_PEER']; session: Buffer; host: string; port: number };
-export type RendezvousBody = ConnectBody | ConnectingBody | RingBody | PunchHelloBody | PunchPeerBody;
+/** The tracker's dial-back (AutoNAT): whether `host:port`, our listed TCP address, answered as us. */
+export type ReachBody = { type: T['REACH']; reachable: boolean; host: string; port: number };
+export type RendezvousBody = ConnectBody | ConnectingBody | RingBody | PunchHelloBody | PunchPeerBody | ReachBody;
 
 const METHODS = new Set<number>(Object.values(ConnectMethod));
 const STATUS_INDEX = new Map<string, number>(DATAGRAM_STATUS.map((status, i) => [status, i]));
 
 export function isRendezvousType(type: number): boolean {
-  return type === DatagramType.CONNECT || type === DatagramType.CONNECTING || type === DatagramType.RING || type === DatagramType.PUNCH_HELLO || type === DatagramType.PUNCH_PEER;
+  return (
+    type === DatagramType.CONNECT || type === DatagramType.CONNECTING || type === DatagramType.RING || type === DatagramType.PUNCH_HELLO || type === DatagramType.PUNCH_PEER || type === DatagramType.REACH
+  );
 }
 
 export function decodeRendezvous(type: number, body: Buffer): RendezvousBody | DatagramDrop {
@@ -88,6 +95,15 @@ export function decodeRendezvous(type: number, body: Buffer): RendezvousBody | D
       if (port === 0 || isUnspecifiedIp(body, SESSION_BYTES)) return drop('bad_field', 'peer mapping');
       return { type, session: body.subarray(0, SESSION_BYTES), host: readIp(body, SESSION_BYTES), port };
     }
+    case DatagramType.REACH: {
+      const bad = exact(body, REACH_BODY_BYTES);
+      if (bad) return bad;
+      const result = body[0];
+      if (result !== REACH_REACHABLE && result !== REACH_UNREACHABLE) return drop('bad_field', 'unknown reach result');
+      const port = body.readUInt16BE(1 + 16);
+      if (port === 0 || isUnspecifiedIp(body, 1)) return drop('bad_field', 'dialled address');
+      return { type, reachable: result === REACH_REACHABLE, host: readIp(body, 1), port };
+    }
     default:
       return drop('bad_type');
   }
@@ -128,6 +144,13 @@ export function encodeRendezvous(msg: RendezvousBody): Buffer {
       const body = Buffer.alloc(PUNCH_HELLO_BODY_BYTES);
       writeBytes(body, 0, msg.session, SESSION_BYTES, 'session');
       body[SESSION_BYTES] = msg.role;
+      return body;
+    }
+    case DatagramType.REACH: {
+      const body = Buffer.allocUnsafe(REACH_BODY_BYTES);
+      body[0] = msg.reachable ? REACH_REACHABLE : REACH_UNREACHABLE;
+      if (!writeIp(msg.host, body, 1)) throw new RangeError(`${msg.host} is not an IP address`);
+      body.writeUInt16BE(checkUint(msg.port, 0xffff, 'port'), 17);
       return body;
     }
     case DatagramType.PUNCH_PEER: {

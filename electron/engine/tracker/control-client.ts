@@ -6,7 +6,7 @@ import type { Role } from '../control/rendezvous-codec.js';
 import { WIRE_ERROR_CODES, type WireErrorCode } from '../../../shared/protocol/errors.js';
 import type { FileAnnouncement, PeerAddress } from '../../../shared/protocol/messages.js';
 import type { AnnounceBatch } from '../control/announce-codec.js';
-import { isDrop, openBody, sealBody, type AckBody, type ConnectingBody, type PunchPeerBody, type RingBody, type CookieBody, type DatagramBody, type ErrorBody, type PeerRef, type PeersBody, type WelcomeBody } from '../control/datagram-codec.js';
+import { isDrop, openBody, sealBody, type AckBody, type ConnectingBody, type PunchPeerBody, type ReachBody, type RingBody, type CookieBody, type DatagramBody, type ErrorBody, type PeerRef, type PeersBody, type WelcomeBody } from '../control/datagram-codec.js';
 import { DatagramSeal } from '../control/datagram-seal.js';
 import { signJoin, verifyWelcome } from '../control/join-proof.js';
 import { EngineError, ProtocolError, errorMessage } from '../errors.js';
@@ -80,6 +80,8 @@ export interface ControlClientEvents {
   oversized: [AnnounceBatch];
   /** Another member asked, through the tracker, to be connected to us (docs/PROTOCOL.md §20). */
   ring: [RingBody];
+  /** The tracker dialled our listed address back: whether we answered there (§20.7). */
+  reach: [boolean];
 }
 
 type Session = { token: Buffer; seq: number };
@@ -109,6 +111,10 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
   private figures: { peers: number; generation: number } | undefined;
   /** The address the tracker saw our datagrams come from (WELCOME). */
   private observed: string | undefined;
+  /** The TCP port the tracker lists us at (WELCOME). */
+  private observedPort: number | undefined;
+  /** What the tracker's dial-back found for the address it lists us at; undefined until it says. */
+  reachableByDial: boolean | undefined;
   /** Sessions of the RINGs seen lately (each comes twice). */
   private readonly rings: string[] = [];
 
@@ -123,7 +129,7 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
     this.logger = options.logger ?? silentLogger;
     this.seal = new DatagramSeal(options.networkKey ?? null, { accept: REPLY_TYPES });
     this.socket = new ControlSocket({ host, port, address: this.address, seal: this.seal, logger: this.logger,
-      reply: (reply) => (reply.type === DatagramType.RING ? this.onRing(reply) : this.requests.deliver(reply)),
+      reply: (reply) => (reply.type === DatagramType.RING ? this.onRing(reply) : reply.type === DatagramType.REACH ? this.onReach(reply) : this.requests.deliver(reply)),
       // Nothing listens there (the tracker is down): every request in flight fails now, not after its retransmissions.
       unreachable: (err) => this.requests.cancelAll(err),
     });
@@ -256,6 +262,15 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
     return this.observed !== undefined && local !== undefined && this.observed !== local;
   }
 
+  private onReach(reach: ReachBody): void {
+    // About the address the tracker lists us at now, or a stale (or replayed) answer to ignore.
+    if (reach.host !== this.observed || reach.port !== this.observedPort) return;
+    if (this.reachableByDial === reach.reachable) return;
+    this.reachableByDial = reach.reachable;
+    this.logger.info(`tracker ${this.address} ${reach.reachable ? 'reached' : 'could not reach'} this peer at ${reach.host}:${reach.port}${reach.reachable ? '' : ': other peers reach it through the tracker (reversal, hole punching, relay)'}`);
+    this.emit('reach', reach.reachable);
+  }
+
   private onRing(ring: RingBody): void {
     const key = ring.session.toString('hex');
     if (this.rings.includes(key)) return; // the tracker sends each RING twice
@@ -275,6 +290,8 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
       this.session = { token: Buffer.from(welcome.token), seq: 0 };
       this.intervalMs = welcome.intervalMs;
       this.observed = welcome.observedHost;
+      this.observedPort = welcome.observedPort;
+      this.reachableByDial = undefined; // a new session, maybe at a new address: the next REACH says
       this.figures = { peers: welcome.peersOnline, generation: welcome.generation };
       this.backoff.reset();
       if (this.failuresReported > 0) this.logger.info(`tracker ${this.address} is reachable again`);

@@ -110,6 +110,15 @@ export class ControlServer extends EventEmitter<ControlServerEvents> {
     return { peer, controlHost: peer.host, controlPort: this.slots.words[at + SOURCE_PORT]! };
   }
 
+  /** Tells a member the tracker's dial-back result (REACH), at the source its heartbeats come from; false when it left. */
+  tellReach(peerId: string, result: { reachable: boolean; host: string; port: number }): boolean {
+    const member = this.controlMember(peerId);
+    // The member moved (a new address or port) since the dial: that result is about an address it no longer has.
+    if (!member || member.peer.host !== result.host || member.peer.port !== result.port) return false;
+    this.send({ type: DatagramType.REACH, ...result }, member.controlHost, member.controlPort);
+    return true;
+  }
+
   get port(): number {
     return this.boundPort;
   }

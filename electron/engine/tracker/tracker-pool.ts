@@ -146,8 +146,9 @@ export class TrackerPool {
 }
 
 /** The address a connected tracker lists this peer at, when it said (v2 WELCOME, v1 welcome). */
-function seenAs(link: TrackerLink): { seenAs?: string } {
+function seenAs(link: TrackerLink): { seenAs?: string; reachable?: boolean } {
   const seen = link.connected ? link.observedAddress : undefined;
   if (!seen || seen.port === 0) return {};
-  return { seenAs: seen.host.includes(':') ? `[${seen.host}]:${seen.port}` : `${seen.host}:${seen.port}` };
+  const dialled = link.controlClient?.reachableByDial;
+  return { seenAs: seen.host.includes(':') ? `[${seen.host}]:${seen.port}` : `${seen.host}:${seen.port}`, ...(dialled === undefined ? {} : { reachable: dialled }) };
 }

@@ -11,6 +11,7 @@ import { TrackerState, type PeerRecord } from './tracker-state.js';
 import { PeerIdentity } from '../security/peer-identity.js';
 import { ControlServer } from './control-server.js';
 import { DEFAULT_RELAY_LIMIT_KIBPS, TrackerRelay } from './tracker-relay.js';
+import { DialBack } from './dial-back.js';
 import { PREFACE_RELAY } from '../../../shared/protocol/datagram.js';
 
 /** Peers send a ping at least this often; the tracker tells them in `welcome`. */
@@ -57,6 +58,8 @@ export interface TrackerServerOptions {
   sourceRate?: { ratePerSecond: number; burst: number };
   /** Relay for members whose peers reach them no other way (default on; `-no-relay`: false). */
   relay?: boolean;
+  /** Dial members back when they join, to tell them whether they can be reached directly (default on). */
+  dialBack?: boolean;
   /** Cap of one relayed connection in KiB/s (`-relay-limit`; default DEFAULT_RELAY_LIMIT_KIBPS; 0 = none). */
   relayLimitKiBps?: number;
 }
@@ -74,6 +77,8 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
   readonly identity: PeerIdentity;
   readonly peerId: string;
   private readonly listener: GatedListener<TrackerRequest>;
+  /** Dials joining members back (AutoNAT), unless `dialBack: false`. */
+  readonly dialBack: DialBack | undefined;
   /** The relay, unless `relay: false`; it shares the stream's port (a preface tells its connections apart). */
   readonly relay: TrackerRelay | undefined;
   /** Connection of each live peer session, by PeerRecord.session. */
@@ -98,11 +103,16 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
       options.relay === false || options.controlPlane === false
         ? undefined
         : new TrackerRelay({ limitBytesPerSecond: Math.round((options.relayLimitKiBps ?? DEFAULT_RELAY_LIMIT_KIBPS) * 1024), logger: this.logger });
+    const transport = options.transport ?? networkTransport(options.networkKey, (line) => this.logger.warn(line));
+    this.dialBack =
+      options.dialBack === false || options.controlPlane === false
+        ? undefined
+        : new DialBack({ transport, identity: this.identity, logger: this.logger, tell: (peerId, result) => this.control?.tellReach(peerId, result) });
     this.listener = new GatedListener({
       name: 'The tracker',
       port: options.port,
       host: options.host,
-      transport: options.transport ?? networkTransport(options.networkKey, (line) => this.logger.warn(line)),
+      transport,
       logger: this.logger,
       limits: {
         connections: options.maxConnections ?? TRACKER_LIMITS.connections,
@@ -183,7 +193,10 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
       replaced: (old) => this.closeSession(old),
       relay: this.relay,
     });
-    control.on('join', (peer) => this.emit('join', peer));
+    control.on('join', (peer) => {
+      this.dialBack?.check(peer.peerId, peer.host, peer.port);
+      this.emit('join', peer);
+    });
     control.on('leave', (peer) => this.emit('leave', peer));
     control.on('warning', (m) => this.emit('warning', m));
     return control;
@@ -191,6 +204,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
 
   async stop(): Promise<void> {
     this.relay?.stop();
+    this.dialBack?.stop();
     const closing = Promise.all([this.listener.stop(), this.control?.stop()]);
     this.state.stop();
     await closing;

@@ -347,6 +347,13 @@ describe('SettingsView', () => {
       act(() => host.pushStatus({ trackers: [{ address: '192.168.1.20:6969', connected: true, seenAs: '203.0.113.2:5000' }] }));
       await flush();
       expect(trackerStates()).toEqual(['192.168.1.20:6969connectedlists you at 203.0.113.2:5000']);
+      // Its dial-back of that address: got through, or didn't.
+      act(() => host.pushStatus({ trackers: [{ address: '192.168.1.20:6969', connected: true, seenAs: '203.0.113.2:5000', reachable: true }] }));
+      await flush();
+      expect(trackerStates()).toEqual(['192.168.1.20:6969connectedlists you at 203.0.113.2:5000, and reached you there']);
+      act(() => host.pushStatus({ trackers: [{ address: '192.168.1.20:6969', connected: true, seenAs: '203.0.113.2:5000', reachable: false }] }));
+      await flush();
+      expect(trackerStates()).toEqual(['192.168.1.20:6969connectedlists you at 203.0.113.2:5000, but could not reach you there']);
       // Not connected: no stale address.
       act(() => host.pushStatus({ trackers: [{ address: '192.168.1.20:6969', connected: false, seenAs: '203.0.113.2:5000' }] }));
       await flush();

@@ -19,7 +19,12 @@ export function TrackerStates({ trackers }: { trackers: string[] }) {
             <span className={connected ? 'dot dot-on' : 'dot'} aria-hidden="true" />
             <span className="mono">{address}</span>
             <span className={connected ? 'tracker-state-on' : problem ? 'tracker-state-problem' : 'muted'}>{connected ? 'connected' : problem ? problem.message : 'not connected'}</span>
-            {connected && state?.seenAs && <span className="muted">lists you at {state.seenAs}</span>}
+            {connected && state?.seenAs && (
+              <span className="muted">
+                lists you at {state.seenAs}
+                {state.reachable === true ? ', and reached you there' : state.reachable === false ? ', but could not reach you there' : ''}
+              </span>
+            )}
           </li>
         );
       })}
