@@ -4,7 +4,6 @@ import type { PeerIdentity } from '../security/peer-identity.js';
 import type { TrackerPool } from '../tracker/tracker-pool.js';
 import type { Transport } from '../wire/transport.js';
 import type { DhtDiscovery } from './dht-discovery.js';
-import type { LanCatalog } from './lan-catalog.js';
 import type { NetworkCache } from './network-cache.js';
 
 /** Known peers asked at once when trackers can't say who has a content. */
@@ -28,8 +27,14 @@ export interface PeerFinderOptions {
   /** Present only while the engine has joined the DHT. */
   dht: () => DhtDiscovery | undefined;
   transport: Transport;
-  /** Members found on this network, when LAN discovery runs. */
-  lan?: () => LanCatalog | undefined;
+  /** Members found on this network, when LAN discovery runs (lan-catalog.ts). */
+  lan?: () => LanHolders | undefined;
+}
+
+/** What the finder asks of LAN discovery: whether members are known here, and which hold a content. */
+export interface LanHolders {
+  readonly active: boolean;
+  holders(hash: string): Promise<PeerAddress[]>;
 }
 
 /**

@@ -9,8 +9,10 @@ import type { Transport } from '../wire/transport.js';
 const DIAL_TIMEOUT_MS = 3000;
 /** Dial-backs in flight at once; more wait in the queue. */
 const MAX_RUNNING = 8;
+/** New dials per second: a join storm (a restarted tracker refilling) is checked over minutes, not at once. */
+const MAX_DIALS_PER_SECOND = 20;
 /** Members waiting for one; past this a join goes unchecked (the member keeps its own guess). */
-const MAX_QUEUED = 512;
+const MAX_QUEUED = 20_000;
 /** A result holds this long for the same member at the same address (its re-joins aren't dialled again). */
 const RESULT_MS = 10 * 60_000;
 const MAX_RESULTS = 20_000;
@@ -40,13 +42,17 @@ interface Job {
  * The AutoNAT idea (docs/PROTOCOL.md §20.7): when a member joins, the tracker dials the address it
  * lists the member at and checks that the member itself answers (its handshake proves its peer
  * id). Only then is it "reachable directly"; a NAT that forwards nothing, a firewall, or another
- * machine behind the same address is not. Bounded: MAX_RUNNING at once, results kept per address.
+ * machine behind the same address is not. Bounded: MAX_RUNNING at once, MAX_DIALS_PER_SECOND,
+ * MAX_QUEUED waiting, results kept per address.
  */
 export class DialBack {
   private readonly queue: Job[] = [];
   private readonly results = new Map<string, DialResult & { at: number }>();
   private running = 0;
   private stopped = false;
+  private windowStart = 0;
+  private windowDials = 0;
+  private wake: NodeJS.Timeout | undefined;
   /** Dials made (ops figures; tests read it). */
   dialled = 0;
 
@@ -62,7 +68,7 @@ export class DialBack {
       setImmediate(() => this.options.tell(peerId, { reachable: known.reachable, host, port }));
       return;
     }
-    if (this.queue.length >= MAX_QUEUED || this.queue.some((j) => j.peerId === peerId && j.host === host && j.port === port)) return;
+    if (this.queue.length >= MAX_QUEUED) return;
     this.queue.push({ peerId, host, port });
     this.pump();
   }
@@ -70,10 +76,27 @@ export class DialBack {
   stop(): void {
     this.stopped = true;
     this.queue.length = 0;
+    clearTimeout(this.wake);
   }
 
   private pump(): void {
     while (!this.stopped && this.running < MAX_RUNNING && this.queue.length > 0) {
+      const now = Date.now();
+      if (now - this.windowStart >= 1000) {
+        this.windowStart = now;
+        this.windowDials = 0;
+      }
+      if (this.windowDials >= MAX_DIALS_PER_SECOND) {
+        if (!this.wake) {
+          this.wake = setTimeout(() => {
+            this.wake = undefined;
+            this.pump();
+          }, this.windowStart + 1000 - now);
+          this.wake.unref();
+        }
+        return;
+      }
+      this.windowDials++;
       const job = this.queue.shift()!;
       this.running++;
       void this.dial(job).finally(() => {
