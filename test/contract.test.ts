@@ -26,8 +26,14 @@ describe('invites', () => {
   it('round-trips the link and accepts "HOST:PORT KEY"', () => {
     const link = inviteLink({ tracker: '192.168.1.20:6969', key });
     expect(link).toBe(`p2p://192.168.1.20:6969#${key}`);
-    expect(parseInvite(link)).toEqual({ tracker: '192.168.1.20:6969', key });
-    expect(parseInvite(`  [fe80::1]:7000 ${key} `)).toEqual({ tracker: '[fe80::1]:7000', key });
+    expect(parseInvite(link)).toEqual({ tracker: '192.168.1.20:6969', trackers: ['192.168.1.20:6969'], key });
+    expect(parseInvite(`  [fe80::1]:7000 ${key} `)).toEqual({ tracker: '[fe80::1]:7000', trackers: ['[fe80::1]:7000'], key });
+    // One tracker at several addresses (LAN, IPv6, the router's public one): all kept, in order, once each.
+    const several = inviteLink({ tracker: '192.168.1.20:6969', trackers: ['192.168.1.20:6969', '[2001:db8::20]:6969', '203.0.113.2:6969', '192.168.1.20:6969'], key });
+    expect(several).toBe(`p2p://192.168.1.20:6969,[2001:db8::20]:6969,203.0.113.2:6969,192.168.1.20:6969#${key}`);
+    expect(parseInvite(several)).toEqual({ tracker: '192.168.1.20:6969', trackers: ['192.168.1.20:6969', '[2001:db8::20]:6969', '203.0.113.2:6969'], key });
+    expect(parseInvite(`p2p://${Array.from({ length: 9 }, (_, i) => `10.0.0.${i + 1}:6969`).join(',')}#${key}`)).toMatchObject({ error: expect.stringMatching(/at most 8/) });
+    expect(parseInvite(`p2p://10.0.0.1:6969,bad:0#${key}`)).toMatchObject({ error: expect.stringMatching(/"bad:0" is not a HOST:PORT/) });
   });
 
   it('explains what is wrong with a bad invite', () => {

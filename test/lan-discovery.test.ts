@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LAB, labAvailability } from './netlab/lab.mjs';
 import { TRACKER_PORT, natScenario } from './support/nat-scenario.js';
 import type { SpawnedProcess } from './support/processes.mjs';
+import { parseInvite } from '../shared/ipc/invite.js';
 
 /**
  * LAN discovery with real p2pclient processes on one lab LAN (hostU1 and hostU2 behind routerU,
@@ -55,7 +56,7 @@ describe.skipIf(!availability.ok)(`members on one LAN find each other over mDNS$
     expect(get.stdout).toMatch(/^from: [0-9a-f]{8} lan 8\.00 MiB$/m);
   }, 120_000);
 
-  it('the app hosting a tracker (headless host, -host-tracker) says so to the LAN, under its name, and stops saying it when it leaves', async () => {
+  it('the app hosting a tracker (headless host, -host-tracker) says so to the LAN, maps the tracker port on its router for the invite, and says goodbye when it leaves', async () => {
     const folder = await lab.folder('hosting-share');
     const host = lab.client('hostU1', 'hosting', ['-folder', folder, '-port', '0', '-ui', '0', '-host-tracker', '-host-tracker-port', '7070']);
     started.push(host);
@@ -65,6 +66,14 @@ describe.skipIf(!availability.ok)(`members on one LAN find each other over mDNS$
     const heard = JSON.parse(browse.stdout) as Array<{ host: string; trackerPort?: number; name?: string }>;
     expect(heard.map((p) => [p.host, p.trackerPort])).toEqual([[LAB.hostU1, 7070]]);
     expect(heard[0]!.name).toBeTruthy();
+    // Its router forwards the tracker's port (TCP and UDP): the invite, printed again, names that public address too…
+    const again = await host.waitFor(/invite: (p2p:\/\/\S*203\.0\.113\.2:7070\S*)/, 30_000, 'stdout');
+    const invite = parseInvite(again[1]!);
+    if ('error' in invite) throw new Error(invite.error);
+    expect(invite.trackers).toEqual(expect.arrayContaining([`${LAB.hostU1}:7070`, `${LAB.routerU}:7070`]));
+    // …and a member behind another NAT lists through it (its control plane over UDP, its listing over TCP).
+    const outside = lab.client('hostN', 'outside-lister', ['-list', '-json', '-no-lan', '-tracker', `${LAB.routerU}:7070`, '-timeout', '10']);
+    expect((await outside.waitForExit(30_000)).code, outside.describe()).toBe(0);
     // A goodbye on the way out: a member that heard it forgets it at once, not after the records' two minutes.
     const watching = lab.node('hostU2', BROWSER, [lab.key, '6']);
     await new Promise((r) => setTimeout(r, 1500));

@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Settings } from '../../shared/ipc/contract.js';
+import type { EventPayload, Settings } from '../../shared/ipc/contract.js';
 import { defaultSettings } from '../../shared/settings-defaults.js';
 import { EngineError, errorMessage, type Logger, type NetworkKey } from '../engine/api.js';
 import { AppHost } from '../host/app-host.js';
@@ -150,7 +150,18 @@ export async function runHeadlessHost(o: HeadlessHostOptions): Promise<number> {
   if (uiMoved) process.stdout.write(`${uiMoved}\n`);
   process.stdout.write(`web UI: ${ui.url}\n`);
   if (host.status().hostedTracker.running) process.stdout.write(await inviteLines(host));
+  // The router's public address comes seconds later (or never): the invite is printed again with it.
+  let addresses = host.status().hostedTracker.addresses.join(',');
+  const unsubscribe = host.subscribe((event, payload) => {
+    if (event !== 'status:changed') return;
+    const hosted = (payload as EventPayload<'status:changed'>).hostedTracker;
+    const now = hosted.addresses.join(',');
+    if (!hosted.running || now === addresses) return;
+    addresses = now;
+    void inviteLines(host).then((lines) => process.stdout.write(lines));
+  });
   const signal = await o.signalled;
+  unsubscribe();
   o.logger.info(`${signal}: stopping`);
   await ui.stop();
   await host.stop();

@@ -25,3 +25,4 @@ export { DEFAULT_RELAY_LIMIT_KIBPS } from './tracker/tracker-relay.js';
 export { DEFAULT_MAX_FILE_ENTRIES } from './tracker/file-budget.js';
 export { PUBLIC_BOOTSTRAP } from './discovery/dht-discovery.js';
 export { closeServer, listen, parseHostPort } from './wire/transport.js';
+export { PortMapping, type MappedAddress } from './nat/port-mapping.js';

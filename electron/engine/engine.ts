@@ -29,6 +29,7 @@ import { DhtDiscovery } from './discovery/dht-discovery.js';
 import { DhtAnnouncer } from './discovery/dht-announcer.js';
 import { LanPresence } from './discovery/lan-presence.js';
 import { reachabilityOf, type Reachability } from './nat/reachability.js';
+import { firstAnsweringTracker } from './tracker/first-answering.js';
 import { directDial } from './peer/peer-source.js';
 import type { Options as MulticastDNSOptions } from 'multicast-dns';
 import { PeerFinder, type LocalPeer } from './discovery/peer-finder.js';
@@ -466,6 +467,11 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   async waitForTracker(timeoutMs: number, addresses?: string[], signal?: AbortSignal): Promise<void> {
     await this.trackerPool.waitForAny(timeoutMs, addresses, signal);
+  }
+
+  /** Of one tracker's addresses (an invite's), the first whose handshake completes, tried Happy-Eyeballs style. */
+  async firstAnsweringTracker(addresses: readonly string[], timeoutMs: number): Promise<string | undefined> {
+    return firstAnsweringTracker(addresses, { transport: this.transport, peerId: this.peerId, identity: this.identity, timeoutMs });
   }
 
   /** Waits until every connected tracker has our current file set. */

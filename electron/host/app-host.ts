@@ -66,7 +66,18 @@ export class AppHost {
     this.store = new SettingsStore(path.join(dataDir, 'settings.json'), options.defaults);
     const events = (this.events = new HostEvents(this.logger));
     this.key = new NetworkKeyPolicy({ keyFile: path.join(dataDir, 'network.key'), forced: options.networkKey, logger: this.logger, warn: (m) => events.notice('warning', m) });
-    this.tracker = new TrackerHosting({ dataDir, bindHost: options.bindHost, logger: this.logger, networkKey: () => this.key.current });
+    this.tracker = new TrackerHosting({
+      dataDir,
+      bindHost: options.bindHost,
+      logger: this.logger,
+      networkKey: () => this.key.current,
+      // The same switch as the peer port's mapping (and off in tests: P2P_NO_UPNP=1).
+      mapPort: () => this.store.settings.upnp && process.env.P2P_NO_UPNP !== '1',
+      onPublicAddress: (address) => {
+        if (address) this.logger.info(`the hosted tracker is reachable from outside at ${address} (TCP and UDP forwarded by the router)`);
+        void this.statusPublisher.push(); // the invite gains (or loses) that address
+      },
+    });
     this.shares = new TrailingThrottle(SHARES_THROTTLE_MS, () => {
       events.emit('shares:changed', this.engine.folders());
       events.networkChanged();

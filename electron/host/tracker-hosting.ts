@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { HostedTracker } from '../../shared/ipc/contract.js';
 import { errorMessage, type Logger, type NetworkKey, PeerIdentity, TrackerServer } from '../engine/api.js';
 import { machineAddresses } from './machine-addresses.js';
+import { TrackerPortMapping } from './tracker-port-mapping.js';
 
 export interface TrackerHostingOptions {
   dataDir: string;
@@ -9,6 +10,10 @@ export interface TrackerHostingOptions {
   logger: Logger;
   /** Asked at each start: the key can change between starts (undefined: open mode). */
   networkKey: () => NetworkKey | undefined;
+  /** Asked at each start: whether to ask the router to forward the tracker's port (the UPnP setting). */
+  mapPort?: () => boolean;
+  /** The router's public address for the tracker came, changed or went. */
+  onPublicAddress?: (address: string | undefined) => void;
 }
 
 /**
@@ -18,6 +23,7 @@ export interface TrackerHostingOptions {
  */
 export class TrackerHosting {
   private server: TrackerServer | undefined;
+  private mapping: TrackerPortMapping | undefined;
   private identity: PeerIdentity | undefined;
   error: string | undefined;
 
@@ -53,14 +59,22 @@ export class TrackerHosting {
   /** The new port is bound before the old one closes, so a taken port leaves the tracker where it was. */
   async move(port: number): Promise<void> {
     const previous = this.server;
+    const previousMapping = this.mapping;
     await this.open(port);
-    await previous?.stop();
+    await Promise.all([previous?.stop(), previousMapping?.stop()]);
   }
 
   async stop(): Promise<void> {
     const server = this.server;
+    const mapping = this.mapping;
     this.server = undefined;
-    await server?.stop();
+    this.mapping = undefined;
+    await Promise.all([server?.stop(), mapping?.stop()]);
+  }
+
+  /** HOST:PORT the router forwards to the tracker (TCP and UDP), while it does. */
+  get publicAddress(): string | undefined {
+    return this.mapping?.publicAddress;
   }
 
   /** Same port, new transport (the key changed); a failure is only recorded. */
@@ -98,7 +112,7 @@ export class TrackerHosting {
     return {
       running: this.server !== undefined,
       port,
-      addresses: machineAddresses().map((a) => `${a}:${port}`),
+      addresses: [...machineAddresses().map((a) => `${a}:${port}`), ...(this.publicAddress ? [this.publicAddress] : [])],
       peers: this.server?.state.peerCount ?? 0,
       ...(this.error ? { error: this.error } : {}),
     };
@@ -115,5 +129,9 @@ export class TrackerHosting {
     await tracker.start();
     this.server = tracker;
     this.error = undefined;
+    if (this.options.mapPort?.()) {
+      this.mapping = new TrackerPortMapping(this.options.logger, (address) => this.options.onPublicAddress?.(address));
+      this.mapping.start(tracker.port);
+    }
   }
 }

@@ -63,8 +63,10 @@ export interface HostedTracker {
 /** How to join this network: the hosted (or first) tracker plus the key. */
 export interface InviteInfo {
   tracker: string;
+  /** Every address the tracker may be reached at (LAN, IPv6, the router's public one), `tracker` first. */
+  trackers: string[];
   key: string;
-  /** p2p://HOST:PORT#KEY */
+  /** p2p://HOST:PORT[,HOST:PORT…]#KEY */
   link: string;
   /** The link as a QR code, an SVG document. */
   qrSvg: string;

@@ -13,6 +13,7 @@ import { isLanAddress } from './upnp-gateway.js';
 const NAT_PMP_PORT = 5351;
 const VERSION = 0;
 const OP_EXTERNAL_ADDRESS = 0;
+const OP_MAP_UDP = 1;
 const OP_MAP_TCP = 2;
 /** RFC 6886 §3.1 starts at 250 ms and doubles; four tries give up after ~3.75 s. */
 const RETRANSMIT_MS = [250, 500, 1000, 2000];
@@ -98,19 +99,25 @@ export async function natPmpExternalAddress(gateway: string, signal?: AbortSigna
   return ip;
 }
 
+/** Maps TCP `internalPort` (see natPmpMap). */
+export function natPmpMapTcp(gateway: string, internalPort: number, externalPort: number, lifetimeSeconds: number, signal?: AbortSignal): Promise<{ externalPort: number; lifetime: number } | undefined> {
+  return natPmpMap(gateway, 'TCP', internalPort, externalPort, lifetimeSeconds, signal);
+}
+
 /**
- * Maps TCP `internalPort`, asking for `externalPort`, for `lifetimeSeconds` (0 removes the
+ * Maps `protocol` `internalPort`, asking for `externalPort`, for `lifetimeSeconds` (0 removes the
  * mapping). Returns the external port and lifetime the router granted, or undefined when it
  * doesn't answer.
  */
-export async function natPmpMapTcp(gateway: string, internalPort: number, externalPort: number, lifetimeSeconds: number, signal?: AbortSignal): Promise<{ externalPort: number; lifetime: number } | undefined> {
+export async function natPmpMap(gateway: string, protocol: 'TCP' | 'UDP', internalPort: number, externalPort: number, lifetimeSeconds: number, signal?: AbortSignal): Promise<{ externalPort: number; lifetime: number } | undefined> {
+  const op = protocol === 'TCP' ? OP_MAP_TCP : OP_MAP_UDP;
   const request = Buffer.alloc(12);
   request[0] = VERSION;
-  request[1] = OP_MAP_TCP;
+  request[1] = op;
   request.writeUInt16BE(internalPort, 4);
   request.writeUInt16BE(externalPort, 6);
   request.writeUInt32BE(lifetimeSeconds, 8);
-  const answer = await exchange(gateway, request, OP_MAP_TCP, 16, signal);
+  const answer = await exchange(gateway, request, op, 16, signal);
   if (!answer) return undefined;
   checkResult(answer, `mapping of port ${internalPort}`);
   if (answer.readUInt16BE(8) !== internalPort) throw new NatPmpError('the router answered for another port');

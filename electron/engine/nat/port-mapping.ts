@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { errorMessage } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { NatPmpError, defaultGateway, natPmpExternalAddress, natPmpMapTcp } from './nat-pmp.js';
+import { NatPmpError, defaultGateway, natPmpExternalAddress, natPmpMap } from './nat-pmp.js';
 import { UpnpError, discoverUpnpGateway, isLanAddress, soapAction, type UpnpGatewayInfo } from './upnp-gateway.js';
 
 /** Lease asked for; renewed at half of what the router grants, kept within these bounds (a router may grant anything). */
@@ -29,6 +29,8 @@ export interface PortMappingOptions {
   discoveryTimeoutMs?: number;
   /** Where the IPv4 default gateway is read from (tests); the kernel's routing table otherwise. */
   routeFile?: string;
+  /** What to forward (default TCP: the peer port; a hosted tracker maps its UDP control plane too). */
+  protocol?: 'TCP' | 'UDP';
 }
 
 export interface PortMappingEvents {
@@ -36,7 +38,7 @@ export interface PortMappingEvents {
   lost: [string];
 }
 
-/** One router protocol: map (or renew) a TCP port, and remove the mapping. */
+/** One router protocol: map (or renew) a port, and remove the mapping. */
 interface Mapper {
   readonly method: MappingMethod;
   readonly router: string;
@@ -45,7 +47,7 @@ interface Mapper {
 }
 
 /**
- * Keeps one TCP port of ours forwarded by the LAN's router, over UPnP IGD or else NAT-PMP,
+ * Keeps one TCP (or UDP) port of ours forwarded by the LAN's router, over UPnP IGD or else NAT-PMP,
  * renewed before its lease ends and removed on stop. A router with neither is normal: start()
  * then resolves undefined and logs it once at info level.
  */
@@ -91,7 +93,8 @@ export class PortMapping extends EventEmitter<PortMappingEvents> {
     }
     const m = this.mapping!;
     if (this.stopped) return undefined;
-    this.logger.info(`port mapping: ${m.host}:${m.port} forwards to port ${port} (${m.method}, router ${this.mapper.router})`);
+    const what = this.options.protocol === 'UDP' ? 'UDP port' : 'port';
+    this.logger.info(`port mapping: ${m.host}:${m.port} forwards to ${what} ${port} (${m.method}, router ${this.mapper.router})`);
     this.scheduleRenewal(port);
     this.emit('mapped', m);
     return m;
@@ -100,7 +103,8 @@ export class PortMapping extends EventEmitter<PortMappingEvents> {
   /** UPnP first (it names the router itself), then NAT-PMP at the default gateway. */
   private async findMapper(signal: AbortSignal): Promise<Mapper | undefined> {
     const igd = await discoverUpnpGateway({ timeoutMs: this.options.discoveryTimeoutMs, signal, onIgnored: (reason) => this.logger.info(`UPnP: ignored ${reason}`) });
-    if (igd) return upnpMapper(igd, signal);
+    const protocol = this.options.protocol ?? 'TCP';
+    if (igd) return upnpMapper(igd, protocol, signal);
     if (this.stopped) return undefined;
     const gateway = await defaultGateway(this.options.routeFile);
     if (!gateway) return undefined;
@@ -108,7 +112,7 @@ export class PortMapping extends EventEmitter<PortMappingEvents> {
       this.logger.info(`NAT-PMP: ${errorMessage(err)}`);
       return undefined;
     });
-    return external ? natPmpMapper(gateway, external, signal) : undefined;
+    return external ? natPmpMapper(gateway, external, protocol, signal) : undefined;
   }
 
   /** Ends a search in progress, waits for a mapping being made, and removes the mapping. */
@@ -170,10 +174,10 @@ function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-function upnpMapper(gateway: UpnpGatewayInfo, signal: AbortSignal): Mapper {
+function upnpMapper(gateway: UpnpGatewayInfo, protocol: 'TCP' | 'UDP', signal: AbortSignal): Mapper {
   let lease = LEASE_SECONDS;
   const add = async (external: number, internal: number) => {
-    const args = { NewRemoteHost: '', NewExternalPort: external, NewProtocol: 'TCP', NewInternalPort: internal, NewInternalClient: gateway.localAddress, NewEnabled: 1, NewPortMappingDescription: DESCRIPTION };
+    const args = { NewRemoteHost: '', NewExternalPort: external, NewProtocol: protocol, NewInternalPort: internal, NewInternalClient: gateway.localAddress, NewEnabled: 1, NewPortMappingDescription: DESCRIPTION };
     try {
       await soapAction(gateway, 'AddPortMapping', { ...args, NewLeaseDuration: lease }, signal);
     } catch (err) {
@@ -202,17 +206,17 @@ function upnpMapper(gateway: UpnpGatewayInfo, signal: AbortSignal): Mapper {
       throw lastError;
     },
     async unmap(_internal, external) {
-      await soapAction(gateway, 'DeletePortMapping', { NewRemoteHost: '', NewExternalPort: external, NewProtocol: 'TCP' });
+      await soapAction(gateway, 'DeletePortMapping', { NewRemoteHost: '', NewExternalPort: external, NewProtocol: protocol });
     },
   };
 }
 
-function natPmpMapper(gateway: string, externalIp: string, signal: AbortSignal): Mapper {
+function natPmpMapper(gateway: string, externalIp: string, protocol: 'TCP' | 'UDP', signal: AbortSignal): Mapper {
   return {
     method: 'natpmp',
     router: gateway,
     async map(internal, preferred, leaseSeconds) {
-      const granted = await natPmpMapTcp(gateway, internal, preferred, leaseSeconds, signal);
+      const granted = await natPmpMap(gateway, protocol, internal, preferred, leaseSeconds, signal);
       if (!granted) throw new NatPmpError('the router stopped answering NAT-PMP');
       // The public address may have changed since the first ask (a new DHCP lease upstream).
       const ip = (await natPmpExternalAddress(gateway, signal)) ?? externalIp;
@@ -220,7 +224,7 @@ function natPmpMapper(gateway: string, externalIp: string, signal: AbortSignal):
     },
     async unmap(internal) {
       // A stop aborts the shared signal: removal gets its own exchange.
-      await natPmpMapTcp(gateway, internal, 0, 0);
+      await natPmpMap(gateway, protocol, internal, 0, 0);
     },
   };
 }

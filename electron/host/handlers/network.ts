@@ -1,8 +1,8 @@
 import QRCode from 'qrcode';
 import type { InviteInfo } from '../../../shared/ipc/contract.js';
-import { inviteLink, parseInvite } from '../../../shared/ipc/invite.js';
+import { inviteLink, MAX_INVITE_ADDRESSES, parseInvite } from '../../../shared/ipc/invite.js';
 import { EngineError, formatNetworkKey, parseHostPort, parseNetworkKey } from '../../engine/api.js';
-import { isLoopback, machineAddresses, NO_REACHABLE_ADDRESS } from '../machine-addresses.js';
+import { isLoopback, NO_REACHABLE_ADDRESS } from '../machine-addresses.js';
 import { forField } from './for-field.js';
 import type { HandlerGroup, HostContext } from './host-context.js';
 
@@ -28,14 +28,24 @@ export function networkHandlers(ctx: HostContext): HandlerGroup<'network:list' |
       if ('error' in parsed) throw new EngineError('invalid_argument', parsed.error, { field: 'invite' });
       await ctx.key.adopt(await forField('invite', async () => parseNetworkKey(parsed.key)));
       const { store } = ctx;
-      store.state.settings = { ...store.settings, trackers: [parsed.tracker], openMode: false };
+      const several = parsed.trackers.length > 1;
+      // One tracker at several addresses: none is configured until one of them has answered.
+      store.state.settings = { ...store.settings, trackers: several ? [] : [parsed.tracker], openMode: false };
       await store.save();
       await ctx.restartNetwork();
+      let tracker = parsed.tracker;
+      if (several) {
+        // Happy Eyeballs over the invite's addresses, with the new key; none answering keeps the first (and says why below).
+        tracker = (await ctx.engine.firstAnsweringTracker(parsed.trackers, JOIN_CHECK_MS)) ?? parsed.tracker;
+        store.state.settings = { ...store.settings, trackers: [tracker] };
+        await store.save();
+        ctx.applyTrackers();
+      }
       ctx.events.emit('settings:changed', store.settings);
       // The first answer of the tracker decides what to say: a wrong key is a failure, not "joined".
-      const outcome = await ctx.engine.waitForTracker(JOIN_CHECK_MS, [parsed.tracker]).then(() => undefined, (err: unknown) => err);
+      const outcome = await ctx.engine.waitForTracker(JOIN_CHECK_MS, [tracker]).then(() => undefined, (err: unknown) => err);
       if (outcome instanceof EngineError && outcome.code === 'wrong_key') throw new EngineError('wrong_key', outcome.message, { cause: outcome, field: 'invite' });
-      ctx.events.notice('info', `Joined the network of ${parsed.tracker}.`);
+      ctx.events.notice('info', `Joined the network of ${tracker}.`);
       return store.settings;
     },
   };
@@ -48,14 +58,15 @@ export function networkHandlers(ctx: HostContext): HandlerGroup<'network:list' |
 async function invite(ctx: HostContext): Promise<InviteInfo> {
   const key = ctx.key.current;
   if (!key) throw new EngineError('invalid_state', 'Open mode has no key: anyone can join with the tracker address alone. Turn open mode off to create a private network.');
-  const reachable = machineAddresses()[0];
-  if (ctx.tracker.running && !reachable) throw new EngineError('unavailable', NO_REACHABLE_ADDRESS);
-  const tracker = ctx.tracker.running ? `${reachable}:${ctx.tracker.port}` : ctx.store.settings.trackers[0];
+  // Hosting: every address others may reach the tracker at (LAN, IPv6, the router's public one); the joiner races them.
+  const hosted = ctx.tracker.running ? ctx.tracker.info(ctx.store.settings.hostTrackerPort).addresses.slice(0, MAX_INVITE_ADDRESSES) : [];
+  if (ctx.tracker.running && hosted.length === 0) throw new EngineError('unavailable', NO_REACHABLE_ADDRESS);
+  const tracker = ctx.tracker.running ? hosted[0] : ctx.store.settings.trackers[0];
   if (!tracker) throw new EngineError('invalid_state', 'Host a tracker or set one in Settings first: an invite names the tracker to join.');
   if (isLoopback(parseHostPort(tracker).host)) {
     throw new EngineError('invalid_state', `The tracker ${tracker} is an address of this machine only, so an invite to it would not work anywhere else: host the tracker here, or invite from the machine that does.`);
   }
-  const info = { tracker, key: formatNetworkKey(key) };
+  const info = { tracker, trackers: hosted.length ? hosted : [tracker], key: formatNetworkKey(key) };
   const link = inviteLink(info);
   return { ...info, link, qrSvg: await QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }) };
 }

@@ -213,7 +213,8 @@ export class FakeHost implements P2PApi {
         if (this.settings.openMode) throw new HostError('invalid_state', 'Open mode has no key: anyone can join with the tracker address alone.');
         const tracker = this.status.hostedTracker.running ? (this.status.hostedTracker.addresses[0] ?? `127.0.0.1:${this.status.hostedTracker.port}`) : this.settings.trackers[0];
         if (!tracker) throw new HostError('invalid_state', 'Host a tracker or set one in Settings first: an invite names the tracker to join.');
-        return fakeInvite(tracker, this.key);
+        const hosted = this.status.hostedTracker;
+        return fakeInvite(tracker, this.key, hosted.running && hosted.addresses.length ? hosted.addresses : [tracker]);
       },
       'network:join': ({ invite }) => {
         const parsed = parseInvite(invite);
@@ -308,7 +309,7 @@ export class FakeHost implements P2PApi {
 }
 
 /** What the host answers to `network:invite`: the QR code is a stand-in SVG that names the link. */
-export function fakeInvite(tracker: string, key: string = FAKE_KEY): InviteInfo {
-  const link = inviteLink({ tracker, key });
-  return { tracker, key, link, qrSvg: `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 29 29"><desc>${link}</desc><path d="M0 0h7v7H0z"/></svg>` };
+export function fakeInvite(tracker: string, key: string = FAKE_KEY, trackers: string[] = [tracker]): InviteInfo {
+  const link = inviteLink({ tracker, trackers, key });
+  return { tracker, trackers, key, link, qrSvg: `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 29 29"><desc>${link}</desc><path d="M0 0h7v7H0z"/></svg>` };
 }

@@ -114,13 +114,16 @@ describe('Invite panel', () => {
     expect(within(panel).getByRole('button', { name: 'Show key' })).toBeTruthy();
   });
 
-  it('follows hosting: turning the tracker on gives an invite that names this machine', async () => {
+  it('follows hosting: turning the tracker on gives an invite that names every address of this machine', async () => {
     const { host } = await renderWithHost(<SettingsView />);
     const before = host.callsTo('network:invite').length;
     fireEvent.click(screen.getByRole('switch', { name: 'Host tracker' }));
     await flush();
     expect(host.callsTo('network:invite').length).toBeGreaterThan(before);
-    expect(within(inviteRegion()).getByText('192.168.1.5:6969')).toBeTruthy();
+    // Each address the tracker may be reached at: the joiner tries them all at once.
+    expect(within(inviteRegion()).getByText('Tracker addresses')).toBeTruthy();
+    expect(within(inviteRegion()).getByText('192.168.1.5:6969, 10.0.0.7:6969')).toBeTruthy();
+    expect(within(inviteRegion()).getByRole('button', { name: 'Copy invite link' })).toBeTruthy();
     // A changed tracker port reaches the panel through settings:changed.
     host.handlers['network:invite'] = () => fakeInvite('192.168.1.5:7070');
     act(() => host.emit('settings:changed', { ...host.settings, hostTrackerPort: 7070 }));

@@ -28,7 +28,8 @@ function InviteDetails() {
   // What the invite is made of, as one string: the status object itself changes every second.
   const hosted = useStatusStore((s) => {
     const h = s.status?.hostedTracker;
-    return h ? `${h.running} ${h.port} ${h.addresses[0] ?? ''}` : '';
+    // Every address: the router's public one joins the list when its port mapping comes through.
+    return h ? `${h.running} ${h.port} ${h.addresses.join(',')}` : '';
   });
   const invite = useInviteStore((s) => s.invite);
   const error = useInviteStore((s) => s.inviteError);
@@ -56,8 +57,8 @@ function InviteDetails() {
           <div className="invite-text">
             <dl className="invite-facts">
               <div>
-                <dt>Tracker</dt>
-                <dd className="mono">{invite.tracker}</dd>
+                <dt>{invite.trackers.length > 1 ? 'Tracker addresses' : 'Tracker'}</dt>
+                <dd className="mono">{invite.trackers.join(', ')}</dd>
               </div>
               <div>
                 <dt>Key</dt>
@@ -78,7 +79,7 @@ function InviteDetails() {
               <div>
                 <dt>Link</dt>
                 <dd>
-                  <CopyChip text={invite.link} label="Copy invite link" display={shown ? invite.link : `p2p://${invite.tracker}#${MASK}`} />
+                  <CopyChip text={invite.link} label="Copy invite link" display={shown ? invite.link : `p2p://${invite.trackers.join(',')}#${MASK}`} />
                 </dd>
               </div>
             </dl>
