@@ -6,7 +6,7 @@ import type { DownloadProgress } from '../shared/types.js';
 import type { Engine } from '../electron/engine/engine.js';
 import { generateNetworkKey, type NetworkKey } from '../electron/engine/security/network-key.js';
 import { encodePreface } from '../electron/engine/wire/preface.js';
-import { Fixtures, announced, sha256, sha256File, writeRandomFile } from './support/fixtures.js';
+import { Fixtures, announced, eventually, sha256, sha256File, writeRandomFile } from './support/fixtures.js';
 
 const MiB = 1024 * 1024;
 const fx = new Fixtures();
@@ -77,6 +77,37 @@ describe('reaching a peer that cannot be dialled', () => {
     // 2 MiB under a 512 KiB/s cap: at least ~3.5 s (the first quarter second may burst).
     expect(seconds).toBeGreaterThan(3.2);
   }, 40_000);
+
+  it('moves a relayed download onto a direct path when one appears (the router starts forwarding the holder\'s port)', async () => {
+    const key = generateNetworkKey();
+    const tracker = await network(key, { relayLimitKiBps: 512 });
+    const { holder, data, hash } = await holderAt(tracker.port, key, '127.0.0.2', 8 * MiB, { punch: false });
+    const downloader = await fx.peer(tracker.port, { networkKey: key, host: '127.0.0.3', punch: false, pathUpgradeMs: { first: 1500, every: 500 } });
+    await announced(downloader.engine);
+    const [item] = (await downloader.engine.list()).items.filter((i) => i.hash === hash);
+    const fetching = downloader.engine.fetch(item!);
+    // Under way over the relay…
+    await eventually(() => (downloader.engine.downloads().find((d) => d.hash === hash)?.bytesDone ?? 0) > 0, 15_000, 'relayed bytes');
+    expect(downloader.engine.downloads().find((d) => d.hash === hash)!.routes!.map((r) => r.path)).toEqual(['relayed']);
+    // …then the listed address starts answering: a port forward to the holder, as a router's new mapping would be.
+    const port = holder.engine.port;
+    const forward = net.createServer((inbound) => {
+      const outbound = net.connect(port, '127.0.0.2');
+      inbound.pipe(outbound).pipe(inbound);
+      inbound.on('error', () => outbound.destroy());
+      outbound.on('error', () => inbound.destroy());
+    });
+    await new Promise<void>((r) => forward.listen(port, '127.0.0.1', r));
+    fx.defer(() => new Promise((r) => forward.close(() => r(undefined))));
+    const file = await fetching;
+    expect(await sha256File(file)).toBe(sha256(data));
+    const routes = downloader.engine.downloads().find((d) => d.hash === hash)!.routes!;
+    expect(routes.map((r) => [r.peer, r.path])).toEqual([[holder.engine.peerId.slice(0, 8), 'direct']]);
+    expect(routes[0]!.bytes).toBe(8 * MiB);
+    // The relay carried only the start: 8 MiB at its 512 KiB/s cap would have taken 16 s.
+    expect(tracker.relay!.bytesRelayed).toBeLessThan(6 * MiB);
+    await eventually(() => tracker.relay!.activePairs === 0, 10_000, 'the relayed pair closed');
+  }, 60_000);
 
   it('lets no one use the relay without a session a member got from the tracker', async () => {
     const key = generateNetworkKey();

@@ -72,6 +72,8 @@ export interface EngineOptions {
   stallTimeoutMs?: number;
   /** Tests: the stalled download's lookup backoff. */
   stallPollMs?: { min: number; max: number };
+  /** Tests: when a relayed source looks for a better path (PathUpgrade). */
+  pathUpgradeMs?: { first: number; every: number };
   /** Where the network cache (last listing, known peers) lives; defaults to dataDir. Clients of one user may share it. */
   cacheDir?: string;
   /** How often to check whether the listing changed and refresh the cached copy. */
@@ -584,6 +586,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       findPeers: (hash) => this.findPeers(hash),
       transport: this.transport,
       dial: (address) => this.reach.dial(address),
+      upgrade: (address) => this.reach.upgrade(address),
+      ...(this.options.pathUpgradeMs ? { upgradeMs: this.options.pathUpgradeMs } : {}),
       logger: this.logger,
       limiter: this.downloadLimiter,
       ...(this.options.maxPeersPerDownload ? { maxPeers: this.options.maxPeersPerDownload } : {}),

@@ -94,6 +94,35 @@ export class PeerReach {
     return firstOf(direct, other);
   }
 
+  /**
+   * A path to `address` other than a relay, if one exists now (the DCUtR idea: a relayed
+   * connection moves when a better one appears): its listed address, a reversal when we can be
+   * reached, a punch. Undefined when none gets through; the relay is never tried.
+   */
+  async upgrade(address: PeerAddress): Promise<DialedPeer | undefined> {
+    const key = address.peerId;
+    try {
+      const dialed = await this.direct(address);
+      this.directFailed.delete(key);
+      this.worked.delete(key);
+      return dialed;
+    } catch {
+      // not yet: its router forwards nothing (still)
+    }
+    for (const way of this.ways(key, this.options.reachable()).filter((w) => w !== 'relay')) {
+      for (const control of this.options.memberships()) {
+        try {
+          const dialed = await this.via(way, control, address);
+          this.worked.set(key, { way, at: Date.now() });
+          return dialed;
+        } catch (err) {
+          this.options.logger.debug(`peer ${key.slice(0, 8)}: no better path yet by ${way}: ${errorMessage(err)}`);
+        }
+      }
+    }
+    return undefined;
+  }
+
   private async rendezvous(address: PeerAddress, memberships: ControlClient[], directError: unknown): Promise<DialedPeer> {
     const key = address.peerId;
     const tried: string[] = [];

@@ -9,11 +9,10 @@ import { silentLogger, type Logger } from '../logger.js';
 import { tcpTransport, type Transport } from '../wire/transport.js';
 import { HolderSearch } from './holder-search.js';
 import { PiecePicker } from './piece-picker.js';
-import { PeerSource, directDial, type DialPeer } from './peer-source.js';
-import type { PeerIdentity } from '../security/peer-identity.js';
+import { PeerSource, directDial, type DialPeer, type DialedPeer } from './peer-source.js';
+import { PathUpgrade } from './path-upgrade.js';
 import { PieceStore, loadResumeState } from './piece-store.js';
 import type { ServedContent } from './content-source.js';
-import { RateLimiter } from './rate-limiter.js';
 import { RateMeter } from './rate-meter.js';
 import { pieceBuffers } from '../core/buffer-pool.js';
 import type { ReceivedPiece } from '../wire/frame-codec.js';
@@ -37,39 +36,8 @@ const AVAILABILITY_POLL_MS = 300;
 /** While below maxPeers, look for more sources this often (new seeders, other downloaders). */
 const SOURCE_DISCOVERY_MS = 2000;
 
-export interface DownloadOptions {
-  hash: string;
-  /** Relative path it is saved under, inside destDir. */
-  name: string;
-  /** Size as listed, shown until the verified size is known. */
-  sizeHint?: number;
-  destDir: string;
-  /** Where the resume record lives (engine data dir). */
-  stateDir: string;
-  self: { peerId: string; listenPort: number; identity?: PeerIdentity | undefined };
-  /** Who has this content right now (asks the trackers). */
-  findPeers: (hash: string) => Promise<PeerAddress[]>;
-  transport?: Transport;
-  /** Opens connections to peers (the engine's PeerDialer: direct, then reversal, punching, relay); default: dial directly over `transport`. */
-  dial?: DialPeer;
-  logger?: Logger;
-  maxPeers?: number;
-  requestTimeoutMs?: number;
-  peerRetryDelaysMs?: number[];
-  sourceDiscoveryMs?: number;
-  /** Global download limit shared by every download. */
-  limiter?: RateLimiter;
-  /**
-   * How long to wait `stalled` for a holder to come back before failing with
-   * no_peers. Absent: wait for as long as it takes (the app); the CLI's -get
-   * passes its timeout.
-   */
-  stallTimeoutMs?: number;
-  /** Overrides STALL_POLL_MIN_MS / STALL_POLL_MAX_MS (tests). */
-  stallPollMs?: { min: number; max: number };
-  /** Overrides MAX_PIECES_STORING (tests). */
-  maxPiecesStoring?: number;
-}
+import type { DownloadOptions } from './download-options.js';
+export type { DownloadOptions };
 
 export interface DownloadEvents {
   /** The first verified piece is on disk: from now on this peer can serve some of it. */
@@ -118,6 +86,8 @@ export class Download extends EventEmitter<DownloadEvents> {
   private runEnded: Promise<unknown> = Promise.resolve();
   /** Verified pieces being written right now. */
   private readonly pendingWrites = new Set<Promise<void>>();
+  /** Relayed sources looking for a better path (absent without `upgrade`). */
+  private readonly upgrades: PathUpgrade | undefined;
 
   constructor(private readonly options: DownloadOptions) {
     super();
@@ -131,6 +101,13 @@ export class Download extends EventEmitter<DownloadEvents> {
     this.dial = options.dial ?? directDial(this.transport);
     this.maxPeers = options.maxPeers ?? DEFAULT_MAX_PEERS;
     this.size = options.sizeHint;
+    const upgrade = options.upgrade;
+    this.upgrades = upgrade && new PathUpgrade({
+      find: (source) => upgrade(source.address),
+      move: (source, dialed) => this.movePath(source, dialed),
+      inUse: (source) => this.settle !== undefined && this.sources.has(source),
+      ...(options.upgradeMs ? { firstMs: options.upgradeMs.first, everyMs: options.upgradeMs.every } : {}),
+    });
   }
 
   get bytesDone(): number {
@@ -401,6 +378,29 @@ export class Download extends EventEmitter<DownloadEvents> {
     this.emitProgress();
   }
 
+  /** Moves `old`'s peer onto a better path: the new connection joins, then the relayed one leaves (its requests go back to the picker). */
+  private async movePath(old: PeerSource, dialed: DialedPeer): Promise<boolean> {
+    let better: PeerSource | undefined;
+    try {
+      better = await PeerSource.connect(old.address, this.options.self, async () => dialed, this.requestTimeoutMs);
+      await better.refreshAvailability(this.hash);
+    } catch (err) {
+      better?.close();
+      this.logger.debug(`${this.name}: a better path to ${old.label} did not hold: ${errorMessage(err)}`);
+      return false;
+    }
+    if (!this.settle || !this.sources.has(old)) {
+      better.close();
+      return true;
+    }
+    this.sources.add(better);
+    this.watchSource(better);
+    this.logger.info(`${this.name}: peer ${old.label} moved from the relay to a ${better.path} path`);
+    this.dropSource(old, `moved to a ${better.path} path`);
+    this.feed(better);
+    return true;
+  }
+
   /** The route record of `source`'s peer: the path of its latest connection, bytes over all of them. */
   private routeOf(source: PeerSource): PeerRoute {
     const peer = source.address.peerId.slice(0, 8);
@@ -412,6 +412,7 @@ export class Download extends EventEmitter<DownloadEvents> {
 
   private watchSource(source: PeerSource): void {
     this.routeOf(source);
+    this.upgrades?.watch(source);
     source.conn.once('close', (reason) => {
       if (this.sources.has(source)) this.dropSource(source, reason ? errorMessage(reason) : 'closed');
     });
@@ -536,6 +537,7 @@ export class Download extends EventEmitter<DownloadEvents> {
 
   private dropSource(source: PeerSource, reason: string): void {
     if (!this.sources.delete(source)) return;
+    this.upgrades?.forget(source);
     this.logger.debug(`${this.name}: dropping peer ${source.label}: ${reason}`);
     for (const index of [...source.inflight]) {
       this.picker?.released(source, index);
@@ -555,7 +557,10 @@ export class Download extends EventEmitter<DownloadEvents> {
   }
 
   private closeSources(): void {
-    for (const source of this.sources) source.close();
+    for (const source of this.sources) {
+      this.upgrades?.forget(source);
+      source.close();
+    }
     this.sources.clear();
     this.picker?.clearRequests();
   }
