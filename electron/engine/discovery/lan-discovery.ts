@@ -50,8 +50,6 @@ export interface LanDiscoveryEvents {
  */
 export class LanDiscovery extends EventEmitter<LanDiscoveryEvents> {
   readonly names: LanNames;
-  /** Advertisements dropped, by reason (ops figures; tests read them). */
-  readonly drops = new Map<AdvertDrop | 'malformed_packet', number>();
   private mdns: MulticastDNS | undefined;
   private readonly known = new Map<string, LanPeer>();
   private readonly logged = new Map<string, number>();
@@ -195,7 +193,6 @@ export class LanDiscovery extends EventEmitter<LanDiscoveryEvents> {
   }
 
   private drop(reason: AdvertDrop | 'malformed_packet', source: string, detail?: string): void {
-    this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);
     const key = `${source}\0${reason}`;
     const now = Date.now();
     if ((this.logged.get(key) ?? 0) > now - LOG_EVERY_MS) return;

@@ -93,11 +93,6 @@ export class LanPresence extends EventEmitter<{ changed: [] }> {
   announce(): void {
     this.discovery?.announce();
   }
-
-  /** @internal tests */
-  get drops(): LanDiscovery['drops'] | undefined {
-    return this.discovery?.drops;
-  }
 }
 
 export type { LanPeer };

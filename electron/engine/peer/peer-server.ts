@@ -127,7 +127,7 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
   }
 
   /** @internal One page of our own files for a peer's `list`; undefined when we keep no catalog. */
-  catalogPage(q: { query: string; offset: number; limit: number; sort?: 'name' | 'size' | 'peers' | 'hash' | undefined; descending?: boolean | undefined }): { total: number; items: ListingItem[] } | undefined {
+  catalogPage(q: Extract<PeerRequest, { type: 'list' }>): { total: number; items: ListingItem[] } | undefined {
     const all = this.options.catalog?.();
     if (!all) return undefined;
     const matches = pageOfListing(all, { ...q, offset: 0, limit: all.length }).items;
