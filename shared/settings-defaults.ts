@@ -21,6 +21,8 @@ export function defaultSettings(downloadDir: string): Settings {
     upnp: true,
     punch: true,
     relay: true,
+    // Someone's own uplink: carrying others' traffic is asked for, never assumed.
+    relayForOthers: false,
     lan: true,
   };
 }

@@ -432,6 +432,14 @@ describe('p2pclient / p2ptracker as processes', () => {
       expect(badDouble.code, badDouble.proc.describe()).toBe(2);
       expect(badDouble.stderr).toMatch(/frobnicate/);
     }
+    // Relaying for others and using no relay at all contradict each other; a bad cap is refused.
+    const folder = await makeFolder('R');
+    const both = await run('client', ['-folder', folder, '-relay', '-no-relay'], 10_000);
+    expect(both.code, both.proc.describe()).toBe(2);
+    expect(both.stderr).toContain('-relay and -no-relay do not go together');
+    const cap = await run('client', ['-folder', folder, '-relay', '-relay-limit', '-5'], 10_000);
+    expect(cap.code, cap.proc.describe()).toBe(2);
+    expect(cap.stderr).toContain('-relay-limit must be between 0 and 10000000 KiB/s');
   }, 30_000);
 
   it('accepts --name VALUE and --name=VALUE as well as -name VALUE', async () => {

@@ -66,6 +66,13 @@ describe('datagram codec', () => {
     expect(decodeBody(heartbeat.type, 1, heartbeat.body)).toMatchObject({ drop: 'bad_field' });
     const announce = encodeBody({ type: DatagramType.ANNOUNCE, peerId, token, seq: 1, reset: false, add: [], remove: [] });
     expect(decodeBody(announce.type, 0x02, announce.body)).toMatchObject({ drop: 'bad_field' });
+    // JOIN has one flag, "offers to relay"; any other bit is refused.
+    const join = sampleBodies().find((m) => m.type === DatagramType.JOIN)!;
+    const encoded = encodeBody({ ...join, offersRelay: true } as DatagramBody);
+    expect(encoded.flags).toBe(0x01);
+    expect(decodeBody(encoded.type, 0x01, encoded.body)).toMatchObject({ offersRelay: true });
+    expect(decodeBody(encoded.type, 0, encoded.body)).toMatchObject({ offersRelay: false });
+    expect(decodeBody(encoded.type, 0x03, encoded.body)).toMatchObject({ drop: 'bad_field' });
   });
 
   it('validates fields: padding, seq, interval, status, address, counts, sizes, text', () => {
@@ -109,6 +116,12 @@ describe('datagram codec', () => {
     expect(decodeEdited(reach, (b) => void (b[0] = 3))).toMatchObject({ drop: 'bad_field' }); // neither reachable nor not
     expect(decodeEdited(reach, (b) => b.writeUInt16BE(0, 17))).toMatchObject({ drop: 'bad_field' });
     expect(decodeEdited(reach, (b) => void b.fill(0, 1, 17))).toMatchObject({ drop: 'bad_field' }); // dialled ::
+    // A member relay joins two different members; CONNECTING names where the relay is.
+    const relayOpen = of(DatagramType.RELAY_OPEN);
+    expect(decodeEdited(relayOpen, (b) => void b.copy(b, 32, 16, 32))).toMatchObject({ drop: 'bad_field' });
+    expect(samples.filter((m) => m.type === DatagramType.CONNECTING).map((m) => (m as { relayHost: string }).relayHost)).toEqual(['::', '::', '203.0.113.9']);
+    // No amplification: the answer to CONNECT is never larger than the CONNECT.
+    expect(sealBody(sealed, of(DatagramType.CONNECTING)).length).toBeLessThanOrEqual(sealBody(sealed, connect).length);
     // No amplification: the tracker's answer to a hello is never larger than the hello.
     expect(sealBody(sealed, of(DatagramType.PUNCH_PEER)).length).toBeLessThanOrEqual(sealBody(sealed, hello).length);
   });

@@ -76,3 +76,22 @@ describe.skipIf(!availability.ok)(`peers across NATs: a NAT-PMP-only router${ski
     expect(sha256(await readFile(r.path))).toBe(sha256(content));
   }, 120_000);
 });
+
+describe.skipIf(!availability.ok)(`peers across NATs: a member that relays${skipReason}`, () => {
+  // The tracker relays for no one: a public member that offers to (`-relay`) carries what nothing else can.
+  const lab = natScenario({ matrix: true, trackerArgs: ['-no-relay'] });
+
+  it('two peers behind symmetric NATs go through a reachable member that offers to relay', async () => {
+    const relayer = await lab.share('public', 'relayer', randomBytes(1024), ['-relay', '-relay-limit', '0']);
+    // The tracker uses a member's relay only once its dial-back reached it.
+    await relayer.waitFor(new RegExp(`tracker ${LAB.tracker}:${TRACKER_PORT} reached this peer at ${LAB.public.replaceAll('.', '\\.')}:\\d+$`, 'm'), 20_000, 'stderr');
+    const content = randomBytes(FILE_BYTES);
+    await lab.share('hostS', 'held-symmetric', content);
+    const r = await lab.get('hostT', 'get-through-member', 'held-symmetric.bin', 30);
+    expect(r.exit.code, r.proc.describe()).toBe(0);
+    expect(/^from: .*$/m.exec(r.proc.stdout)?.[0]).toMatch(/ relayed /);
+    expect(sha256(await readFile(r.path))).toBe(sha256(content));
+    // The member spliced the two (and so saw only their TLS): its log names the pair.
+    expect(relayer.stderr).toMatch(/relay: [0-9a-f]{8} ⇄ [0-9a-f]{8}/);
+  }, 180_000);
+});

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectMethod, PREFACE_RELAY, ROLE_REQUESTER } from '../shared/protocol/datagram.js';
 import type { DownloadProgress } from '../shared/types.js';
 import type { Engine } from '../electron/engine/engine.js';
+import type { ControlClient } from '../electron/engine/tracker/control-client.js';
 import { generateNetworkKey, type NetworkKey } from '../electron/engine/security/network-key.js';
 import { encodePreface } from '../electron/engine/wire/preface.js';
 import { Fixtures, announced, eventually, sha256, sha256File, writeRandomFile } from './support/fixtures.js';
@@ -127,4 +128,50 @@ describe('reaching a peer that cannot be dialled', () => {
     await expect(control.requestConnect('ab'.repeat(16), ConnectMethod.RELAY, Buffer.alloc(16))).rejects.toThrow(/not online there/);
     expect(tracker.relay!.activePairs).toBe(0);
   });
+
+  it('relays through a reachable member that offers to, when the tracker relays for no one', async () => {
+    const key = generateNetworkKey();
+    const tracker = await fx.tracker({ networkKey: key, relay: false });
+    const relayer = await fx.peer(tracker.port, { networkKey: key, offerRelay: { limitKiBps: 0 } });
+    await eventually(() => controlOf(relayer.engine).reachableByDial === true, 10_000, 'the tracker found the relaying member reachable');
+    const { data, hash } = await holderAt(tracker.port, key, '127.0.0.2', 2 * MiB, { punch: false });
+    const downloader = await fx.peer(tracker.port, { networkKey: key, host: '127.0.0.3', punch: false });
+    await announced(downloader.engine);
+    const { file, routes } = await fetchWithRoutes(downloader.engine, hash);
+    expect(await sha256File(file)).toBe(sha256(data));
+    expect(routes.map((r) => r.path)).toEqual(['relayed']);
+    // The member carried it, ciphertext and all, and the tracker carried nothing.
+    expect(relayer.engine.memberRelay!.bytesRelayed).toBeGreaterThan(2 * MiB);
+    expect(tracker.control!.rendezvous.counts.memberRelay).toBeGreaterThan(0);
+    expect(tracker.relay).toBeUndefined();
+  }, 40_000);
+
+  it('a member relay splices only sessions a tracker opened, and a tracker without relays says so', async () => {
+    const key = generateNetworkKey();
+    const tracker = await fx.tracker({ networkKey: key, relay: false });
+    const relayer = await fx.peer(tracker.port, { networkKey: key, offerRelay: { limitKiBps: 0 } });
+    const raw = net.connect(relayer.engine.port, '127.0.0.1');
+    await new Promise((resolve) => raw.once('connect', resolve));
+    raw.write(encodePreface({ kind: PREFACE_RELAY, session: Buffer.alloc(16, 7), role: ROLE_REQUESTER }));
+    raw.write(Buffer.alloc(1000, 1));
+    const started = Date.now();
+    await new Promise((resolve) => raw.once('close', resolve));
+    expect(Date.now() - started).toBeLessThan(3000); // it waited a moment for the tracker's word, no longer
+    expect(relayer.engine.memberRelay!.bytesRelayed).toBe(0);
+    expect(relayer.engine.memberRelay!.activePairs).toBe(0);
+
+    // Members that don't offer are never picked: with only those, the relay method is refused.
+    const plain = await fx.peer(tracker.port, { networkKey: key });
+    const other = await fx.peer(tracker.port, { networkKey: key });
+    await Promise.all([announced(plain.engine), announced(other.engine)]);
+    await relayer.engine.stop();
+    await expect(controlOf(plain.engine).requestConnect(other.engine.peerId, ConnectMethod.RELAY, Buffer.alloc(16))).rejects.toThrow(/does not relay/);
+  });
 });
+
+function controlOf(engine: Engine): ControlClient {
+  const pool = (engine as unknown as { trackerPool: { connected(): { controlClient?: ControlClient }[] } }).trackerPool;
+  const control = pool.connected()[0]?.controlClient;
+  if (!control) throw new Error('not joined over the control plane');
+  return control;
+}

@@ -123,6 +123,7 @@ export async function runHeadlessHost(o: HeadlessHostOptions): Promise<number> {
   if (o.given.has('no-upnp')) overrides.upnp = false;
   if (o.given.has('no-punch')) overrides.punch = false;
   if (o.given.has('no-relay')) overrides.relay = false;
+  if (o.given.has('relay')) overrides.relayForOthers = true;
   if (o.given.has('no-lan')) overrides.lan = false;
   if (o.hostTracker !== undefined) overrides.hostTracker = true;
   // The hosted tracker's port is the saved one unless the command line names it.

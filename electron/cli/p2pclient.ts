@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { DEFAULT_TRACKER_ADDRESS } from '../../shared/protocol/limits.js';
 import type { ListingItem } from '../../shared/protocol/messages.js';
 import type { DownloadProgress, PeerRoute } from '../../shared/types.js';
-import { defaultDataDir, Engine, EngineError, instanceDataDir, parseHostPort, PUBLIC_BOOTSTRAP, streamLogger } from '../engine/api.js';
+import { DEFAULT_RELAY_LIMIT_KIBPS, defaultDataDir, Engine, EngineError, instanceDataDir, parseHostPort, PUBLIC_BOOTSTRAP, streamLogger } from '../engine/api.js';
 import { givenOptions, helpText, parseArgs, parsePort, UsageError } from './args.js';
 import { chooseNetworkKey, KEY_OPTIONS } from './network-key-options.js';
 import { formatBytes, plural } from './format.js';
@@ -37,6 +37,8 @@ const OPTIONS = {
   'no-upnp': { type: 'boolean', description: "don't ask the router (UPnP) to forward the peer port (also: P2P_NO_UPNP=1)" },
   'no-punch': { type: 'boolean', description: "don't reach peers behind NATs by UDP hole punching" },
   'no-relay': { type: 'boolean', description: "don't use or answer for a tracker's relay" },
+  relay: { type: 'boolean', description: 'relay for other members that reach each other no other way (used once a tracker finds this peer reachable)' },
+  'relay-limit': { type: 'number', value: 'KiB/s', description: 'with -relay: cap of all the relaying for others together, 0 for none (at most 8 connections at once)', default: DEFAULT_RELAY_LIMIT_KIBPS },
   data: { type: 'string', value: 'DIR', description: 'state folder (hash cache, resume records); default per user, or $P2P_DATA_DIR' },
   verbose: { type: 'boolean', description: 'log protocol details' },
   quiet: { type: 'boolean', description: 'log only warnings and errors' },
@@ -80,6 +82,9 @@ runMain('p2pclient', async () => {
   for (const [name, v] of [['limit-up', limitUp], ['limit-down', limitDown]] as const) {
     if (!(v >= 0 && v <= 10_000_000)) throw new UsageError(`-${name} must be a rate in KiB/s from 0 (unlimited) up`);
   }
+  if (args.relay && args['no-relay']) throw new UsageError('-relay and -no-relay do not go together');
+  const relayLimit = args['relay-limit'] ?? DEFAULT_RELAY_LIMIT_KIBPS;
+  if (!(relayLimit >= 0 && relayLimit <= 10_000_000)) throw new UsageError('-relay-limit must be between 0 and 10000000 KiB/s');
   const logger = streamLogger(process.stderr, args.verbose ? 'debug' : args.quiet ? 'warn' : 'info');
   // P2P_NO_LAN=1: tests and CI, where nothing may multicast on the machine's real network.
   const lan = !args['no-lan'] && process.env.P2P_NO_LAN !== '1';
@@ -154,6 +159,7 @@ runMain('p2pclient', async () => {
     portMapping: !args['no-upnp'] && process.env.P2P_NO_UPNP !== '1',
     punch: !args['no-punch'],
     relay: !args['no-relay'],
+    offerRelay: args.relay ? { limitKiBps: relayLimit } : false,
     lan,
   });
   engine.on('port-mapped', (mapped) => logger.info(`reachable from outside at ${mapped.host}:${mapped.port} (${mapped.method === 'upnp' ? 'UPnP' : 'NAT-PMP'} port mapping)`));

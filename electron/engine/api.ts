@@ -21,7 +21,7 @@ export { writeFileAtomic } from './persist.js';
 export { formatNetworkKey, generateNetworkKey, parseNetworkKey, readKeyFile, storedKeyPath, writeKeyFile, type NetworkKey } from './security/network-key.js';
 export { PeerIdentity } from './security/peer-identity.js';
 export { TrackerServer, DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_PEER_TIMEOUT_MS, type TrackerServerOptions } from './tracker/tracker-server.js';
-export { DEFAULT_RELAY_LIMIT_KIBPS } from './tracker/tracker-relay.js';
+export { DEFAULT_RELAY_LIMIT_KIBPS } from './nat/relay.js';
 export { DEFAULT_MAX_FILE_ENTRIES } from './tracker/file-budget.js';
 export { PUBLIC_BOOTSTRAP } from './discovery/dht-discovery.js';
 export { closeServer, listen, parseHostPort } from './wire/transport.js';

@@ -52,6 +52,11 @@ export interface EngineOptions {
   punch?: boolean;
   /** Use, and answer for, trackers' relays when nothing else reaches a peer (default true; `-no-relay`). */
   relay?: boolean;
+  /**
+   * Relay for other members (docs/PROTOCOL.md §20.6; off unless asked: `-relay`): trackers use it
+   * once their dial-back finds us reachable. KiB/s over everything relayed, 0 = none.
+   */
+  offerRelay?: { limitKiBps: number } | false;
   /** Find, and be found by, members on this network over mDNS. Off unless asked: the CLI and the app turn it on. */
   lan?: boolean | { name?: string; trackerPort?: () => number | undefined; mdns?: MulticastDNSOptions };
   /** Global rate limits in bytes per second; 0 or absent means unlimited. */

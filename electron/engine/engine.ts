@@ -33,6 +33,8 @@ import { PeerFinder, type LocalPeer } from './discovery/peer-finder.js';
 import type { MappedAddress } from './nat/port-mapping.js';
 import { RouterPort } from './nat/router-port.js';
 import { PeerReach } from './nat/peer-reach.js';
+import { MAX_MEMBER_RELAYED_PAIRS, Relay } from './nat/relay.js';
+import { PREFACE_RELAY } from '../../shared/protocol/datagram.js';
 import type { EngineEvents, EngineOptions } from './engine-options.js';
 
 export type { ListResult } from './tracker/listing.js';
@@ -75,6 +77,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly listingRefresher: ListingRefresher;
   private readonly resolver: ContentResolver;
   private readonly reach: PeerReach;
+  /** Our relay for other members, when we offer one (`offerRelay`). */
+  readonly memberRelay: Relay | undefined;
 
   constructor(private readonly options: EngineOptions) {
     super();
@@ -93,6 +97,10 @@ export class Engine extends EventEmitter<EngineEvents> {
       onStatus: () => this.emit('folders'),
       onWarning: (m) => this.emit('warning', m),
     });
+    const offer = options.offerRelay;
+    // A member's cap is over all it relays (it is someone's own uplink), not per connection.
+    const relayCap = offer ? Math.round(offer.limitKiBps * 1024) : 0;
+    this.memberRelay = offer ? new Relay({ limitBytesPerSecond: relayCap, totalBytesPerSecond: relayCap, maxPairs: MAX_MEMBER_RELAYED_PAIRS, logger: this.logger }) : undefined;
     const self = (): LocalPeer => ({ peerId: this.peerId, listenPort: this.port, identity: this.identity });
     this.routerPort = new RouterPort(this.logger);
     this.routerPort.on('changed', () => this.trackerPool.set(this.trackerPool.addresses(), true));
@@ -107,6 +115,11 @@ export class Engine extends EventEmitter<EngineEvents> {
       onStatus: (status) => this.emit('tracker', status),
       onWarning: (m) => this.emit('warning', m),
       onRing: (ring, via) => this.reach.answer(ring, via),
+      offersRelay: this.memberRelay !== undefined,
+      onRelayOpen: (open) => {
+        const refused = this.memberRelay?.admit(open.session, open.requester, open.target);
+        if (refused) this.logger.debug(`relay: no room for ${open.requester.slice(0, 8)} ⇄ ${open.target.slice(0, 8)} (${refused})`);
+      },
     });
     this.reach = new PeerReach({
       transport: this.transport,
@@ -187,7 +200,11 @@ export class Engine extends EventEmitter<EngineEvents> {
       identity: this.identity,
       directory: (hash) => this.cache.holdersOf(hash),
       catalog: () => this.sharedFiles().map((f) => ({ name: f.path, size: f.size, hash: f.hash, peers: 1 })),
-      onPreface: (socket, preface) => this.reach.deliverReversal(socket, preface),
+      onPreface: (socket, preface) => {
+        // A relay session's connection may overtake the tracker's RELAY_OPEN: it waits a moment for it.
+        if (preface.kind === PREFACE_RELAY && this.memberRelay) this.memberRelay.accept(socket, preface.session, preface.role, 1500);
+        else this.reach.deliverReversal(socket, preface);
+      },
     });
     server.on('warning', (m) => this.emit('warning', m));
     server.on('upload', ({ bytes }) => this.uploadMeter.add(bytes));
@@ -322,6 +339,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       await this.lan?.stop(); // a goodbye: members here forget us now, not after the records' TTL
       await this.cache.flush();
       await this.trackerPool.stop();
+      this.memberRelay?.stop();
       await this.server?.stop();
       await this.sharedFolders.stop();
     } finally {

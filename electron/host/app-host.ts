@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { validateArgs, type AppSnapshot, type Envelope, type NetworkStatus, type RequestChannel, type RequestErrorCode, type Settings } from '../../shared/ipc/contract.js';
-import { Engine, EngineError, errorMessage, type Logger, type NetworkKey, PUBLIC_BOOTSTRAP, silentLogger } from '../engine/api.js';
+import { DEFAULT_RELAY_LIMIT_KIBPS, Engine, EngineError, errorMessage, type Logger, type NetworkKey, PUBLIC_BOOTSTRAP, silentLogger } from '../engine/api.js';
 import type { DesktopIntegration } from './desktop-integration.js';
 import { TrailingThrottle } from './event-throttle.js';
 import { downloadHandlers } from './handlers/downloads.js';
@@ -160,6 +160,8 @@ export class AppHost {
       portMapping: s.upnp && process.env.P2P_NO_UPNP !== '1',
       punch: s.punch,
       relay: s.relay,
+      // Capped by the upload limit when there is one: relaying is uploading.
+      offerRelay: s.relayForOthers ? { limitKiBps: s.uploadLimitKiB > 0 ? s.uploadLimitKiB : DEFAULT_RELAY_LIMIT_KIBPS } : false,
       // P2P_NO_LAN=1: likewise, no multicast on the machine's real network. The advert says when we host a tracker.
       lan: s.lan && process.env.P2P_NO_LAN !== '1' ? { trackerPort: () => this.tracker.port } : false,
       downloadList: path.join(this.options.dataDir, 'downloads.json'),

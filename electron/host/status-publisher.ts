@@ -72,6 +72,7 @@ export class StatusPublisher {
       dhtNodes: engine.dht ? engine.dht.nodeCount : null,
       mappedAddress: engine.mappedAddress ? `${engine.mappedAddress.host}:${engine.mappedAddress.port}` : null,
       reachability: engine.reachability,
+      relayingFor: engine.memberRelay ? engine.memberRelay.activePairs : null,
       hostedTracker: tracker.info(store.settings.hostTrackerPort),
       lanMembers: (engine.lan?.peers() ?? []).map((p) => ({
         peerId: p.peerId,

@@ -41,6 +41,8 @@ export const settingsSchema = z.object({
   punch: z.boolean(),
   /** Use a tracker's relay when nothing else reaches a peer, and answer peers that reach us through one. */
   relay: z.boolean(),
+  /** Relay for other members that reach each other no other way (used once a tracker finds this machine reachable). */
+  relayForOthers: z.boolean(),
   /** Find, and be found by, members on this network over mDNS. */
   lan: z.boolean(),
 });
@@ -90,6 +92,8 @@ export interface NetworkStatus {
   hostedTracker: HostedTracker;
   /** Members found on this network (mDNS); empty when LAN discovery is off. */
   lanMembers: LanMember[];
+  /** Connections relayed for other members now; null when this machine doesn't offer to relay. */
+  relayingFor: number | null;
 }
 
 /** A member on this network, as its advertisement and the packet's source say. */

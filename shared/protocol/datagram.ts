@@ -45,6 +45,7 @@ export const DatagramType = {
   PUNCH_HELLO: 0x11,
   PUNCH_PEER: 0x12,
   REACH: 0x13,
+  RELAY_OPEN: 0x14,
 } as const;
 export type DatagramTypeNumber = (typeof DatagramType)[keyof typeof DatagramType];
 
@@ -70,10 +71,13 @@ export const REPLY_TYPES: readonly DatagramTypeNumber[] = [
   DatagramType.RING,
   DatagramType.PUNCH_PEER,
   DatagramType.REACH,
+  DatagramType.RELAY_OPEN,
 ];
 
 /** ANNOUNCE header flag: forget everything this peer announced before (the first batch after JOIN). */
 export const FLAG_RESET = 0x01;
+/** JOIN header flag: this member offers to relay for others (docs/PROTOCOL.md §20.6); used once it is found reachable. */
+export const JOIN_FLAG_RELAY = 0x01;
 
 export const CLIENT_NONCE_BYTES = 8;
 export const COOKIE_BYTES = 8;
@@ -172,7 +176,7 @@ export type DropReason = (typeof DROP_REASONS)[number];
 export const ConnectMethod = {
   /** The target dials the requester's announced TCP address (connection reversal). */
   REVERSE: 1,
-  /** Both dial the tracker's relay, which splices the two sockets. */
+  /** Both dial a relay (the tracker's, or a member that offers one), which splices the two sockets. */
   RELAY: 2,
   /** Both send to each other's public UDP mapping at once (hole punching), then run UDX over it. */
   PUNCH: 3,
@@ -181,8 +185,8 @@ export type ConnectMethodNumber = (typeof ConnectMethod)[keyof typeof ConnectMet
 export const SESSION_BYTES = 16;
 /** CONNECT: peer ref, target(16), method(1), requestNonce(16). */
 export const CONNECT_BODY_BYTES = PEER_REF_BYTES + PEER_ID_BYTES + 1 + SESSION_BYTES;
-/** CONNECTING: seq(4) status(1) method(1) session(16) relayPort(2). */
-export const CONNECTING_BODY_BYTES = 24;
+/** CONNECTING: seq(4) status(1) method(1) session(16) relayPort(2) relayIp(16); relayIp :: is the tracker's own address. */
+export const CONNECTING_BODY_BYTES = 40;
 /** RING: from(16) method(1) session(16) ip(16) port(2). */
 export const RING_BODY_BYTES = PEER_ID_BYTES + 1 + SESSION_BYTES + IP_BYTES + 2;
 /** PUNCH_HELLO: session(16) role(1), zero padding to PUNCH_PEER's size (no amplification). */
@@ -194,6 +198,8 @@ export const PUNCH_PEER_BODY_BYTES = SESSION_BYTES + IP_BYTES + 2;
  * lists it) and got that member's own handshake (REACH_REACHABLE) or nothing (REACH_UNREACHABLE).
  */
 export const REACH_BODY_BYTES = 1 + IP_BYTES + 2;
+/** RELAY_OPEN: session(16) requester(16) target(16): a member relay is to splice this session for these two. */
+export const RELAY_OPEN_BODY_BYTES = SESSION_BYTES + 2 * PEER_ID_BYTES;
 export const REACH_REACHABLE = 1;
 export const REACH_UNREACHABLE = 2;
 /** Role byte of PUNCH_HELLO and of a stream preface: the side that asked, or the side that was rung. */

@@ -26,6 +26,7 @@ export function sampleBodies(): DatagramBody[] {
       listenPort: 40_001,
       publicKey: bytes(32, 5),
       signature: bytes(64, 6),
+      offersRelay: false,
     },
     {
       type: DatagramType.WELCOME,
@@ -74,13 +75,17 @@ export function sampleBodies(): DatagramBody[] {
     { type: DatagramType.ERROR, ref: 0, code: 'wrong_mode', message: '' },
     // Rendezvous (PROTOCOL.md §20): kept last, so the positions above stay put.
     { type: DatagramType.CONNECT, peerId, token, seq: 7, target: bytes(16, 9).toString('hex'), method: ConnectMethod.PUNCH, requestNonce: bytes(16, 10) },
-    { type: DatagramType.CONNECTING, seq: 7, status: 'ok', method: ConnectMethod.RELAY, session: bytes(16, 11), relayPort: 6969 },
-    { type: DatagramType.CONNECTING, seq: 8, status: 'target_offline', method: ConnectMethod.REVERSE, session: Buffer.alloc(16), relayPort: 0 },
+    { type: DatagramType.CONNECTING, seq: 7, status: 'ok', method: ConnectMethod.RELAY, session: bytes(16, 11), relayPort: 6969, relayHost: '::' },
+    { type: DatagramType.CONNECTING, seq: 8, status: 'target_offline', method: ConnectMethod.REVERSE, session: Buffer.alloc(16), relayPort: 0, relayHost: '::' },
     { type: DatagramType.RING, from: bytes(16, 12).toString('hex'), method: ConnectMethod.REVERSE, session: bytes(16, 13), host: '203.0.113.20', port: 5000 },
     { type: DatagramType.RING, from: bytes(16, 12).toString('hex'), method: ConnectMethod.PUNCH, session: bytes(16, 14), host: '::', port: 0 },
     { type: DatagramType.PUNCH_HELLO, session: bytes(16, 15), role: ROLE_TARGET },
     { type: DatagramType.PUNCH_PEER, session: bytes(16, 15), host: '198.51.100.7', port: 40_001 },
     { type: DatagramType.REACH, reachable: true, host: '203.0.113.2', port: 5000 },
     { type: DatagramType.REACH, reachable: false, host: '2001:db8::7', port: 41_000 },
+    // Member relays (§20.6).
+    { type: DatagramType.CONNECTING, seq: 9, status: 'ok', method: ConnectMethod.RELAY, session: bytes(16, 16), relayPort: 40_002, relayHost: '203.0.113.9' },
+    { type: DatagramType.RELAY_OPEN, session: bytes(16, 16), requester: bytes(16, 17).toString('hex'), target: bytes(16, 18).toString('hex') },
+    { type: DatagramType.JOIN, cookie: bytes(8, 4), clientNonce: bytes(8, 3), peerId, listenPort: 40_002, publicKey: bytes(32, 5), signature: bytes(64, 6), offersRelay: true },
   ];
 }

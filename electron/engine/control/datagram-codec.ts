@@ -10,6 +10,7 @@ import {
   INIT_BODY_BYTES,
   IP_BYTES,
   JOIN_BODY_BYTES,
+  JOIN_FLAG_RELAY,
   LOOKUP_BODY_BYTES,
   MAX_ERROR_MESSAGE_BYTES,
   MAX_INTERVAL_MS,
@@ -40,14 +41,15 @@ import { decodeRendezvous, encodeRendezvous, isRendezvousType, type RendezvousBo
  */
 
 export type { AnnounceBody } from './announce-codec.js';
-export type { ConnectBody, ConnectingBody, PunchHelloBody, PunchPeerBody, ReachBody, RendezvousBody, RingBody } from './rendezvous-codec.js';
+export type { ConnectBody, ConnectingBody, PunchHelloBody, PunchPeerBody, ReachBody, RelayOpenBody, RendezvousBody, RingBody } from './rendezvous-codec.js';
 export type { DatagramDrop, PeerRef } from './datagram-fields.js';
 export { isDrop } from './datagram-fields.js';
 
 type T = typeof DatagramType;
 export type InitBody = { type: T['INIT']; clientNonce: Buffer };
 export type CookieBody = { type: T['COOKIE']; clientNonce: Buffer; cookie: Buffer; trackerTime: number };
-export type JoinBody = { type: T['JOIN']; cookie: Buffer; clientNonce: Buffer; peerId: string; listenPort: number; publicKey: Buffer; signature: Buffer };
+/** `offersRelay` travels as the header flag JOIN_FLAG_RELAY (authenticated by the seal, outside the signature). */
+export type JoinBody = { type: T['JOIN']; cookie: Buffer; clientNonce: Buffer; peerId: string; listenPort: number; publicKey: Buffer; signature: Buffer; offersRelay: boolean };
 export type WelcomeBody = {
   type: T['WELCOME'];
   clientNonce: Buffer;
@@ -75,12 +77,18 @@ export type DatagramBody = InitBody | CookieBody | JoinBody | WelcomeBody | Anno
 export function encodeBody(msg: DatagramBody): { type: number; flags: number; body: Buffer } {
   if (msg.type === DatagramType.ANNOUNCE) return { type: msg.type, ...encodeAnnounce(msg) };
   if (isRendezvousType(msg.type)) return { type: msg.type, flags: 0, body: encodeRendezvous(msg as RendezvousBody) };
-  return { type: msg.type, flags: 0, body: encodeFixed(msg as Exclude<DatagramBody, AnnounceBody | RendezvousBody>) };
+  const flags = msg.type === DatagramType.JOIN && msg.offersRelay ? JOIN_FLAG_RELAY : 0;
+  return { type: msg.type, flags, body: encodeFixed(msg as Exclude<DatagramBody, AnnounceBody | RendezvousBody>) };
 }
 
 /** Validates and decodes a body that DatagramSeal.open returned. */
 export function decodeBody(type: number, flags: number, body: Buffer): DatagramBody | DatagramDrop {
   if (type === DatagramType.ANNOUNCE) return decodeAnnounce(flags, body);
+  if (type === DatagramType.JOIN) {
+    if ((flags & ~JOIN_FLAG_RELAY) !== 0) return drop('bad_field', 'unknown JOIN flags');
+    const join = exact(body, JOIN_BODY_BYTES) ?? decodeJoin(body);
+    return isDrop(join) ? join : { ...join, offersRelay: (flags & JOIN_FLAG_RELAY) !== 0 };
+  }
   if (flags !== 0) return drop('bad_field', 'flags must be 0');
   if (isRendezvousType(type)) return decodeRendezvous(type, body);
   switch (type) {
@@ -88,8 +96,6 @@ export function decodeBody(type: number, flags: number, body: Buffer): DatagramB
       return exact(body, INIT_BODY_BYTES) ?? decodeInit(body);
     case DatagramType.COOKIE:
       return exact(body, COOKIE_BODY_BYTES) ?? { type, clientNonce: body.subarray(0, 8), cookie: body.subarray(8, 16), trackerTime: body.readUInt32BE(16) };
-    case DatagramType.JOIN:
-      return exact(body, JOIN_BODY_BYTES) ?? decodeJoin(body);
     case DatagramType.WELCOME:
       return exact(body, WELCOME_BODY_BYTES) ?? decodeWelcome(body);
     case DatagramType.ACK:
@@ -143,6 +149,7 @@ function decodeInit(body: Buffer): InitBody | DatagramDrop {
 function decodeJoin(body: Buffer): JoinBody {
   return {
     type: DatagramType.JOIN,
+    offersRelay: false,
     cookie: body.subarray(0, 8),
     clientNonce: body.subarray(8, 16),
     peerId: hex(body, 16, PEER_ID_BYTES),

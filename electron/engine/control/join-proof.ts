@@ -15,11 +15,11 @@ const JOIN_LABEL = Buffer.from('p2pshare v2 join', 'utf8');
 const WELCOME_LABEL = Buffer.from('p2pshare v2 welcome', 'utf8');
 const NO_SIGNATURE = Buffer.alloc(SIGNATURE_BYTES);
 
-export type JoinFields = Pick<JoinBody, 'cookie' | 'clientNonce' | 'listenPort'>;
+export type JoinFields = Pick<JoinBody, 'cookie' | 'clientNonce' | 'listenPort'> & Partial<Pick<JoinBody, 'offersRelay'>>;
 export type WelcomeFields = Omit<WelcomeBody, 'type' | 'trackerKey' | 'trackerPeerId' | 'trackerSignature'>;
 
 export function signJoin(identity: PeerIdentity, fields: JoinFields): JoinBody {
-  const join: JoinBody = { type: DatagramType.JOIN, ...fields, peerId: identity.peerId, publicKey: identity.publicKeyRaw, signature: NO_SIGNATURE };
+  const join: JoinBody = { type: DatagramType.JOIN, offersRelay: false, ...fields, peerId: identity.peerId, publicKey: identity.publicKeyRaw, signature: NO_SIGNATURE };
   return { ...join, signature: identity.sign(signedBytes(JOIN_LABEL, join)) };
 }
 

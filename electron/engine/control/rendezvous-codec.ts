@@ -11,6 +11,7 @@ import {
   REACH_BODY_BYTES,
   REACH_REACHABLE,
   REACH_UNREACHABLE,
+  RELAY_OPEN_BODY_BYTES,
   RING_BODY_BYTES,
   ROLE_REQUESTER,
   ROLE_TARGET,
@@ -29,21 +30,25 @@ import { isUnspecifiedIp, readIp, writeIp } from './ip-address.js';
 type T = typeof DatagramType;
 export type Role = typeof ROLE_REQUESTER | typeof ROLE_TARGET;
 export type ConnectBody = PeerRef & { type: T['CONNECT']; target: string; method: ConnectMethodNumber; requestNonce: Buffer };
-export type ConnectingBody = { type: T['CONNECTING']; seq: number; status: DatagramStatus; method: ConnectMethodNumber; session: Buffer; relayPort: number };
-/** `host`/`port`: REVERSE: the requester's TCP address; RELAY: the relay's port (host '::' = the tracker's own address); PUNCH: unused. */
+/** `relayHost` '::' is the tracker's own address; otherwise a member that relays (§20.6). */
+export type ConnectingBody = { type: T['CONNECTING']; seq: number; status: DatagramStatus; method: ConnectMethodNumber; session: Buffer; relayPort: number; relayHost: string };
+/** `host`/`port`: REVERSE: the requester's TCP address; RELAY: the relay's (host '::' = the tracker's own address); PUNCH: unused. */
 export type RingBody = { type: T['RING']; from: string; method: ConnectMethodNumber; session: Buffer; host: string; port: number };
 export type PunchHelloBody = { type: T['PUNCH_HELLO']; session: Buffer; role: Role };
 export type PunchPeerBody = { type: T['PUNCH_PEER']; session: Buffer; host: string; port: number };
 /** The tracker's dial-back (AutoNAT): whether `host:port`, our listed TCP address, answered as us. */
 export type ReachBody = { type: T['REACH']; reachable: boolean; host: string; port: number };
-export type RendezvousBody = ConnectBody | ConnectingBody | RingBody | PunchHelloBody | PunchPeerBody | ReachBody;
+/** Tracker → a member that offers to relay: expect two connections naming `session`, from these two members. */
+export type RelayOpenBody = { type: T['RELAY_OPEN']; session: Buffer; requester: string; target: string };
+export type RendezvousBody = ConnectBody | ConnectingBody | RingBody | PunchHelloBody | PunchPeerBody | ReachBody | RelayOpenBody;
 
 const METHODS = new Set<number>(Object.values(ConnectMethod));
 const STATUS_INDEX = new Map<string, number>(DATAGRAM_STATUS.map((status, i) => [status, i]));
 
 export function isRendezvousType(type: number): boolean {
   return (
-    type === DatagramType.CONNECT || type === DatagramType.CONNECTING || type === DatagramType.RING || type === DatagramType.PUNCH_HELLO || type === DatagramType.PUNCH_PEER || type === DatagramType.REACH
+    type === DatagramType.CONNECT || type === DatagramType.CONNECTING || type === DatagramType.RING || type === DatagramType.PUNCH_HELLO || type === DatagramType.PUNCH_PEER || type === DatagramType.REACH ||
+    type === DatagramType.RELAY_OPEN
   );
 }
 
@@ -67,7 +72,7 @@ export function decodeRendezvous(type: number, body: Buffer): RendezvousBody | D
       if (seq === 0) return drop('bad_field', 'seq 0');
       if (status === undefined) return drop('bad_field', 'unknown status');
       if (!METHODS.has(method)) return drop('bad_field', 'unknown connect method');
-      return { type, seq, status, method: method as ConnectMethodNumber, session: body.subarray(6, 6 + SESSION_BYTES), relayPort: body.readUInt16BE(22) };
+      return { type, seq, status, method: method as ConnectMethodNumber, session: body.subarray(6, 6 + SESSION_BYTES), relayPort: body.readUInt16BE(22), relayHost: readIp(body, 24) };
     }
     case DatagramType.RING: {
       const bad = exact(body, RING_BODY_BYTES);
@@ -94,6 +99,14 @@ export function decodeRendezvous(type: number, body: Buffer): RendezvousBody | D
       const port = body.readUInt16BE(SESSION_BYTES + 16);
       if (port === 0 || isUnspecifiedIp(body, SESSION_BYTES)) return drop('bad_field', 'peer mapping');
       return { type, session: body.subarray(0, SESSION_BYTES), host: readIp(body, SESSION_BYTES), port };
+    }
+    case DatagramType.RELAY_OPEN: {
+      const bad = exact(body, RELAY_OPEN_BODY_BYTES);
+      if (bad) return bad;
+      const requester = hex(body, SESSION_BYTES, PEER_ID_BYTES);
+      const target = hex(body, SESSION_BYTES + PEER_ID_BYTES, PEER_ID_BYTES);
+      if (requester === target) return drop('bad_field', 'a relay joins two different members');
+      return { type, session: body.subarray(0, SESSION_BYTES), requester, target };
     }
     case DatagramType.REACH: {
       const bad = exact(body, REACH_BODY_BYTES);
@@ -128,6 +141,7 @@ export function encodeRendezvous(msg: RendezvousBody): Buffer {
       body[5] = msg.method;
       writeBytes(body, 6, msg.session, SESSION_BYTES, 'session');
       body.writeUInt16BE(checkUint(msg.relayPort, 0xffff, 'relayPort'), 22);
+      if (!writeIp(msg.relayHost, body, 24)) throw new RangeError(`${msg.relayHost} is not an IP address`);
       return body;
     }
     case DatagramType.RING: {
@@ -151,6 +165,13 @@ export function encodeRendezvous(msg: RendezvousBody): Buffer {
       body[0] = msg.reachable ? REACH_REACHABLE : REACH_UNREACHABLE;
       if (!writeIp(msg.host, body, 1)) throw new RangeError(`${msg.host} is not an IP address`);
       body.writeUInt16BE(checkUint(msg.port, 0xffff, 'port'), 17);
+      return body;
+    }
+    case DatagramType.RELAY_OPEN: {
+      const body = Buffer.allocUnsafe(RELAY_OPEN_BODY_BYTES);
+      writeBytes(body, 0, msg.session, SESSION_BYTES, 'session');
+      writePeerId(body, SESSION_BYTES, msg.requester);
+      writePeerId(body, SESSION_BYTES + PEER_ID_BYTES, msg.target);
       return body;
     }
     case DatagramType.PUNCH_PEER: {

@@ -191,13 +191,13 @@ export class PeerReach {
       this.options.logger.debug(`punched a path to ${from} at ${punched.remote}`);
       return this.options.serveOver(punched.duplex, `${punched.remote} (punched)`);
     }
-    // A relay is always the tracker that rang: a RING never sends us to an address of its choosing.
+    // A relay is the tracker that rang (host ::) or a member relay it chose; either way what runs
+    // through it is our own TLS, and the requester's identity is checked at its handshake.
     const relay = ring.method === ConnectMethod.RELAY;
-    const host = relay ? control.trackerIp : ring.host;
-    if (!host) throw new EngineError('tracker_unreachable', `tracker ${control.address} has no address`);
+    const host = relay ? relayHost(ring.host, control) : ring.host;
     const socket = await connectTcp(host, ring.port, RELAY_CONNECT_MS);
     socket.write(encodePreface({ kind: relay ? PREFACE_RELAY : PREFACE_REVERSE, session: ring.session, role: ROLE_TARGET }));
-    return this.options.serveOver(socket, relay ? `${from} (relayed by ${control.address})` : `${host}:${ring.port} (reversed)`);
+    return this.options.serveOver(socket, relay ? `${from} (relayed by ${isUnspecifiedHost(ring.host) ? control.address : `${host}:${ring.port}`})` : `${host}:${ring.port} (reversed)`);
   }
 
   /** The ways worth trying for `peerId`, what worked last time first. */
@@ -232,8 +232,7 @@ export class PeerReach {
       const punched = await holePunch(control, reply.session, ROLE_REQUESTER, PUNCH_MS);
       return { opened: await transport.connectOver(punched.duplex, label, PUNCHED_SECURE_MS), path: 'punched' };
     }
-    const host = control.trackerIp;
-    if (!host) throw new EngineError('tracker_unreachable', `tracker ${control.address} has no address`);
+    const host = relayHost(reply.relayHost, control);
     const socket = await connectTcp(host, reply.relayPort, RELAY_CONNECT_MS);
     socket.write(encodePreface({ kind: PREFACE_RELAY, session: Buffer.from(reply.session), role: ROLE_REQUESTER }));
     return { opened: await transport.connectOver(socket, label, SECURE_MS), path: 'relayed' };
@@ -261,6 +260,16 @@ export class PeerReach {
     if (waiting) clearTimeout(waiting.timer);
     this.reversals.delete(key);
   }
+}
+
+const isUnspecifiedHost = (host: string) => host === '::' || host === '0.0.0.0';
+
+/** Where a relay session's relay is: '::' names the tracker itself, anything else a member that relays. */
+function relayHost(host: string, control: ControlClient): string {
+  if (!isUnspecifiedHost(host)) return host;
+  const tracker = control.trackerIp;
+  if (!tracker) throw new EngineError('tracker_unreachable', `tracker ${control.address} has no address`);
+  return tracker;
 }
 
 const sleep = (ms: number) => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref());

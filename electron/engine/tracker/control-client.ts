@@ -6,7 +6,7 @@ import type { Role } from '../control/rendezvous-codec.js';
 import { WIRE_ERROR_CODES, type WireErrorCode } from '../../../shared/protocol/errors.js';
 import type { FileAnnouncement, PeerAddress } from '../../../shared/protocol/messages.js';
 import type { AnnounceBatch } from '../control/announce-codec.js';
-import { isDrop, openBody, sealBody, type AckBody, type ConnectingBody, type PunchPeerBody, type ReachBody, type RingBody, type CookieBody, type DatagramBody, type ErrorBody, type PeerRef, type PeersBody, type WelcomeBody } from '../control/datagram-codec.js';
+import { isDrop, openBody, sealBody, type AckBody, type ConnectingBody, type PunchPeerBody, type ReachBody, type RelayOpenBody, type RingBody, type CookieBody, type DatagramBody, type ErrorBody, type PeerRef, type PeersBody, type WelcomeBody } from '../control/datagram-codec.js';
 import { DatagramSeal } from '../control/datagram-seal.js';
 import { signJoin, verifyWelcome } from '../control/join-proof.js';
 import { EngineError, ProtocolError, errorMessage } from '../errors.js';
@@ -46,6 +46,8 @@ export interface ControlClientOptions {
   identity: PeerIdentity;
   /** Our serving port, the one other peers are told. */
   listenPort: number;
+  /** We relay for other members (docs/PROTOCOL.md §20.6): said in each JOIN. */
+  offersRelay?: boolean;
   /** Current truth of what we share; read on every sync. */
   files: () => Iterable<FileAnnouncement>;
   logger?: Logger;
@@ -82,6 +84,8 @@ export interface ControlClientEvents {
   ring: [RingBody];
   /** The tracker dialled our listed address back: whether we answered there (§20.7). */
   reach: [boolean];
+  /** We offered to relay, and the tracker made a session for two members (§20.6). */
+  relayOpen: [RelayOpenBody];
 }
 
 type Session = { token: Buffer; seq: number };
@@ -129,7 +133,7 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
     this.logger = options.logger ?? silentLogger;
     this.seal = new DatagramSeal(options.networkKey ?? null, { accept: REPLY_TYPES });
     this.socket = new ControlSocket({ host, port, address: this.address, seal: this.seal, logger: this.logger,
-      reply: (reply) => (reply.type === DatagramType.RING ? this.onRing(reply) : reply.type === DatagramType.REACH ? this.onReach(reply) : this.requests.deliver(reply)),
+      reply: (reply) => this.onReply(reply),
       // Nothing listens there (the tracker is down): every request in flight fails now, not after its retransmissions.
       unreachable: (err) => this.requests.cancelAll(err),
     });
@@ -262,6 +266,14 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
     return this.observed !== undefined && local !== undefined && this.observed !== local;
   }
 
+  private onReply(reply: DatagramBody): void {
+    if (reply.type === DatagramType.RING) return this.onRing(reply);
+    if (reply.type === DatagramType.REACH) return this.onReach(reply);
+    // Only as asked for: a tracker that names sessions to a peer that never offered is ignored.
+    if (reply.type === DatagramType.RELAY_OPEN) return void (this.options.offersRelay && this.session && this.emit('relayOpen', reply));
+    this.requests.deliver(reply);
+  }
+
   private onReach(reach: ReachBody): void {
     // About the address the tracker lists us at now, or a stale (or replayed) answer to ignore.
     if (reach.host !== this.observed || reach.port !== this.observedPort) return;
@@ -322,7 +334,7 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
     // A JOIN repeated with the same nonce is refused as a replay: every try is a new, newly signed JOIN.
     const attempt = (): Attempt => {
       clientNonce = randomBytes(8);
-      const join = signJoin(this.options.identity, { cookie, clientNonce, listenPort: this.options.listenPort });
+      const join = signJoin(this.options.identity, { cookie, clientNonce, listenPort: this.options.listenPort, offersRelay: this.options.offersRelay === true });
       return { ref: nonceRef(clientNonce), datagram: sealBody(this.seal, join) };
     };
     const reply = await this.requests.request({

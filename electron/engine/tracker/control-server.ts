@@ -17,7 +17,7 @@ import type { NetworkKey } from '../security/network-key.js';
 import type { PeerIdentity } from '../security/peer-identity.js';
 import { ControlSlots, FLAGS, JOINED, JOIN_NONCE, LAST_HEARD, SEQ, SOURCE_PORT, TOKEN } from './control-slots.js';
 import { Rendezvous } from './rendezvous.js';
-import type { TrackerRelay } from './tracker-relay.js';
+import type { Relay } from '../nat/relay.js';
 import type { PeerRecord, TrackerState } from './tracker-state.js';
 
 /** Slots the expiry sweep looks at per turn: a million members are swept in ~16 turns. */
@@ -49,7 +49,9 @@ export interface ControlServerOptions {
   /** A session of the stream protocol was replaced by a JOIN of the same peer: close it. */
   replaced?: (peer: PeerRecord) => void;
   /** Relays for members (docs/PROTOCOL.md §20.3); absent: CONNECT with the relay method is refused. */
-  relay?: TrackerRelay | undefined;
+  relay?: Relay | undefined;
+  /** The tracker dials joining members back: a member relay is used once found reachable (else on its word). */
+  dialBack?: boolean;
   now?: () => number;
 }
 
@@ -97,6 +99,7 @@ export class ControlServer extends EventEmitter<ControlServerEvents> {
       member: (peerId) => this.controlMember(peerId),
       send: (msg, host, port) => this.send(msg, host, port),
       relay: options.relay,
+      relayNeedsReach: options.dialBack !== false,
       logger: this.logger,
       now: this.now,
     });
@@ -115,6 +118,7 @@ export class ControlServer extends EventEmitter<ControlServerEvents> {
     const member = this.controlMember(peerId);
     // The member moved (a new address or port) since the dial: that result is about an address it no longer has.
     if (!member || member.peer.host !== result.host || member.peer.port !== result.port) return false;
+    this.rendezvous.noteReach(peerId, result.reachable);
     this.send({ type: DatagramType.REACH, ...result }, member.controlHost, member.controlPort);
     return true;
   }
@@ -234,7 +238,8 @@ export class ControlServer extends EventEmitter<ControlServerEvents> {
     w[at + FLAGS] = JOINED;
     const intervalMs = this.intervalMs;
     this.touch(at, intervalMs);
-    this.logger.info(`peer ${join.peerId.slice(0, 8)} joined from ${host}:${join.listenPort}`);
+    this.rendezvous.noteJoin(join.peerId, join.offersRelay);
+    this.logger.info(`peer ${join.peerId.slice(0, 8)} joined from ${host}:${join.listenPort}${join.offersRelay ? ', offering to relay' : ''}`);
     this.emit('join', peer);
     this.send(
       signWelcome(this.options.identity, {

@@ -3,7 +3,7 @@ import { ConnectMethod, DatagramType, ROLE_REQUESTER, type DatagramStatus } from
 import type { ConnectBody, DatagramBody, PunchHelloBody } from '../control/datagram-codec.js';
 import type { Logger } from '../logger.js';
 import type { PeerRecord } from './peer-directory.js';
-import type { TrackerRelay } from './tracker-relay.js';
+import type { Relay } from '../nat/relay.js';
 
 /** A RING is sent this many times, RING_REPEAT_MS apart: one lost datagram should not cost a whole attempt. */
 const RING_COPIES = 2;
@@ -14,13 +14,20 @@ const PUNCH_SESSION_MS = 15_000;
 const MAX_PUNCH_SESSIONS = 4096;
 /** CONNECTs one member may make per second (burst twice that): each costs the target a RING. */
 const CONNECTS_PER_SECOND = 10;
+/** Members offering to relay that a tracker keeps track of; a bound, not a policy. */
+const MAX_MEMBER_RELAYS = 256;
 
 export interface RendezvousOptions {
   /** The member with this id, if it joined over the control plane, with its heartbeats' source. */
   member: (peerId: string) => { peer: PeerRecord; controlHost: string; controlPort: number } | undefined;
   send: (msg: DatagramBody, host: string, port: number) => void;
   /** Undefined when the tracker does not relay (`-no-relay`). */
-  relay: TrackerRelay | undefined;
+  relay: Relay | undefined;
+  /**
+   * Whether a member offering to relay is used only once the tracker's dial-back found it
+   * reachable (true), or on its word (false: the tracker does not dial back).
+   */
+  relayNeedsReach: boolean;
   logger: Logger;
   now: () => number;
 }
@@ -41,15 +48,33 @@ interface PunchSession {
 export class Rendezvous {
   private readonly punches = new Map<string, PunchSession>();
   private readonly budgets = new Map<string, { tokens: number; at: number }>();
-  /** Rendezvous handled (ops figures and tests). */
-  readonly counts = { reverse: 0, relay: 0, punch: 0, refused: 0 };
+  /** Members that offered to relay (JOIN flag), with what the dial-back found (undefined: not yet). */
+  private readonly memberRelays = new Map<string, boolean | undefined>();
+  private relayTurn = 0;
+  /** Rendezvous handled (ops figures and tests); `memberRelay` counts sessions handed to members' relays. */
+  readonly counts = { reverse: 0, relay: 0, memberRelay: 0, punch: 0, refused: 0 };
 
   constructor(private readonly options: RendezvousOptions) {}
 
+  /** A member joined, offering to relay or not. */
+  noteJoin(peerId: string, offersRelay: boolean): void {
+    if (!offersRelay) this.memberRelays.delete(peerId);
+    else if (this.memberRelays.size < MAX_MEMBER_RELAYS || this.memberRelays.has(peerId)) this.memberRelays.set(peerId, undefined);
+  }
+
+  /** The dial-back's answer about a member: a relay must be reachable to be of use. */
+  noteReach(peerId: string, reachable: boolean): void {
+    if (this.memberRelays.has(peerId)) this.memberRelays.set(peerId, reachable);
+  }
+
+  get memberRelayCount(): number {
+    return this.memberRelays.size;
+  }
+
   onConnect(msg: ConnectBody, requester: PeerRecord, host: string, port: number): void {
-    const answer = (status: DatagramStatus, session: Buffer = Buffer.alloc(16), relayPort = 0) => {
+    const answer = (status: DatagramStatus, session: Buffer = Buffer.alloc(16), relayPort = 0, relayHost = '::') => {
       if (status !== 'ok') this.counts.refused++;
-      this.options.send({ type: DatagramType.CONNECTING, seq: msg.seq, status, method: msg.method, session, relayPort }, host, port);
+      this.options.send({ type: DatagramType.CONNECTING, seq: msg.seq, status, method: msg.method, session, relayPort, relayHost }, host, port);
     };
     if (!this.allow(requester.peerId)) return answer('busy');
     const target = this.options.member(msg.target);
@@ -63,13 +88,22 @@ export class Rendezvous {
         return answer('ok', msg.requestNonce);
       }
       case ConnectMethod.RELAY: {
+        // The tracker's own relay first; a member's when it is off or full.
         const relay = this.options.relay;
-        if (!relay) return answer('relay_off');
-        const session = relay.open(requester.peerId, target.peer.peerId);
-        if (typeof session === 'string') return answer(session);
-        this.counts.relay++;
-        ring(session, '::', relay.port);
-        return answer('ok', session, relay.port);
+        const session = relay ? relay.open(requester.peerId, target.peer.peerId) : 'relay_off';
+        if (typeof session !== 'string') {
+          this.counts.relay++;
+          ring(session, '::', relay!.port);
+          return answer('ok', session, relay!.port);
+        }
+        const helper = this.pickMemberRelay(requester.peerId, target.peer.peerId);
+        if (!helper) return answer(session);
+        const memberSession = randomBytes(16);
+        this.counts.memberRelay++;
+        // Sent first, twice like a RING: the helper must know the session before either side's connection arrives.
+        this.ring(helper, { type: DatagramType.RELAY_OPEN, session: memberSession, requester: requester.peerId, target: target.peer.peerId });
+        ring(memberSession, helper.peer.host, helper.peer.port);
+        return answer('ok', memberSession, helper.peer.port, helper.peer.host);
       }
       case ConnectMethod.PUNCH: {
         this.expirePunches();
@@ -100,6 +134,25 @@ export class Rendezvous {
       this.options.send({ type: DatagramType.PUNCH_PEER, session: msg.session, host: self.host, port: self.port }, other.host, other.port);
     }
     return true;
+  }
+
+  /** The next member relay in turn that is online, usable and neither of the two. */
+  private pickMemberRelay(requester: string, target: string): ReturnType<RendezvousOptions['member']> {
+    const ids = [...this.memberRelays.keys()];
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[(this.relayTurn + i) % ids.length]!;
+      if (id === requester || id === target) continue;
+      const reach = this.memberRelays.get(id);
+      if (reach === false || (reach === undefined && this.options.relayNeedsReach)) continue;
+      const member = this.options.member(id);
+      if (!member) {
+        this.memberRelays.delete(id); // gone since: forgotten here too
+        continue;
+      }
+      this.relayTurn = (this.relayTurn + i + 1) % Math.max(1, ids.length);
+      return member;
+    }
+    return undefined;
   }
 
   private ring(target: { controlHost: string; controlPort: number }, msg: DatagramBody): void {

@@ -7,7 +7,7 @@ import type { PeerIdentity } from '../security/peer-identity.js';
 import { parseHostPort, type Transport } from '../wire/transport.js';
 import type { AnnounceBatch } from '../control/announce-codec.js';
 import { ControlClient } from './control-client.js';
-import type { RingBody } from '../control/datagram-codec.js';
+import type { RelayOpenBody, RingBody } from '../control/datagram-codec.js';
 import { awaitConnection } from './await-connection.js';
 import { TrackerClient, trackerRefusalOf, type ListParams, type TrackerClientEvents, type TrackerRefusal } from './tracker-client.js';
 import { TrackerStream } from './tracker-stream.js';
@@ -29,6 +29,8 @@ export interface TrackerLinkOptions {
   backoffMaxMs?: number;
   /** A member asked, through this tracker, to be connected to us. */
   onRing?: ((ring: RingBody, via: ControlClient) => void) | undefined;
+  offersRelay?: boolean;
+  onRelayOpen?: ((open: RelayOpenBody) => void) | undefined;
 }
 
 /**
@@ -160,6 +162,7 @@ export class TrackerLink extends EventEmitter<TrackerClientEvents> {
       networkKey: this.options.networkKey,
       identity,
       listenPort: this.options.listenPort,
+      offersRelay: this.options.offersRelay === true,
       files: this.options.files,
       logger: this.logger,
       ...(this.options.backoffBaseMs !== undefined ? { backoffBaseMs: this.options.backoffBaseMs } : {}),
@@ -179,6 +182,7 @@ export class TrackerLink extends EventEmitter<TrackerClientEvents> {
     });
     control.on('oversized', (batch) => void this.announceOverStream(batch));
     control.on('ring', (ring) => this.options.onRing?.(ring, control));
+    control.on('relayOpen', (open) => this.options.onRelayOpen?.(open));
     this.control = control;
     control.start();
   }

@@ -7,7 +7,7 @@ import type { Transport } from '../wire/transport.js';
 import type { NetworkKey } from '../security/network-key.js';
 import { TrackerLink } from './tracker-link.js';
 import type { ControlClient } from './control-client.js';
-import type { RingBody } from '../control/datagram-codec.js';
+import type { RelayOpenBody, RingBody } from '../control/datagram-codec.js';
 
 export interface TrackerStats {
   address: string;
@@ -27,6 +27,9 @@ export interface TrackerPoolOptions {
   onStatus: (status: TrackerStatus) => void;
   onWarning: (message: string) => void;
   onRing?: ((ring: RingBody, via: ControlClient) => void) | undefined;
+  /** We relay for other members: every JOIN says so, and sessions the trackers make come here. */
+  offersRelay?: boolean;
+  onRelayOpen?: ((open: RelayOpenBody) => void) | undefined;
 }
 
 /**
@@ -62,6 +65,8 @@ export class TrackerPool {
       transport: this.options.transport,
       networkKey: this.options.networkKey,
       onRing: this.options.onRing,
+      offersRelay: this.options.offersRelay === true,
+      onRelayOpen: this.options.onRelayOpen,
       ...(hello.identity ? { identity: hello.identity } : {}),
       ...(this.options.backoff ? { backoffBaseMs: this.options.backoff.baseMs, backoffMaxMs: this.options.backoff.maxMs } : {}),
     });

@@ -10,7 +10,7 @@ import type { NetworkKey } from '../security/network-key.js';
 import { TrackerState, type PeerRecord } from './tracker-state.js';
 import { PeerIdentity } from '../security/peer-identity.js';
 import { ControlServer } from './control-server.js';
-import { DEFAULT_RELAY_LIMIT_KIBPS, TrackerRelay } from './tracker-relay.js';
+import { DEFAULT_RELAY_LIMIT_KIBPS, Relay } from '../nat/relay.js';
 import { DialBack } from './dial-back.js';
 import { PREFACE_RELAY } from '../../../shared/protocol/datagram.js';
 
@@ -80,7 +80,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
   /** Dials joining members back (AutoNAT), unless `dialBack: false`. */
   readonly dialBack: DialBack | undefined;
   /** The relay, unless `relay: false`; it shares the stream's port (a preface tells its connections apart). */
-  readonly relay: TrackerRelay | undefined;
+  readonly relay: Relay | undefined;
   /** Connection of each live peer session, by PeerRecord.session. */
   private readonly sessions = new Map<number, FramedConnection<TrackerRequest>>();
   private readonly logger: Logger;
@@ -102,7 +102,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
     this.relay =
       options.relay === false || options.controlPlane === false
         ? undefined
-        : new TrackerRelay({ limitBytesPerSecond: Math.round((options.relayLimitKiBps ?? DEFAULT_RELAY_LIMIT_KIBPS) * 1024), logger: this.logger });
+        : new Relay({ limitBytesPerSecond: Math.round((options.relayLimitKiBps ?? DEFAULT_RELAY_LIMIT_KIBPS) * 1024), logger: this.logger });
     const transport = options.transport ?? networkTransport(options.networkKey, (line) => this.logger.warn(line));
     this.dialBack =
       options.dialBack === false || options.controlPlane === false
@@ -192,6 +192,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
       ...(this.options.sourceRate ? { sourceRate: this.options.sourceRate } : {}),
       replaced: (old) => this.closeSession(old),
       relay: this.relay,
+      dialBack: this.dialBack !== undefined,
     });
     control.on('join', (peer) => {
       this.dialBack?.check(peer.peerId, peer.host, peer.port);

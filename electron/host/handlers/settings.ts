@@ -53,6 +53,8 @@ async function updateSettings(ctx: HostContext, patch: Partial<Settings>): Promi
     await forField('punch', () => ctx.restartNetwork());
   } else if (patch.relay !== undefined && patch.relay !== current.relay) {
     await forField('relay', () => ctx.restartNetwork());
+  } else if (patch.relayForOthers !== undefined && patch.relayForOthers !== current.relayForOthers) {
+    await forField('relayForOthers', () => ctx.restartNetwork());
   } else if (patch.lan !== undefined && patch.lan !== current.lan) {
     await forField('lan', () => ctx.restartNetwork());
   }

@@ -5,8 +5,8 @@ import { errorField, errorText } from '../error-text';
 import { useStatusStore } from './status-store';
 
 export type SettingsField = keyof Settings;
-/** 'security' is open mode, 'dht' the DHT, 'upnp' port mapping, 'punch' hole punching, 'relay' relays and 'lan' LAN discovery: switches that apply at once, apart from the Network section's Save. */
-export type SettingsSection = 'network' | 'transfers' | 'appearance' | 'security' | 'dht' | 'upnp' | 'punch' | 'relay' | 'lan';
+/** 'security' is open mode, 'dht' the DHT, 'upnp' port mapping, 'punch' hole punching, 'relay' relays, 'relayForOthers' relaying for others and 'lan' LAN discovery: switches that apply at once, apart from the Network section's Save. */
+export type SettingsSection = 'network' | 'transfers' | 'appearance' | 'security' | 'dht' | 'upnp' | 'punch' | 'relay' | 'relayForOthers' | 'lan';
 export type SettingsPatch = Partial<Omit<Settings, 'hostTracker'>>;
 
 export interface SettingsState {

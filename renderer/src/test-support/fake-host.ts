@@ -91,6 +91,7 @@ export const DEFAULT_SETTINGS: Settings = {
   lan: true,
   punch: true,
   relay: true,
+  relayForOthers: false,
   upnp: true,
 };
 
@@ -151,6 +152,7 @@ export class FakeHost implements P2PApi {
       reachability: this.settings.upnp ? 'upnp' : 'unreachable',
       hostedTracker: { running: false, port: this.settings.hostTrackerPort, addresses: [], peers: 0 },
       lanMembers: [],
+      relayingFor: this.settings.relayForOthers ? 0 : null,
       ...options.status,
     };
     this.stale = options.stale;

@@ -239,6 +239,21 @@ describe('SettingsView', () => {
         expect(within(section('Network')).getByRole('switch', { name }).getAttribute('aria-checked')).toBe('false');
       }
     });
+
+    it('relaying for others is off until asked for, and says how many connections it carries', async () => {
+      const { host } = await renderWithHost(<SettingsView />);
+      const sw = () => within(section('Network')).getByRole('switch', { name: 'Relay for others' });
+      expect(sw().getAttribute('aria-checked')).toBe('false');
+      expect(sw().getAttribute('aria-describedby')).toBeTruthy();
+      fireEvent.click(sw());
+      await flush();
+      expect(host.callsTo('settings:update').at(-1)).toEqual({ relayForOthers: true });
+      expect(sw().getAttribute('aria-checked')).toBe('true');
+      act(() => host.pushStatus({ relayingFor: 2 }));
+      await flush();
+      const help = document.getElementById(sw().getAttribute('aria-describedby')!)!;
+      expect(help.textContent).toMatch(/Relaying now: 2 connections\.$/);
+    });
   });
 
   describe('Network: members found on this network', () => {

@@ -17,6 +17,7 @@ const REACHABILITY: Record<Reachability, string> = {
 /** How this machine is reached, with the switches that apply at once: hole punching, relays, LAN discovery. */
 export function Reach() {
   const reachability = useStatusStore((s) => s.status?.reachability ?? 'unknown');
+  const relayingFor = useStatusStore((s) => s.status?.relayingFor ?? null);
   return (
     <div className="subsection">
       <p className="field-help" data-testid="reachability">
@@ -29,6 +30,11 @@ export function Reach() {
       />
       <ReachSwitch field="relay" title="Relays" help="When nothing else gets through, a tracker relays the encrypted connection (it sees only its size), within its limits." />
       <ReachSwitch
+        field="relayForOthers"
+        title="Relay for others"
+        help={relayHelp(relayingFor)}
+      />
+      <ReachSwitch
         field="lan"
         title="Find peers on this network"
         help="Members on the same network find each other (mDNS) and download directly, with or without a tracker. What is announced reads only to members."
@@ -38,7 +44,13 @@ export function Reach() {
   );
 }
 
-function ReachSwitch({ field, title, help }: { field: 'punch' | 'relay' | 'lan'; title: string; help: string }) {
+function relayHelp(relayingFor: number | null): string {
+  const base = 'Carry the encrypted connections of members that reach each other no other way, once a tracker finds this machine reachable. Within the upload limit, at most 8 at once.';
+  if (relayingFor === null) return base;
+  return `${base} Relaying now: ${relayingFor === 1 ? '1 connection' : `${relayingFor} connections`}.`;
+}
+
+function ReachSwitch({ field, title, help }: { field: 'punch' | 'relay' | 'relayForOthers' | 'lan'; title: string; help: string }) {
   const id = useId();
   const { on, busy, error, switchRef, apply } = useInstantSwitch(field, field);
   return (

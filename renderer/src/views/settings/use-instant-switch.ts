@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { useSettingsStore, type SettingsSection } from '../../stores/settings-store';
 
-type BooleanField = 'dht' | 'upnp' | 'punch' | 'relay' | 'lan' | 'openMode';
+type BooleanField = 'dht' | 'upnp' | 'punch' | 'relay' | 'relayForOthers' | 'lan' | 'openMode';
 
 /**
  * A settings switch that applies at once (DHT, port mapping, open mode): its value, busy while
