@@ -25,6 +25,8 @@ const RTO_MS = 2000;
 const WHEEL_MS = 10;
 /** Tries of one join (INIT → announced) before the peer counts as failed. */
 const MAX_TRIES = 8;
+/** A LEAVE is sent this many times at most, as the real client's retransmit queue does. */
+const LEAVE_TRIES = 4;
 const SIGN_BATCH = 64;
 /** Batches signed per call (from a datagram or a tick), so the event loop keeps reading replies. */
 const SIGN_BATCHES_PER_TURN = 2;
@@ -413,6 +415,11 @@ export class V2Fleet {
 
   onError(peer, msg) {
     const kind = this.kind[peer];
+    if (kind === KIND.LEAVE && msg.code === 'unknown_peer' && this.tries[peer] > 0) {
+      // A retransmitted LEAVE whose first copy got there (its ACK was lost): the member is gone, as asked.
+      this.counts.leaveAckLost = (this.counts.leaveAckLost ?? 0) + 1;
+      return this.onAck(peer);
+    }
     this.countError(msg.code);
     if (msg.code === 'unknown_peer' && kind !== KIND.LEAVE) {
       // Dropped by the tracker (expired): join again and re-announce with reset.
@@ -465,6 +472,9 @@ export class V2Fleet {
       this.counts.timeouts[name] = (this.counts.timeouts[name] ?? 0) + 1;
       if (kind === KIND.INIT || kind === KIND.JOIN || kind === KIND.ANNOUNCE) {
         this.rejoin(peer);
+      } else if (kind === KIND.LEAVE && ++this.tries[peer] < LEAVE_TRIES) {
+        this.counts.retransmits++;
+        this.request(peer, KIND.LEAVE, { type: DatagramType.LEAVE, ...this.ref(peer) });
       } else {
         this.done(peer);
         if (kind === KIND.SWAP) {
@@ -483,6 +493,7 @@ export class V2Fleet {
       const peer = l.next++;
       if (this.member[peer] !== 1) continue;
       if (this.kind[peer] !== KIND.NONE) this.done(peer);
+      this.tries[peer] = 0;
       this.request(peer, KIND.LEAVE, { type: DatagramType.LEAVE, ...this.ref(peer) });
     }
   }
