@@ -4,14 +4,17 @@
 //   direct:  holder behind a UPnP router (it maps its port) → downloader behind a plain NAT
 //   punched: holder behind a plain NAT → downloader behind another plain NAT (UDP hole punch, UDX)
 //   relayed: holder behind a symmetric NAT → downloader behind another symmetric NAT (tracker relay)
-// The reference for punched is the direct path over the same hops (TCP, same TLS and framing);
-// the one for relayed is the relay's cap, which the tracker is given here.
+// The reference for punched is the direct path over the same hops (TCP, same TLS and framing),
+// beside the transport's own ceiling on the punched hops: raw UDX (udx-native, no TLS, no
+// framing, no disk) between the same two hosts. The one for relayed is the relay's cap, which the
+// tracker is given here.
 // Throughput counts from the download's first "downloading" line to its "done:" line, so the
 // connection setup (the rendezvous) is reported apart, as "connected after".
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LAB, buildNatLab, labAvailability, removeStaleLabs } from '../test/netlab/lab.mjs';
 import { CLI, assertBuilt } from '../test/support/processes.mjs';
 import { MiB, median, ratio } from './lib/stats.mjs';
@@ -29,6 +32,8 @@ const PATHS = [
   { key: 'punched', label: 'punched (plain NAT → plain NAT, UDX)', holder: 'hostN', getter: 'hostM' },
   { key: 'relayed', label: 'relayed (symmetric NAT → symmetric NAT)', holder: 'hostS', getter: 'hostT' },
 ];
+const RAW_UDX = path.join(path.dirname(fileURLToPath(import.meta.url)), '../test/netlab/udx-raw.mjs');
+const RAW_UDX_PORT = 41_000;
 const UNITS = { B: 1, KiB: 1024, MiB: MiB, GiB: 1024 * MiB };
 
 /** "12.5 MiB" (shared/format's formatBytes) → bytes. */
@@ -68,6 +73,21 @@ async function getOnce(lab, env, p, name, bytes, tmp, run) {
   } finally {
     await get.stop('SIGKILL').catch(() => undefined);
     await rm(into, { recursive: true, force: true });
+  }
+}
+
+/** Raw UDX from hostN to hostM, each behind its plain NAT: MB/s from the first byte to the last. */
+async function rawUdxOnce(lab, bytes) {
+  const recv = lab.node('hostM', RAW_UDX, ['recv', String(RAW_UDX_PORT), LAB.routerN, String(bytes)], { label: 'hostM raw udx' });
+  const send = lab.node('hostN', RAW_UDX, ['send', String(RAW_UDX_PORT), LAB.routerM, String(bytes)], { label: 'hostN raw udx' });
+  try {
+    const exit = await recv.waitForExit(150_000);
+    const result = JSON.parse(recv.stdout.trim().split('\n').at(-1) || '{}');
+    if (exit.code !== 0 || !result.ms) throw new Error(`raw UDX failed: ${recv.describe()}\n${send.describe()}`);
+    return result.bytes / 1e6 / (result.ms / 1000);
+  } finally {
+    await send.stop('SIGKILL').catch(() => undefined);
+    await recv.stop('SIGKILL').catch(() => undefined);
   }
 }
 
@@ -112,6 +132,12 @@ export async function run({ mode = 'quick', log = console.log }) {
         await holder.stop('SIGTERM').catch(() => undefined);
       }
     }
+    const raw = [];
+    for (let i = 0; i < runs; i++) {
+      raw.push(await rawUdxOnce(lab, bytes));
+      log(`  nat-paths: raw UDX run ${i + 1} of ${runs}: ${raw.at(-1).toFixed(1)} MB/s`);
+    }
+    rows.rawUdx = { label: 'raw UDX (plain NAT → plain NAT: no TLS, framing or disk)', mbPerS: Math.round(median(raw) * 10) / 10, runs: raw.map((r) => Math.round(r * 10) / 10) };
   } finally {
     await lab.teardown();
     await rm(tmp, { recursive: true, force: true });
@@ -119,6 +145,8 @@ export async function run({ mode = 'quick', log = console.log }) {
   const capMbPerS = Math.round(((relayLimitKiB(bytes) * 1024) / 1e6) * 10) / 10;
   const ratios = {
     punchedVsDirect: ratio(rows.punched.mbPerS, rows.direct.mbPerS),
+    punchedVsRawUdx: ratio(rows.punched.mbPerS, rows.rawUdx.mbPerS),
+    rawUdxVsDirect: ratio(rows.rawUdx.mbPerS, rows.direct.mbPerS),
     relayedVsCap: ratio(rows.relayed.mbPerS, capMbPerS),
   };
   const table = PATHS.map((p) => {
@@ -126,8 +154,11 @@ export async function run({ mode = 'quick', log = console.log }) {
     const setup = r.setupIncluded ? 'too quick to time apart: connection setup included' : `connected after ${(r.setupMs / 1000).toFixed(1)} s`;
     return [r.label, r.mbPerS, 'MB/s', `${setup}; runs ${r.runs.join(', ')}`];
   });
+  table.push([rows.rawUdx.label, rows.rawUdx.mbPerS, 'MB/s', `the transport's ceiling on the punched hops; runs ${rows.rawUdx.runs.join(', ')}`]);
   table.push(['relay cap (p2ptracker -relay-limit)', capMbPerS, 'MB/s', `${relayLimitKiB(bytes)} KiB/s per relayed connection`]);
   table.push(['ratio punched / direct', ratios.punchedVsDirect, '×', 'goal ≥ 0.5']);
+  table.push(['ratio raw UDX / direct', ratios.rawUdxVsDirect, '×', 'the most punched could reach over udx-native']);
+  table.push(['ratio punched / raw UDX', ratios.punchedVsRawUdx, '×', 'what TLS, framing and disk leave of the transport']);
   table.push(['ratio relayed / relay cap', ratios.relayedVsCap, '×', 'goal ≥ 0.8 (limited only by the cap)']);
   return { title, table, fileBytes: bytes, rows, relayCapMbPerS: capMbPerS, ratios };
 }
