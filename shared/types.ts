@@ -48,7 +48,7 @@ export interface TrackerStatus {
   address: string;
   connected: boolean;
   /** Why the tracker turned us away (another network key, or it is full), with the sentence to show; absent otherwise. */
-  problem?: { code: 'wrong_key' | 'tracker_full'; message: string };
+  problem?: { code: 'wrong_key' | 'tracker_full' | 'not_member'; message: string };
   /** HOST:PORT the tracker lists this peer at (its source address as the tracker sees it, and the announced port), while connected. */
   seenAs?: string;
   /** Whether the tracker, dialling `seenAs` back, reached this peer there; absent until it says. */

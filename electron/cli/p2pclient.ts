@@ -4,12 +4,13 @@ import { stat } from 'node:fs/promises';
 import { DEFAULT_TRACKER_ADDRESS } from '../../shared/protocol/limits.js';
 import type { ListingItem } from '../../shared/protocol/messages.js';
 import type { DownloadProgress, PeerRoute } from '../../shared/types.js';
-import { DEFAULT_RELAY_LIMIT_KIBPS, defaultDataDir, Engine, EngineError, instanceDataDir, parseHostPort, PUBLIC_BOOTSTRAP, streamLogger } from '../engine/api.js';
+import { DEFAULT_RELAY_LIMIT_KIBPS, defaultDataDir, Engine, EngineError, loadMemberCard, instanceDataDir, parseHostPort, PUBLIC_BOOTSTRAP, streamLogger } from '../engine/api.js';
 import { givenOptions, helpText, parseArgs, parsePort, UsageError } from './args.js';
 import { chooseNetworkKey, KEY_OPTIONS } from './network-key-options.js';
 import { formatBytes, plural } from './format.js';
 import { ProgressBar } from './progress-bar.js';
 import { runMain, untilSignal } from './run.js';
+import { joinWithInvite } from './membership-commands.js';
 
 const OPTIONS = {
   folder: { type: 'string', value: 'DIR', description: 'folder to share (recursively); downloads land here' },
@@ -39,6 +40,8 @@ const OPTIONS = {
   'no-relay': { type: 'boolean', description: "don't use or answer for a tracker's relay" },
   relay: { type: 'boolean', description: 'relay for other members that reach each other no other way (used once a tracker finds this peer reachable)' },
   'relay-limit': { type: 'number', value: 'KiB/s', description: 'with -relay: cap of all the relaying for others together, 0 for none (at most 8 connections at once)', default: DEFAULT_RELAY_LIMIT_KIBPS },
+  join: { type: 'string', value: 'INVITE', description: 'join a managed network with a member invite (p2p://…/join#…), keep the certificate and key in the data dir, and exit' },
+  name: { type: 'string', value: 'NAME', description: 'with -join: the name other members see (default: this machine\'s name)' },
   data: { type: 'string', value: 'DIR', description: 'state folder (hash cache, resume records); default per user, or $P2P_DATA_DIR' },
   verbose: { type: 'boolean', description: 'log protocol details' },
   quiet: { type: 'boolean', description: 'log only warnings and errors' },
@@ -59,8 +62,13 @@ runMain('p2pclient', async () => {
     return 0;
   }
   const given = givenOptions(process.argv.slice(2));
+  const baseDataDir = args.data ? path.resolve(args.data) : defaultDataDir();
+  if (args.join !== undefined) return void (await joinWithInvite(baseDataDir, args.join, args.name));
+  if (args.name !== undefined) throw new UsageError('-name goes with -join');
+  // A member (p2pclient -join) uses the identity its certificate names, and by default the trackers it joined through.
+  const card = await loadMemberCard(baseDataDir);
   // With -dht and no -tracker, discovery is DHT only.
-  const trackerText = args.dht && !given.has('tracker') ? '' : (args.tracker ?? DEFAULT_TRACKER_ADDRESS);
+  const trackerText = args.dht && !given.has('tracker') ? '' : ((given.has('tracker') ? args.tracker : card?.trackers.join(',')) || DEFAULT_TRACKER_ADDRESS);
   const trackers = trackerText.split(',').map((t) => t.trim()).filter(Boolean);
   const dht = args.dht
     ? { port: parsePort(args['dht-port'], 'dht-port'), bootstrap: args.bootstrap ? args.bootstrap.split(',').map((b) => b.trim()).filter(Boolean) : PUBLIC_BOOTSTRAP }
@@ -88,14 +96,13 @@ runMain('p2pclient', async () => {
   const logger = streamLogger(process.stderr, args.verbose ? 'debug' : args.quiet ? 'warn' : 'info');
   // P2P_NO_LAN=1: tests and CI, where nothing may multicast on the machine's real network.
   const lan = !args['no-lan'] && process.env.P2P_NO_LAN !== '1';
-  const baseDataDir = args.data ? path.resolve(args.data) : defaultDataDir();
 
   if (args.list) {
     if (args.get) throw new UsageError('-list and -get do not go together');
     // Listing is a one-shot query: only problems are worth printing.
     const quiet = streamLogger(process.stderr, args.verbose ? 'debug' : 'warn');
     const { key } = await chooseNetworkKey(args, baseDataDir, 'client', quiet);
-    const engine = new Engine({ dataDir: path.join(baseDataDir, 'query'), cacheDir: baseDataDir, port: 0, trackers, queryOnly: true, logger: quiet, networkKey: key, lan });
+    const engine = new Engine({ dataDir: path.join(baseDataDir, 'query'), cacheDir: baseDataDir, port: 0, trackers, queryOnly: true, logger: quiet, networkKey: key, lan, identity: card?.identity });
     await engine.start();
     try {
       await waitForTrackerOrCache(engine, timeoutMs);
@@ -141,6 +148,7 @@ runMain('p2pclient', async () => {
     });
   }
   const engine = new Engine({
+    identity: card?.identity,
     dataDir: instanceDataDir(baseDataDir, folder),
     cacheDir: baseDataDir,
     dht,
@@ -273,12 +281,13 @@ async function waitForTrackerOrCache(engine: Engine, timeoutMs: number): Promise
     await lan?.queried();
   } catch (err) {
     const members = lan?.peers().length ?? 0;
-    if (members > 0 && !(err instanceof EngineError && err.code === 'wrong_key')) {
+    // A wrong key or a refused membership is no outage: a saved listing would only hide it.
+    const refused = err instanceof EngineError && (err.code === 'wrong_key' || err.code === 'not_member');
+    if (members > 0 && !refused) {
       process.stderr.write(`p2pclient: ${(err as Error).message}; using the ${plural(members, 'member')} found on this network\n`);
       return;
     }
-    // A wrong key is no outage: a saved listing would only hide it, and nothing could be downloaded anyway.
-    if ((!engine.cache.listing && !engine.dht) || (err instanceof EngineError && err.code === 'wrong_key')) throw err;
+    if ((!engine.cache.listing && !engine.dht) || refused) throw err;
     process.stderr.write(`p2pclient: ${(err as Error).message}; using ${engine.cache.listing ? `the listing saved ${ago(engine.cache.listing.savedAt)}` : 'the DHT'} instead\n`);
   } finally {
     tracker.catch(() => {}); // settled later, or never looked at: not an unhandled rejection

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import { DEFAULT_TRACKER_PORT } from '../../shared/protocol/limits.js';
-import { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FILE_ENTRIES, DEFAULT_PEER_TIMEOUT_MS, DEFAULT_RELAY_LIMIT_KIBPS, defaultDataDir, formatNetworkKey, generateNetworkKey, PeerIdentity, streamLogger, TrackerServer } from '../engine/api.js';
+import { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FILE_ENTRIES, DEFAULT_PEER_TIMEOUT_MS, DEFAULT_RELAY_LIMIT_KIBPS, defaultDataDir, formatNetworkKey, generateNetworkKey, MemberRegistry, PeerIdentity, streamLogger, TrackerServer } from '../engine/api.js';
 import { inviteLink } from '../../shared/ipc/invite.js';
 import { joinAddresses } from './join-addresses.js';
 import path from 'node:path';
 import { helpText, parseArgs, parsePort, UsageError } from './args.js';
 import { chooseNetworkKey, KEY_OPTIONS } from './network-key-options.js';
 import { runMain, untilSignal } from './run.js';
+import { membershipDir, printInvite, printMembers, recordTrackerAddresses, revokeMember } from './membership-commands.js';
 
 const OPTIONS = {
   port: { type: 'number', value: 'N', description: 'TCP port to listen on; 0 picks a free one', default: DEFAULT_TRACKER_PORT },
@@ -20,6 +21,12 @@ const OPTIONS = {
   'max-files': { type: 'number', value: 'N', description: 'most files all peers together may announce; more are refused as "tracker is full"', default: DEFAULT_MAX_FILE_ENTRIES },
   'no-relay': { type: 'boolean', description: "don't relay for members that reach each other no other way" },
   'relay-limit': { type: 'number', value: 'KiB/s', description: 'cap of each relayed connection, 0 for none (also at most 32 at once, 4 per member, 8 caps in all)', default: DEFAULT_RELAY_LIMIT_KIBPS },
+  invite: { type: 'boolean', description: 'print one member invite (p2p://…/join#…) and exit; the first one turns on managed membership' },
+  expires: { type: 'string', value: 'DURATION', description: 'with -invite: how long it stays valid (90s, 30m, 24h, 7d)', default: '24h' },
+  uses: { type: 'number', value: 'N', description: 'with -invite: how many members may join with it', default: 1 },
+  members: { type: 'boolean', description: 'list the members and exit' },
+  json: { type: 'boolean', description: 'with -members: one JSON array of {id, name, role, joinedAt}' },
+  revoke: { type: 'string', value: 'ID|NAME', description: 'remove a member from the network and exit (a running tracker cuts it off at once)' },
   verbose: { type: 'boolean', description: 'log every connection and protocol detail' },
   quiet: { type: 'boolean', description: 'log only warnings and errors' },
   help: { type: 'boolean', description: 'show this help' },
@@ -46,6 +53,10 @@ runMain('p2ptracker', async () => {
   }
   const port = parsePort(args.port);
   const baseDataDir = args.data ? path.resolve(args.data) : defaultDataDir();
+  // Membership commands work on the data dir, beside a tracker running on it or not.
+  if (args.invite) return void (await printInvite(baseDataDir, { expires: args.expires ?? '24h', uses: args.uses ?? 1, host: args.host, port }));
+  if (args.members) return void (await printMembers(baseDataDir, args.json));
+  if (args.revoke !== undefined) return void (await revokeMember(baseDataDir, args.revoke));
   const timeout = args['peer-timeout'] ?? DEFAULT_PEER_TIMEOUT_MS / 1000;
   if (!(timeout >= 0.5 && timeout <= 3600)) throw new UsageError('-peer-timeout must be between 0.5 and 3600 seconds');
   const logger = streamLogger(process.stderr, args.verbose ? 'debug' : args.quiet ? 'warn' : 'info');
@@ -57,6 +68,8 @@ runMain('p2ptracker', async () => {
   const relayLimit = args['relay-limit'] ?? DEFAULT_RELAY_LIMIT_KIBPS;
   if (!(relayLimit >= 0 && relayLimit <= 10_000_000)) throw new UsageError('-relay-limit must be between 0 and 10000000 KiB/s');
   const choice = await chooseNetworkKey(args, baseDataDir, 'tracker', logger);
+  // The owner key is made with the network; membership is managed from the first -invite on.
+  const membership = choice.key ? await MemberRegistry.open(membershipDir(baseDataDir)) : undefined;
   const tracker = new TrackerServer({
     port,
     host: args.host,
@@ -68,6 +81,7 @@ runMain('p2ptracker', async () => {
     heartbeatMs: Math.min(DEFAULT_HEARTBEAT_MS, Math.max(100, Math.floor(peerTimeoutMs / 3))),
     relay: !args['no-relay'],
     relayLimitKiBps: relayLimit,
+    membership,
     logger,
   });
   const bound = await tracker.start();
@@ -75,6 +89,11 @@ runMain('p2ptracker', async () => {
   // Only addresses it really listens on, and that others can reach where there is one.
   const join = joinAddresses(args.host);
   const joinAddress = `${join.hosts[0]}:${bound}`;
+  if (membership) {
+    await recordTrackerAddresses(baseDataDir, join.hosts.slice(0, 8).map((h) => `${h}:${bound}`));
+    if (membership.managed) process.stdout.write(`managed membership: ${membership.members().length} members (p2ptracker -members); new ones join with an invite (p2ptracker -invite)
+`);
+  }
   if (choice.key) {
     if (choice.created) process.stdout.write(`created a network key and stored it in ${choice.source}\n`);
     // The key is a secret: shown when it was just made (someone has to hand it out) or when asked for, never in every start's log.

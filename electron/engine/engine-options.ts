@@ -1,3 +1,4 @@
+import type { PeerIdentity } from './security/peer-identity.js';
 import type { Options as MulticastDNSOptions } from 'multicast-dns';
 import type { DownloadProgress, TrackerStatus } from '../../shared/types.js';
 import type { Logger } from './logger.js';
@@ -52,6 +53,8 @@ export interface EngineOptions {
   punch?: boolean;
   /** Use, and answer for, trackers' relays when nothing else reaches a peer (default true; `-no-relay`). */
   relay?: boolean;
+  /** The peer identity to use instead of the data dir's own: a member's, with its certificate (docs/PROTOCOL.md §22). */
+  identity?: PeerIdentity | undefined;
   /**
    * Relay for other members (docs/PROTOCOL.md §20.6; off unless asked: `-relay`): trackers use it
    * once their dial-back finds us reachable. KiB/s over everything relayed, 0 = none.

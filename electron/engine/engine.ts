@@ -269,12 +269,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     const lock = await InstanceLock.acquire(this.options.dataDir);
     if ('heldBy' in lock) {
       this.identity = PeerIdentity.generate();
+      if (this.options.identity) this.logger.warn('so it is not a member here: a managed network refuses it');
       this.logger.warn(`another process${lock.heldBy ? ` (pid ${lock.heldBy})` : ''} is using ${this.options.dataDir}; this one runs under a temporary peer identity`);
     } else {
       if ('unlocked' in lock) this.logger.warn(`${lock.unlocked}: running without the instance lock`);
       else this.instanceLock = lock.lock;
       try {
-        this.identity = await PeerIdentity.load(this.options.dataDir);
+        // A member's identity is the one its certificate names (DATA/member/), whatever the folder.
+        this.identity = this.options.identity ?? (await PeerIdentity.load(this.options.dataDir));
       } catch (err) {
         await this.releaseInstance();
         throw err;

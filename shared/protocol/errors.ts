@@ -11,6 +11,10 @@ export const WIRE_ERROR_CODES = [
   'too_many_files',
   'timeout',
   'internal',
+  // Managed membership (docs/PROTOCOL.md §22). Append only: older codes keep their place.
+  'not_member',
+  'invite_used',
+  'invite_expired',
 ] as const;
 
 export type WireErrorCode = (typeof WIRE_ERROR_CODES)[number];

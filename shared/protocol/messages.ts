@@ -81,6 +81,8 @@ const hello = z.object({
   listenPort: port,
   agent: text.optional(),
   identity: identityProof.optional(),
+  /** In a managed network: this identity's member certificate, base64 (docs/PROTOCOL.md §22.1). */
+  cert: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/).max(400).optional(),
 });
 export type HelloMessage = z.infer<typeof hello>;
 
@@ -191,6 +193,25 @@ const peerList = z.object({
 });
 export type PeerListMessage = z.infer<typeof peerList>;
 
+/**
+ * Redeeming a member invite (§22.2), the one exchange on a connection keyed by an invite: the
+ * joiner proves its identity key as in `hello` and says what it wants to be called.
+ */
+const redeem = z.object({ type: z.literal('redeem'), peerId, name: z.string().min(1).max(200), identity: identityProof });
+const redeemed = z.object({
+  type: z.literal('redeemed'),
+  /** The member certificate, base64. */
+  certificate: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/).max(400),
+  /** The network key, as `p2ptracker -genkey` prints it. */
+  networkKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  /** The owner's public key, base64 (its fingerprint is the invite's OWNER). */
+  owner: z.string().regex(/^[A-Za-z0-9+/]{43}=$/),
+});
+export type RedeemMessage = z.infer<typeof redeem>;
+export type RedeemedMessage = z.infer<typeof redeemed>;
+export const redeemRequest = z.discriminatedUnion('type', [redeem, errorMessage]);
+export const redeemReply = z.discriminatedUnion('type', [redeemed, errorMessage]);
+
 export const handshakeMessage = z.discriminatedUnion('type', [hello, errorMessage]);
 export const handshakeReply = z.discriminatedUnion('type', [welcome, errorMessage]);
 export const trackerRequest = z.discriminatedUnion('type', [announce, ping, list, lookup, bye, errorMessage]);
@@ -217,4 +238,6 @@ export type WireMessage =
   | TrackerRequest
   | TrackerReply
   | PeerRequest
-  | PeerReply;
+  | PeerReply
+  | z.infer<typeof redeemRequest>
+  | z.infer<typeof redeemReply>;

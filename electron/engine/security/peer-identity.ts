@@ -11,6 +11,8 @@ import path from 'node:path';
 export class PeerIdentity {
   readonly publicKeyRaw: Buffer;
   readonly peerId: string;
+  /** In a managed network, this identity's member certificate, sent in every hello (docs/PROTOCOL.md §22.1). */
+  certificate: Buffer | undefined;
 
   private constructor(private readonly privateKey: KeyObject) {
     this.publicKeyRaw = rawPublicKey(createPublicKey(privateKey));

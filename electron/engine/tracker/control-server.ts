@@ -50,6 +50,8 @@ export interface ControlServerOptions {
   replaced?: (peer: PeerRecord) => void;
   /** Relays for members (docs/PROTOCOL.md §20.3); absent: CONNECT with the relay method is refused. */
   relay?: Relay | undefined;
+  /** Managed membership: why this peer id may not join (no certificate issued here, or revoked), or undefined (§22). */
+  admits?: (peerId: string) => string | undefined;
   /** The tracker dials joining members back: a member relay is used once found reachable (else on its word). */
   dialBack?: boolean;
   now?: () => number;
@@ -216,6 +218,8 @@ export class ControlServer extends EventEmitter<ControlServerEvents> {
     // From here the source has shown it receives at its address: answers may exceed 3× the request.
     if (!verifyJoin(join)) return this.drops.count('bad_identity');
     if (join.listenPort === 0) throw new ProtocolError('bad_message', 'a query-only client lists and looks up over the stream channel');
+    const refused = this.options.admits?.(join.peerId);
+    if (refused) throw new ProtocolError('not_member', refused);
     const { state } = this.options;
     const existing = state.peerById(join.peerId);
     if (existing) {
@@ -336,6 +340,12 @@ export class ControlServer extends EventEmitter<ControlServerEvents> {
     this.options.state.removePeer(member.peer);
     this.logger.info(`peer ${member.peer.peerId.slice(0, 8)} ${why === 'leave' ? 'left' : 'timed out'}`);
     this.emit('leave', member.peer, why);
+  }
+
+  /** A revoked member leaves the control plane at once (its next datagram is unknown_peer, its JOIN refused). */
+  evict(peerId: string): void {
+    const peer = this.options.state.peerById(peerId);
+    if (peer && this.slots.joinedAt(peer.slot) >= 0) this.forget({ peer }, 'leave');
   }
 
   /** A record replaced by a new JOIN or a stream session: its control slot goes, a stream session is closed. */

@@ -32,7 +32,7 @@ export const WRONG_KEY_SENTENCE = 'this tracker uses a different network key: as
 
 /** A tracker that answers but will not take us: retrying soon won't help, and the person must hear why. */
 export interface TrackerRefusal {
-  code: 'wrong_key' | 'tracker_full';
+  code: 'wrong_key' | 'tracker_full' | 'not_member';
   message: string;
 }
 
@@ -361,6 +361,8 @@ function takeBatch<T>(items: T[], cost: (item: T) => number): T[] {
 /** A failed stream handshake as the refusal a person must hear (wrong key, full), or undefined for an outage. */
 export function trackerRefusalOf(address: string, err: unknown): TrackerRefusal | undefined {
   if (isKeyMismatch(err)) return { code: 'wrong_key', message: `${address}: ${WRONG_KEY_SENTENCE}` };
+  // Managed membership (§22): the key is right, but this identity holds no valid certificate there.
+  if (err instanceof EngineError && err.code === 'not_member') return { code: 'not_member', message: `tracker ${address}: ${err.message.replace(/^refused: /, '')}` };
   if (err instanceof EngineError && err.code === 'tracker_full') {
     // The handshake refusal reads "refused: tracker is full: it serves at most N connections; try again later".
     return { code: 'tracker_full', message: `tracker ${address} is full: ${err.message.replace(/^refused: (tracker is full: )?/, '')}` };

@@ -208,7 +208,7 @@ export class TrackerLink extends EventEmitter<TrackerClientEvents> {
     } catch (err) {
       this.streamReachable = false;
       const refusal = trackerRefusalOf(this.address, err);
-      if (refusal && (refusal.code === 'wrong_key' || !this.control)) {
+      if (refusal && (refusal.code === 'wrong_key' || refusal.code === 'not_member' || !this.control)) {
         // A full stream says nothing of the control plane, where members hold no connection: only a query-only link is refused by it.
         this.refusal = refusal;
         this.logger.warn(refusal.message);

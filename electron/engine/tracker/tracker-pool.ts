@@ -112,7 +112,7 @@ export class TrackerPool {
   refusal(clients: readonly TrackerLink[] = this.clients): EngineError | undefined {
     if (clients.some((t) => t.connected)) return undefined;
     const refusals = clients.flatMap((t) => (t.refusal ? [t.refusal] : []));
-    const first = refusals.find((r) => r.code === 'wrong_key') ?? refusals[0];
+    const first = refusals.find((r) => r.code === 'wrong_key') ?? refusals.find((r) => r.code === 'not_member') ?? refusals[0];
     return first && new EngineError(first.code, first.message);
   }
 

@@ -13,6 +13,8 @@ import { ControlServer } from './control-server.js';
 import { DEFAULT_RELAY_LIMIT_KIBPS, Relay } from '../nat/relay.js';
 import { DialBack } from './dial-back.js';
 import { PREFACE_RELAY } from '../../../shared/protocol/datagram.js';
+import type { MemberRegistry } from '../membership/member-registry.js';
+import { serveRedemption } from '../membership/redemption.js';
 
 /** Peers send a ping at least this often; the tracker tells them in `welcome`. */
 export const DEFAULT_HEARTBEAT_MS = 4000;
@@ -58,6 +60,11 @@ export interface TrackerServerOptions {
   sourceRate?: { ratePerSecond: number; burst: number };
   /** Relay for members whose peers reach them no other way (default on; `-no-relay`: false). */
   relay?: boolean;
+  /**
+   * Managed membership (docs/PROTOCOL.md §22): certificates required once the registry is
+   * managed, invites redeemed here, revocations acted on at once. Needs a network key.
+   */
+  membership?: MemberRegistry | undefined;
   /** Dial members back when they join, to tell them whether they can be reached directly (default on). */
   dialBack?: boolean;
   /** Cap of one relayed connection in KiB/s (`-relay-limit`; default DEFAULT_RELAY_LIMIT_KIBPS; 0 = none). */
@@ -83,6 +90,8 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
   readonly relay: Relay | undefined;
   /** Connection of each live peer session, by PeerRecord.session. */
   private readonly sessions = new Map<number, FramedConnection<TrackerRequest>>();
+  /** Every stream connection by the peer id it proved, so a revoked member's are cut at once. */
+  private readonly byMember = new Map<string, Set<FramedConnection<TrackerRequest>>>();
   private readonly logger: Logger;
   private readonly heartbeatMs: number;
   /** Protocol v2's control plane on the same port number (UDP), when served. */
@@ -103,7 +112,8 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
       options.relay === false || options.controlPlane === false
         ? undefined
         : new Relay({ limitBytesPerSecond: Math.round((options.relayLimitKiBps ?? DEFAULT_RELAY_LIMIT_KIBPS) * 1024), logger: this.logger });
-    const transport = options.transport ?? networkTransport(options.networkKey, (line) => this.logger.warn(line));
+    const membership = options.membership;
+    const transport = options.transport ?? networkTransport(options.networkKey, (line) => this.logger.warn(line), membership && ((id) => membership.invitePsk(id)));
     this.dialBack =
       options.dialBack === false || options.controlPlane === false
         ? undefined
@@ -136,7 +146,27 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
         if (preface.kind === PREFACE_RELAY && this.relay) this.relay.accept(socket, preface.session, preface.role);
         else socket.destroy();
       },
+      onInvited: (socket, inviteId) => {
+        if (membership && options.networkKey) serveRedemption(socket, inviteId, membership, options.networkKey, this.logger);
+        else socket.destroy();
+      },
     });
+    membership?.on('revoked', (entries) => {
+      for (const entry of entries) this.cutOff(entry.id, `this device was removed from the network by ${entry.by} (${entry.at})`);
+    });
+  }
+
+  /** A revoked member: its stream sessions are closed with the reason, and it leaves the listing and the control plane. */
+  private cutOff(peerId: string, why: string): void {
+    for (const conn of this.byMember.get(peerId) ?? []) conn.close(new ProtocolError('not_member', why));
+    this.byMember.delete(peerId);
+    this.control?.evict(peerId);
+    const peer = this.state.peerById(peerId);
+    if (peer) {
+      this.closeSession(peer);
+      if (this.state.hasPeer(peer)) this.state.removePeer(peer);
+    }
+    this.logger.info(`peer ${peerId.slice(0, 8)} revoked: cut off`);
   }
 
   get port(): number {
@@ -154,6 +184,8 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
    * number, trying again (a few times) when TCP has that number in use.
    */
   async start(): Promise<number> {
+    if (this.options.membership && !this.options.networkKey) throw new EngineError('invalid_argument', 'managed membership needs a network key (it is not available in open mode)');
+    this.options.membership?.watch();
     if (this.options.controlPlane === false) return this.listener.start();
     const any = this.options.port === 0;
     for (let attempt = 1; ; attempt++) {
@@ -192,6 +224,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
       ...(this.options.sourceRate ? { sourceRate: this.options.sourceRate } : {}),
       replaced: (old) => this.closeSession(old),
       relay: this.relay,
+      ...(this.options.membership ? { admits: (peerId: string) => this.options.membership!.memberRefusal(peerId) } : {}),
       dialBack: this.dialBack !== undefined,
     });
     control.on('join', (peer) => {
@@ -204,6 +237,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
   }
 
   async stop(): Promise<void> {
+    this.options.membership?.unwatch();
     this.relay?.stop();
     this.dialBack?.stop();
     const closing = Promise.all([this.listener.stop(), this.control?.stop()]);
@@ -222,6 +256,15 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
 
   /** A peer said hello: one that serves (listenPort > 0) joins the listing, replacing a stale session of itself. */
   private onHello(hello: HelloMessage, conn: FramedConnection<TrackerRequest>): Partial<WelcomeMessage> {
+    const refused = this.options.membership?.refusal(hello.peerId, hello.cert === undefined ? undefined : Buffer.from(hello.cert, 'base64'));
+    if (refused) throw new ProtocolError('not_member', refused);
+    const live = this.byMember.get(hello.peerId) ?? new Set();
+    live.add(conn);
+    this.byMember.set(hello.peerId, live);
+    conn.once('close', () => {
+      live.delete(conn);
+      if (live.size === 0 && this.byMember.get(hello.peerId) === live) this.byMember.delete(hello.peerId);
+    });
     let peer: PeerRecord | undefined;
     if (hello.listenPort > 0) {
       const added = this.state.addPeer(hello.peerId, conn.remoteAddress, hello.listenPort);

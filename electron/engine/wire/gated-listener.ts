@@ -7,6 +7,7 @@ import type { PeerIdentity } from '../security/peer-identity.js';
 import type { FramedConnection } from './connection.js';
 import { ConnectionGate, type Admission } from './connection-gate.js';
 import { acceptHandshake } from './handshake.js';
+import { invitedBy } from './tls-transport.js';
 import type { Preface, PrefaceHandler } from './preface.js';
 import type { Duplex } from 'node:stream';
 import { closeServer, listen, tcpTransport, type Transport } from './transport.js';
@@ -76,6 +77,8 @@ export interface GatedListenerOptions<In extends { type: string; id?: number }> 
   warn: (message: string) => void;
   /** Takes the sockets that open with a rendezvous preface (docs/PROTOCOL.md §20.2); without it they fail as bad TLS. */
   onPreface?: PrefaceHandler | undefined;
+  /** Takes the sockets whose TLS handshake used a member invite's key (§22.2); without it they are closed. */
+  onInvited?: ((socket: net.Socket, inviteId: string) => void) | undefined;
 }
 
 /**
@@ -149,6 +152,13 @@ export class GatedListener<In extends { type: string; id?: number }> {
     socket.once('close', () => {
       this.sockets.delete(socket);
     });
+    const invite = invitedBy(socket);
+    if (invite !== undefined) {
+      admission?.established();
+      if (o.onInvited) o.onInvited(socket, invite);
+      else socket.destroy();
+      return;
+    }
     acceptHandshake(
       socket,
       o.requests,

@@ -23,18 +23,18 @@ import type { OpenedSocket } from './transport.js';
 const EKM_LABEL = 'EXPORTER-p2pshare-identity';
 
 /** Keying material unique to this TLS session, or undefined on a plain socket. */
-function sessionBinding(socket: net.Socket): Buffer | undefined {
+export function sessionBinding(socket: net.Socket): Buffer | undefined {
   const tlsSocket = socket as Partial<TLSSocket>;
   return tlsSocket.encrypted && tlsSocket.exportKeyingMaterial ? tlsSocket.exportKeyingMaterial(32, EKM_LABEL, Buffer.alloc(0)) : undefined;
 }
 
-function prove(identity: PeerIdentity | undefined, binding: Buffer | undefined, role: 'client' | 'server'): IdentityProof | undefined {
+export function prove(identity: PeerIdentity | undefined, binding: Buffer | undefined, role: 'client' | 'server'): IdentityProof | undefined {
   if (!identity || !binding) return undefined;
   return { key: identity.publicKeyRaw.toString('base64'), sig: identity.sign(Buffer.concat([binding, Buffer.from(role)])).toString('base64') };
 }
 
 /** Over TLS a peer must prove it owns the key its peer id is derived from; in open mode ids are only claimed. */
-function checkProof(peerId: string, proof: IdentityProof | undefined, binding: Buffer | undefined, role: 'client' | 'server'): string | undefined {
+export function checkProof(peerId: string, proof: IdentityProof | undefined, binding: Buffer | undefined, role: 'client' | 'server'): string | undefined {
   if (!binding) return undefined;
   if (!proof) return 'missing identity proof';
   const key = Buffer.from(proof.key, 'base64');
@@ -85,7 +85,8 @@ export async function clientHandshake<In extends { type: string; id?: number }>(
     };
     conn.once('close', onClose);
     const proof = prove(identity, binding, 'client');
-    conn.send({ type: 'hello', protocol: PROTOCOL_NAME, versions: [...PROTOCOL_VERSIONS], ...hello, ...(proof ? { identity: proof } : {}) });
+    const cert = identity?.certificate;
+    conn.send({ type: 'hello', protocol: PROTOCOL_NAME, versions: [...PROTOCOL_VERSIONS], ...hello, ...(proof ? { identity: proof } : {}), ...(cert && proof ? { cert: cert.toString('base64') } : {}) });
   });
   return { conn: conn.setSchema(replySchema), welcome };
 }

@@ -8,6 +8,6 @@ import { tcpTransport, type Transport } from './transport.js';
  * tracker and p2ptracker: TLS 1.3 with a PSK derived from the key, refusals
  * logged at most once per address per minute; no key means open mode, plain TCP.
  */
-export function networkTransport(key: NetworkKey | undefined, log: (line: string) => void): Transport {
-  return key ? tlsTransport(key, { onHandshakeFailure: throttledRefusals(log) }) : tcpTransport;
+export function networkTransport(key: NetworkKey | undefined, log: (line: string) => void, invitePsk?: (id: string) => Buffer | undefined): Transport {
+  return key ? tlsTransport(key, { onHandshakeFailure: throttledRefusals(log), invitePsk }) : tcpTransport;
 }

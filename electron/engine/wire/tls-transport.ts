@@ -19,6 +19,56 @@ export type HandshakeFailureListener = (remote: string, reason: string) => void;
 
 export interface TlsTransportOptions {
   onHandshakeFailure?: HandshakeFailureListener;
+  /** A tracker with managed membership: the PSK of a member invite it issued, by invite id (§22.2). */
+  invitePsk?: ((id: string) => Buffer | undefined) | undefined;
+}
+
+/** PSK identities of member invites: this prefix, then the invite's id. */
+export const INVITE_PSK_PREFIX = 'p2pshare/invite/';
+/** Server sockets whose handshake used an invite's key, with the invite's id. */
+const invited = new WeakMap<object, string>();
+
+/** The invite a server socket's TLS handshake was keyed by; undefined for the network key. */
+export function invitedBy(socket: object): string | undefined {
+  return invited.get(socket);
+}
+
+/**
+ * A connection keyed by a member invite instead of the network key (redeeming it, §22.2): only
+ * the tracker that issued the invite completes this handshake.
+ */
+export function connectWithInvite(host: string, port: number, inviteId: string, psk: Buffer, timeoutMs: number): Promise<OpenedSocket> {
+  return new Promise<OpenedSocket>((resolve, reject) => {
+    const socket = tls.connect({
+      host,
+      port,
+      ciphers: CIPHERS,
+      minVersion: 'TLSv1.3',
+      maxVersion: 'TLSv1.3',
+      pskCallback: () => ({ psk, identity: `${INVITE_PSK_PREFIX}${inviteId}` }),
+      checkServerIdentity: () => undefined,
+    });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new EngineError('timeout', `secure connection to ${host}:${port} timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+    timer.unref();
+    socket.once('secureConnect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve({ socket });
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      const failure = describeFailure(err, `${host}:${port}`);
+      // The tracker knows no invite by that id: its handshake fails as a key mismatch would.
+      reject(failure.code === 'wrong_key' ? new EngineError('not_member', `the tracker at ${host}:${port} does not know this invite (another tracker issued it, or it was withdrawn)`, { cause: err }) : failure);
+    });
+    socket.once('close', () => {
+      clearTimeout(timer);
+      reject(new EngineError('connection_closed', `${host}:${port} closed the connection during the secure handshake`));
+    });
+  });
 }
 
 /**
@@ -39,7 +89,14 @@ export function tlsTransport(key: NetworkKey, options: TlsTransportOptions = {})
         isServer: true,
         secureContext,
         ...common,
-        pskCallback: (_socket: tls.TLSSocket, identity: string) => (identity === PSK_IDENTITY ? psk : null),
+        pskCallback: (socket: tls.TLSSocket, identity: string) => {
+          if (identity === PSK_IDENTITY) return psk;
+          if (!options.invitePsk || !identity.startsWith(INVITE_PSK_PREFIX)) return null;
+          const id = identity.slice(INVITE_PSK_PREFIX.length);
+          const key = options.invitePsk(id);
+          if (key) invited.set(socket, id);
+          return key ?? null;
+        },
       } as tls.TLSSocketOptions);
       const timer = setTimeout(() => {
         socket.destroy();

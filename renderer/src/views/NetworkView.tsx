@@ -19,7 +19,7 @@ const SEARCH_DEBOUNCE_MS = 150;
 /** Errors that mean "no answer from the host", not "no tracker": the banner covers them. */
 const HOST_DOWN_CODES = new Set(['disconnected', 'timeout', 'ipc_failed']);
 /** What the listing's failure is called, by error code. */
-const EMPTY_ERROR_TITLES: Record<string, string> = { tracker_unreachable: 'Can’t reach a tracker', wrong_key: 'Wrong network key', tracker_full: 'The tracker is full' };
+const EMPTY_ERROR_TITLES: Record<string, string> = { tracker_unreachable: 'Can’t reach a tracker', wrong_key: 'Wrong network key', tracker_full: 'The tracker is full', not_member: 'Not a member of this network' };
 
 function SearchBox() {
   const text = useNetworkStore((s) => s.input);

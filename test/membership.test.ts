@@ -1,0 +1,137 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sha256, sha256File, writeRandomFile } from './support/fixtures.js';
+import { CLI, CliScratch, SpawnedProcess, assertBuilt } from './support/processes.mjs';
+
+/**
+ * Managed membership (docs/PROTOCOL.md §22) with real p2ptracker and p2pclient processes on
+ * loopback: invites printed by `p2ptracker -invite`, redeemed by `p2pclient -join`, members
+ * listed and revoked by `-members` and `-revoke` beside the running tracker.
+ */
+const scratch = new CliScratch('p2p-members-');
+beforeAll(() => assertBuilt());
+afterEach(() => scratch.cleanup());
+
+function run(script: string, args: string[]): SpawnedProcess {
+  // No key from the environment: a member's comes from its data dir.
+  return scratch.track(SpawnedProcess.node(script, args, { env: { P2P_KEY: '' } }));
+}
+
+async function finished(script: string, args: string[]) {
+  const proc = run(script, args);
+  const exit = await proc.waitForExit(30_000);
+  return { code: exit.code, stdout: proc.stdout, stderr: proc.stderr, proc };
+}
+
+async function network() {
+  const trackerData = await scratch.temp();
+  const tracker = run(CLI.tracker, ['-data', trackerData, '-port', '0', '-host', '127.0.0.1']);
+  const port = Number((await tracker.waitFor(/listening on [^:]+:(\d+)/, 20_000, 'stdout'))[1]);
+  await tracker.waitFor(/members join with|peers join with/, 10_000, 'stdout');
+  const invite = async (...extra: string[]) => {
+    const r = await finished(CLI.tracker, ['-data', trackerData, '-invite', ...extra]);
+    expect(r.code, r.proc.describe()).toBe(0);
+    const line = r.stdout.trim();
+    expect(line).toMatch(new RegExp(`^p2p://127\\.0\\.0\\.1:${port}/join#[A-Za-z0-9_-]{12}\\.[A-Za-z0-9_-]{24}\\.[0-9a-f]{32}$`));
+    return line;
+  };
+  const join = async (invite: string, name: string) => {
+    const data = await scratch.temp();
+    const r = await finished(CLI.client, ['-data', data, '-join', invite, '-name', name]);
+    return { ...r, data };
+  };
+  const members = async () => {
+    const r = await finished(CLI.tracker, ['-data', trackerData, '-members', '-json']);
+    expect(r.code, r.proc.describe()).toBe(0);
+    return JSON.parse(r.stdout) as Array<{ id: string; name: string; role: string; joinedAt: string }>;
+  };
+  return { tracker, trackerData, port, invite, join, members };
+}
+
+describe('managed membership', () => {
+  it('invite, join and download as a member; a used or expired invite is refused; the key alone gets nothing', async () => {
+    const net = await network();
+    const link = await net.invite('-uses', '2');
+    const alice = await net.join(link, 'alice');
+    expect(alice.code, alice.proc.describe()).toBe(0);
+    expect(alice.stdout).toMatch(/^joined the network through 127\.0\.0\.1:\d+ as alice \([0-9a-f]{32}\)/);
+    const bob = await net.join(link, 'bob');
+    expect(bob.code, bob.proc.describe()).toBe(0);
+
+    // Both uses are gone.
+    const carol = await net.join(link, 'carol');
+    expect(carol.code).toBe(1);
+    expect(carol.stderr).toContain('invite already used');
+    // An invite past its time.
+    const short = await net.invite('-expires', '1s');
+    await new Promise((r) => setTimeout(r, 1300));
+    const late = await net.join(short, 'dave');
+    expect(late.code).toBe(1);
+    expect(late.stderr).toContain('invite expired');
+
+    const list = await net.members();
+    expect(list.map((m) => m.name)).toEqual(['alice', 'bob']);
+    for (const m of list) {
+      expect(m.id).toMatch(/^[0-9a-f]{32}$/);
+      expect(m.role).toBe('member');
+      expect(new Date(m.joinedAt).toISOString()).toBe(m.joinedAt);
+    }
+
+    // Alice shares, Bob downloads: neither passes a key or a tracker; both come from the data dir.
+    const share = await scratch.temp();
+    const data = await writeRandomFile(path.join(share, 'for-members.bin'), 1024 * 1024);
+    const holder = run(CLI.client, ['-data', alice.data, '-folder', share, '-port', '0']);
+    await holder.waitFor(/connected to tracker/, 20_000, 'stderr');
+    const into = await scratch.temp();
+    const get = await finished(CLI.client, ['-data', bob.data, '-folder', into, '-port', '0', '-get', 'for-members.bin', '-timeout', '20']);
+    expect(get.code, get.proc.describe()).toBe(0);
+    expect(await sha256File(path.join(into, 'for-members.bin'))).toBe(sha256(data));
+
+    // The network key alone (the tracker's own key file) lists nothing: no certificate.
+    const stranger = await scratch.temp();
+    const keyfile = path.join(stranger, 'network.key');
+    await writeFile(keyfile, await readFile(path.join(net.trackerData, 'network.key'), 'utf8'));
+    const denied = await finished(CLI.client, ['-data', stranger, '-tracker', `127.0.0.1:${net.port}`, '-keyfile', keyfile, '-list', '-timeout', '5']);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toContain('no member certificate');
+    expect(denied.stdout).not.toContain('for-members.bin');
+  }, 90_000);
+
+  it('revoke: within 5 s the member is cut off and refused, though it keeps the key and its data dir; the others go on', async () => {
+    const net = await network();
+    const link = await net.invite('-uses', '2');
+    const alice = await net.join(link, 'alice');
+    const bob = await net.join(link, 'bob');
+    expect([alice.code, bob.code]).toEqual([0, 0]);
+    const share = await scratch.temp();
+    await writeFile(path.join(share, 'still-here.txt'), 'for members only\n');
+    const holder = run(CLI.client, ['-data', alice.data, '-folder', share, '-port', '0']);
+    await holder.waitFor(/connected to tracker/, 20_000, 'stderr');
+    const bobShare = await scratch.temp();
+    const bobRunning = run(CLI.client, ['-data', bob.data, '-folder', bobShare, '-port', '0']);
+    await bobRunning.waitFor(/connected to tracker/, 20_000, 'stderr');
+
+    const revoked = await finished(CLI.tracker, ['-data', net.trackerData, '-revoke', 'bob']);
+    expect(revoked.code, revoked.proc.describe()).toBe(0);
+    expect(revoked.stdout).toMatch(/^revoked bob \([0-9a-f]{32}\)$/m);
+    const at = Date.now();
+    // The running tracker acts on it at once: bob's next contact is refused with the reason.
+    const listing = await finished(CLI.client, ['-data', bob.data, '-list', '-timeout', '5']);
+    expect(Date.now() - at).toBeLessThan(5000);
+    expect(listing.code).toBe(1);
+    expect(listing.stderr).toMatch(/this device was removed from the network by the owner/);
+    expect(listing.stdout).not.toContain('still-here.txt');
+    // Its running client hears why at its next heartbeat (every 4 s here), without a restart.
+    await bobRunning.waitFor(/this device was removed from the network by the owner/, 10_000, 'stderr');
+    // Alice is unaffected.
+    const aliceList = await finished(CLI.client, ['-data', alice.data, '-list', '-timeout', '5']);
+    expect(aliceList.code, aliceList.proc.describe()).toBe(0);
+    expect(aliceList.stdout).toContain('still-here.txt');
+    expect((await net.members()).map((m) => m.name)).toEqual(['alice']);
+    // Unknown names are a clear error.
+    const unknown = await finished(CLI.tracker, ['-data', net.trackerData, '-revoke', 'nobody']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no member "nobody"');
+  }, 90_000);
+});
