@@ -149,6 +149,7 @@ runMain('p2pclient', async () => {
   }
   const engine = new Engine({
     identity: card?.identity,
+    ownerKey: card?.ownerKey,
     dataDir: instanceDataDir(baseDataDir, folder),
     cacheDir: baseDataDir,
     dht,

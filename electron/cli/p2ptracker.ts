@@ -4,7 +4,7 @@ import { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FILE_ENTRIES
 import { inviteLink } from '../../shared/ipc/invite.js';
 import { joinAddresses } from './join-addresses.js';
 import path from 'node:path';
-import { helpText, parseArgs, parsePort, UsageError } from './args.js';
+import { givenOptions, helpText, parseArgs, parsePort, UsageError } from './args.js';
 import { chooseNetworkKey, KEY_OPTIONS } from './network-key-options.js';
 import { runMain, untilSignal } from './run.js';
 import { membershipDir, printInvite, printMembers, recordTrackerAddresses, revokeMember } from './membership-commands.js';
@@ -53,6 +53,9 @@ runMain('p2ptracker', async () => {
   }
   const port = parsePort(args.port);
   const baseDataDir = args.data ? path.resolve(args.data) : defaultDataDir();
+  const given = givenOptions(process.argv.slice(2));
+  if (!args.invite && (given.has('expires') || given.has('uses'))) throw new UsageError('-expires and -uses go with -invite');
+  if (!args.members && given.has('json')) throw new UsageError('-json goes with -members');
   // Membership commands work on the data dir, beside a tracker running on it or not.
   if (args.invite) return void (await printInvite(baseDataDir, { expires: args.expires ?? '24h', uses: args.uses ?? 1, host: args.host, port }));
   if (args.members) return void (await printMembers(baseDataDir, args.json));

@@ -55,6 +55,8 @@ export interface EngineOptions {
   relay?: boolean;
   /** The peer identity to use instead of the data dir's own: a member's, with its certificate (docs/PROTOCOL.md §22). */
   identity?: PeerIdentity | undefined;
+  /** The network's owner key (a member's, from its data dir): peers without a certificate it signed are not served. */
+  ownerKey?: Buffer | undefined;
   /**
    * Relay for other members (docs/PROTOCOL.md §20.6; off unless asked: `-relay`): trackers use it
    * once their dial-back finds us reachable. KiB/s over everything relayed, 0 = none.

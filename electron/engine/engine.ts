@@ -34,6 +34,7 @@ import type { MappedAddress } from './nat/port-mapping.js';
 import { RouterPort } from './nat/router-port.js';
 import { PeerReach } from './nat/peer-reach.js';
 import { MAX_MEMBER_RELAYED_PAIRS, Relay } from './nat/relay.js';
+import { certificateProblem } from './membership/certificate.js';
 import { PREFACE_RELAY } from '../../shared/protocol/datagram.js';
 import type { EngineEvents, EngineOptions } from './engine-options.js';
 
@@ -200,6 +201,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       identity: this.identity,
       directory: (hash) => this.cache.holdersOf(hash),
       catalog: () => this.sharedFiles().map((f) => ({ name: f.path, size: f.size, hash: f.hash, peers: 1 })),
+      admits: this.options.ownerKey && ((peerId, certificate) => certificateProblem(certificate, peerId, this.options.ownerKey!, Math.floor(Date.now() / 1000))),
       onPreface: (socket, preface) => {
         // A relay session's connection may overtake the tracker's RELAY_OPEN: it waits a moment for it.
         if (preface.kind === PREFACE_RELAY && this.memberRelay) this.memberRelay.accept(socket, preface.session, preface.role, 1500);

@@ -47,6 +47,8 @@ export interface PeerServerOptions {
   identity?: PeerIdentity;
   /** Takes connections that open with a rendezvous preface (a holder we asked to dial back). */
   onPreface?: PrefaceHandler;
+  /** Managed membership: why a peer with this id and certificate may not be served, or undefined. */
+  admits?: ((peerId: string, certificate: Buffer | undefined) => string | undefined) | undefined;
   /** The files we share, for a peer's `list` (absent: `list` is not_found). */
   catalog?: () => ListingItem[];
 }
@@ -91,6 +93,9 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
       identity: options.identity,
       full: (connections) => new ProtocolError('busy', `peer is busy: it serves at most ${connections} connections`),
       accept: (hello, conn) => {
+        // Managed membership (§22): the serving peer checks for itself; it doesn't rely on the tracker.
+        const refused = this.options.admits?.(hello.peerId, hello.cert === undefined ? undefined : Buffer.from(hello.cert, 'base64'));
+        if (refused) throw new ProtocolError('not_member', refused);
         if (hello.listenPort > 0) this.emit('peer', { peerId: hello.peerId, host: conn.remoteAddress, port: hello.listenPort });
         new ServingSession(conn, hello.peerId, this.options.source, this);
         return {};
