@@ -134,4 +134,32 @@ describe('managed membership', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no member "nobody"');
   }, 90_000);
+
+  it('revoke mid-download: the holder hears it from the tracker and cuts the transfer; the member never gets the file', async () => {
+    const net = await network();
+    const link = await net.invite('-uses', '2');
+    const alice = await net.join(link, 'alice');
+    const bob = await net.join(link, 'bob');
+    expect([alice.code, bob.code]).toEqual([0, 0]);
+    const share = await scratch.temp();
+    await writeRandomFile(path.join(share, 'large.bin'), 8 * 1024 * 1024);
+    // Alice uploads at 512 KiB/s: 8 MiB takes 16 s, so the revocation lands mid-transfer.
+    const holder = run(CLI.client, ['-data', alice.data, '-folder', share, '-port', '0', '-limit-up', '512']);
+    await holder.waitFor(/connected to tracker/, 20_000, 'stderr');
+    const into = await scratch.temp();
+    const get = run(CLI.client, ['-data', bob.data, '-folder', into, '-port', '0', '-get', 'large.bin', '-timeout', '4']);
+    await get.waitFor(/progress \S+: +\d+% .* downloading/, 20_000, 'stdout');
+    const revoked = await finished(CLI.tracker, ['-data', net.trackerData, '-revoke', 'bob']);
+    expect(revoked.code, revoked.proc.describe()).toBe(0);
+    const at = Date.now();
+    // The tracker passes the owner-signed revocation on; Alice closes Bob's connection.
+    await holder.waitFor(/peer [0-9a-f]{8} was removed from the network: closed its connection/, 5000, 'stderr');
+    expect(Date.now() - at).toBeLessThan(5000);
+    const exit = await get.waitForExit(30_000);
+    expect(exit.code, get.describe()).not.toBe(0);
+    expect(get.stdout).not.toMatch(/done: .*large\.bin verified/);
+    // Alice keeps the revocation on disk: after a restart she refuses Bob at once, tracker or not.
+    const saved = JSON.parse(await readFile(path.join(alice.data, 'member', 'revocations.json'), 'utf8')) as string[];
+    expect(saved).toHaveLength(1);
+  }, 90_000);
 });

@@ -150,6 +150,7 @@ runMain('p2pclient', async () => {
   const engine = new Engine({
     identity: card?.identity,
     ownerKey: card?.ownerKey,
+    revocationsFile: card ? path.join(baseDataDir, 'member', 'revocations.json') : undefined,
     dataDir: instanceDataDir(baseDataDir, folder),
     cacheDir: baseDataDir,
     dht,

@@ -57,6 +57,8 @@ export interface EngineOptions {
   identity?: PeerIdentity | undefined;
   /** The network's owner key (a member's, from its data dir): peers without a certificate it signed are not served. */
   ownerKey?: Buffer | undefined;
+  /** With ownerKey: where the revocations a tracker passes on are kept (the member's data dir). */
+  revocationsFile?: string | undefined;
   /**
    * Relay for other members (docs/PROTOCOL.md §20.6; off unless asked: `-relay`): trackers use it
    * once their dial-back finds us reachable. KiB/s over everything relayed, 0 = none.

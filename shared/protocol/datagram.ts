@@ -46,6 +46,7 @@ export const DatagramType = {
   PUNCH_PEER: 0x12,
   REACH: 0x13,
   RELAY_OPEN: 0x14,
+  REVOKED: 0x15,
 } as const;
 export type DatagramTypeNumber = (typeof DatagramType)[keyof typeof DatagramType];
 
@@ -72,6 +73,7 @@ export const REPLY_TYPES: readonly DatagramTypeNumber[] = [
   DatagramType.PUNCH_PEER,
   DatagramType.REACH,
   DatagramType.RELAY_OPEN,
+  DatagramType.REVOKED,
 ];
 
 /** ANNOUNCE header flag: forget everything this peer announced before (the first batch after JOIN). */
@@ -217,6 +219,12 @@ export const PUNCH_PEER_BODY_BYTES = SESSION_BYTES + IP_BYTES + 2;
 export const REACH_BODY_BYTES = 1 + IP_BYTES + 2;
 /** RELAY_OPEN: session(16) requester(16) target(16): a member relay is to splice this session for these two. */
 export const RELAY_OPEN_BODY_BYTES = SESSION_BYTES + 2 * PEER_ID_BYTES;
+/**
+ * REVOKED: count(1, 1…12) ‖ count × entry; an entry is peerId(16) ‖ revokedAt(4, unix s) ‖ the
+ * owner's signature(64) (docs/PROTOCOL.md §22.3): a member that knows the owner key checks each.
+ */
+export const REVOCATION_ENTRY_BYTES = 16 + 4 + 64;
+export const MAX_REVOCATIONS_PER_DATAGRAM = 12;
 export const REACH_REACHABLE = 1;
 export const REACH_UNREACHABLE = 2;
 /** Role byte of PUNCH_HELLO and of a stream preface: the side that asked, or the side that was rung. */

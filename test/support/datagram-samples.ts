@@ -87,5 +87,7 @@ export function sampleBodies(): DatagramBody[] {
     { type: DatagramType.CONNECTING, seq: 9, status: 'ok', method: ConnectMethod.RELAY, session: bytes(16, 16), relayPort: 40_002, relayHost: '203.0.113.9' },
     { type: DatagramType.RELAY_OPEN, session: bytes(16, 16), requester: bytes(16, 17).toString('hex'), target: bytes(16, 18).toString('hex') },
     { type: DatagramType.JOIN, cookie: bytes(8, 4), clientNonce: bytes(8, 3), peerId, listenPort: 40_002, publicKey: bytes(32, 5), signature: bytes(64, 6), offersRelay: true },
+    // Managed membership (§22.3): owner-signed revocations passed on, as many as fit.
+    { type: DatagramType.REVOKED, entries: Array.from({ length: 12 }, (_, i) => bytes(84, 40 + i)) },
   ];
 }

@@ -8,6 +8,7 @@ import { ProcessLock } from '../process-lock.js';
 import { PeerIdentity } from '../security/peer-identity.js';
 import { certificateProblem, checkMemberName, issueCertificate, ownerFingerprint, type MemberRole } from './certificate.js';
 import { invitePsk, newInviteSecret } from './invite-secret.js';
+import { signRevocation } from './revocation.js';
 
 /** How often a running tracker looks for changes other processes made (`-invite`, `-revoke`). */
 const WATCH_MS = 250;
@@ -23,7 +24,14 @@ const member = z.object({
   joinedAt: z.string(),
   certificate: z.string().max(400),
 });
-const revocation = z.object({ id: z.string().regex(/^[0-9a-f]{32}$/), name: z.string().max(200), at: z.string(), by: z.string().max(200) });
+const revocation = z.object({
+  id: z.string().regex(/^[0-9a-f]{32}$/),
+  name: z.string().max(200),
+  at: z.string(),
+  by: z.string().max(200),
+  /** The owner-signed entry members check (revocation.ts), hex. */
+  entry: z.string().regex(/^[0-9a-f]{168}$/),
+});
 const invite = z.object({
   id: z.string().max(40),
   psk: z.string().regex(/^[0-9a-f]{64}$/),
@@ -107,6 +115,11 @@ export class MemberRegistry extends EventEmitter<MemberRegistryEvents> {
     return this.state.members.filter((m) => !this.revokedEntry(m.id));
   }
 
+  /** Every revocation as the owner signed it, for members (REVOKED datagrams). */
+  revocationEntries(): Buffer[] {
+    return this.state.revoked.map((r) => Buffer.from(r.entry, 'hex'));
+  }
+
   revokedEntry(peerId: string): RevocationRecord | undefined {
     return this.state.revoked.find((r) => r.id === peerId);
   }
@@ -187,7 +200,7 @@ export class MemberRegistry extends EventEmitter<MemberRegistryEvents> {
       if (matches.length === 0) throw new EngineError('not_found', `no member "${key}" (p2ptracker -members lists them)`);
       if (matches.length > 1) throw new EngineError('invalid_argument', `"${key}" names ${matches.length} members: give the id (p2ptracker -members)`);
       const target = matches[0]!;
-      entry = { id: target.id, name: target.name, at: new Date(nowMs).toISOString(), by };
+      entry = { id: target.id, name: target.name, at: new Date(nowMs).toISOString(), by, entry: signRevocation(this.owner, target.id, Math.floor(nowMs / 1000)).toString('hex') };
       s.revoked.push(entry);
       s.revocationVersion++;
     });

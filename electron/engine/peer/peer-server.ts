@@ -65,6 +65,8 @@ export interface PeerServerEvents {
 export class PeerServer extends EventEmitter<PeerServerEvents> {
   uploadedBytes = 0;
   private readonly listener: GatedListener<PeerRequest>;
+  /** Served connections by the peer id they proved, so a revoked member's are cut at once. */
+  private readonly byPeer = new Map<string, Set<FramedConnection<PeerRequest>>>();
   private readonly logger: Logger;
   /** @internal */
   readonly limiter: RateLimiter;
@@ -93,9 +95,16 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
       identity: options.identity,
       full: (connections) => new ProtocolError('busy', `peer is busy: it serves at most ${connections} connections`),
       accept: (hello, conn) => {
+        const live = this.byPeer.get(hello.peerId) ?? new Set();
         // Managed membership (§22): the serving peer checks for itself; it doesn't rely on the tracker.
         const refused = this.options.admits?.(hello.peerId, hello.cert === undefined ? undefined : Buffer.from(hello.cert, 'base64'));
         if (refused) throw new ProtocolError('not_member', refused);
+        live.add(conn);
+        this.byPeer.set(hello.peerId, live);
+        conn.once('close', () => {
+          live.delete(conn);
+          if (live.size === 0 && this.byPeer.get(hello.peerId) === live) this.byPeer.delete(hello.peerId);
+        });
         if (hello.listenPort > 0) this.emit('peer', { peerId: hello.peerId, host: conn.remoteAddress, port: hello.listenPort });
         new ServingSession(conn, hello.peerId, this.options.source, this);
         return {};
@@ -103,6 +112,14 @@ export class PeerServer extends EventEmitter<PeerServerEvents> {
       warn: (message) => this.warn(message),
       onPreface: options.onPreface,
     });
+  }
+
+  /** Closes every connection of `peerId` with the reason (a revoked member, §22.3); how many there were. */
+  cutOff(peerId: string, why: string): number {
+    const conns = [...(this.byPeer.get(peerId) ?? [])];
+    for (const conn of conns) conn.close(new ProtocolError('not_member', why));
+    this.byPeer.delete(peerId);
+    return conns.length;
   }
 
   get port(): number {

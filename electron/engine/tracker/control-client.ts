@@ -86,6 +86,8 @@ export interface ControlClientEvents {
   reach: [boolean];
   /** We offered to relay, and the tracker made a session for two members (§20.6). */
   relayOpen: [RelayOpenBody];
+  /** Owner-signed revocations the tracker passed on (§22.3); the receiver checks each. */
+  revoked: [Buffer[]];
 }
 
 type Session = { token: Buffer; seq: number };
@@ -271,6 +273,7 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
     if (reply.type === DatagramType.REACH) return this.onReach(reply);
     // Only as asked for: a tracker that names sessions to a peer that never offered is ignored.
     if (reply.type === DatagramType.RELAY_OPEN) return void (this.options.offersRelay && this.session && this.emit('relayOpen', reply));
+    if (reply.type === DatagramType.REVOKED) return void this.emit('revoked', reply.entries);
     this.requests.deliver(reply);
   }
 

@@ -1,7 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import { DatagramType, DEFAULT_MIN_INTERVAL_MS, MAX_DATAGRAM_BYTES, MAX_ERROR_MESSAGE_BYTES, MAX_INTERVAL_MS, MAX_PEERS_PER_DATAGRAM, MISSED_INTERVALS, REQUEST_TYPES, TARGET_DATAGRAMS_PER_SECOND } from '../../../shared/protocol/datagram.js';
+import { DatagramType, DEFAULT_MIN_INTERVAL_MS, MAX_DATAGRAM_BYTES, MAX_ERROR_MESSAGE_BYTES, MAX_INTERVAL_MS, MAX_PEERS_PER_DATAGRAM, MAX_REVOCATIONS_PER_DATAGRAM, MISSED_INTERVALS, REQUEST_TYPES, TARGET_DATAGRAMS_PER_SECOND } from '../../../shared/protocol/datagram.js';
 import type { DatagramStatus } from '../../../shared/protocol/datagram.js';
 import { AddressCookies } from '../control/address-cookie.js';
 import { isDrop, openBody, sealBody, type AnnounceBody, type DatagramBody, type JoinBody, type LookupBody, type PeerRef } from '../control/datagram-codec.js';
@@ -50,6 +50,8 @@ export interface ControlServerOptions {
   replaced?: (peer: PeerRecord) => void;
   /** Relays for members (docs/PROTOCOL.md §20.3); absent: CONNECT with the relay method is refused. */
   relay?: Relay | undefined;
+  /** Managed membership: every revocation, owner-signed, for each member that joins (REVOKED, §22.3). */
+  revocations?: () => Buffer[];
   /** Managed membership: why this peer id may not join (no certificate issued here, or revoked), or undefined (§22). */
   admits?: (peerId: string) => string | undefined;
   /** The tracker dials joining members back: a member relay is used once found reachable (else on its word). */
@@ -258,6 +260,30 @@ export class ControlServer extends EventEmitter<ControlServerEvents> {
       host,
       port,
     );
+    // After WELCOME (the source is validated): what was revoked, so the member refuses those too.
+    this.sendRevocations(this.options.revocations?.() ?? [], host, port);
+  }
+
+  /** Tells every joined member of new revocations, a slice of the slots per event-loop turn. */
+  broadcastRevocations(entries: Buffer[]): void {
+    if (entries.length === 0) return;
+    let slot = 0;
+    const turn = () => {
+      const end = Math.min(this.slots.high, slot + SWEEP_SLOTS_PER_TURN / 16);
+      for (; slot < end; slot++) {
+        const at = this.slots.joinedAt(slot);
+        const peer = at >= 0 ? this.options.state.peerAtSlot(slot) : undefined;
+        if (peer) this.sendRevocations(entries, peer.host, this.slots.words[at + SOURCE_PORT]!);
+      }
+      if (slot < this.slots.high) setImmediate(turn);
+    };
+    turn();
+  }
+
+  private sendRevocations(entries: Buffer[], host: string, port: number): void {
+    for (let i = 0; i < entries.length; i += MAX_REVOCATIONS_PER_DATAGRAM) {
+      this.send({ type: DatagramType.REVOKED, entries: entries.slice(i, i + MAX_REVOCATIONS_PER_DATAGRAM) }, host, port);
+    }
   }
 
   /** The joined member a request comes from, checked: token, source address, fresh seq. */

@@ -31,6 +31,7 @@ export interface TrackerLinkOptions {
   onRing?: ((ring: RingBody, via: ControlClient) => void) | undefined;
   offersRelay?: boolean;
   onRelayOpen?: ((open: RelayOpenBody) => void) | undefined;
+  onRevoked?: ((entries: Buffer[]) => void) | undefined;
 }
 
 /**
@@ -183,6 +184,7 @@ export class TrackerLink extends EventEmitter<TrackerClientEvents> {
     control.on('oversized', (batch) => void this.announceOverStream(batch));
     control.on('ring', (ring) => this.options.onRing?.(ring, control));
     control.on('relayOpen', (open) => this.options.onRelayOpen?.(open));
+    control.on('revoked', (entries) => this.options.onRevoked?.(entries));
     this.control = control;
     control.start();
   }

@@ -30,6 +30,8 @@ export interface TrackerPoolOptions {
   /** We relay for other members: every JOIN says so, and sessions the trackers make come here. */
   offersRelay?: boolean;
   onRelayOpen?: ((open: RelayOpenBody) => void) | undefined;
+  /** Owner-signed revocations a tracker passed on (§22.3). */
+  onRevoked?: ((entries: Buffer[]) => void) | undefined;
 }
 
 /**
@@ -67,6 +69,7 @@ export class TrackerPool {
       onRing: this.options.onRing,
       offersRelay: this.options.offersRelay === true,
       onRelayOpen: this.options.onRelayOpen,
+      onRevoked: this.options.onRevoked,
       ...(hello.identity ? { identity: hello.identity } : {}),
       ...(this.options.backoff ? { backoffBaseMs: this.options.backoff.baseMs, backoffMaxMs: this.options.backoff.maxMs } : {}),
     });

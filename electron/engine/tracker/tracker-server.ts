@@ -153,6 +153,8 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
     });
     membership?.on('revoked', (entries) => {
       for (const entry of entries) this.cutOff(entry.id, `this device was removed from the network by ${entry.by} (${entry.at})`);
+      // Members refuse it too, and cut what they serve it (the owner signed each entry).
+      this.control?.broadcastRevocations(entries.map((e) => Buffer.from(e.entry, 'hex')));
     });
   }
 
@@ -224,7 +226,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
       ...(this.options.sourceRate ? { sourceRate: this.options.sourceRate } : {}),
       replaced: (old) => this.closeSession(old),
       relay: this.relay,
-      ...(this.options.membership ? { admits: (peerId: string) => this.options.membership!.memberRefusal(peerId) } : {}),
+      ...(this.options.membership ? { admits: (peerId: string) => this.options.membership!.memberRefusal(peerId), revocations: () => this.options.membership!.revocationEntries() } : {}),
       dialBack: this.dialBack !== undefined,
     });
     control.on('join', (peer) => {
