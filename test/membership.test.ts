@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sha256, sha256File, writeRandomFile } from './support/fixtures.js';
-import { CLI, CliScratch, SpawnedProcess, assertBuilt } from './support/processes.mjs';
+import { CLI, CliScratch, SpawnedProcess, assertBuilt, freePort } from './support/processes.mjs';
 
 /**
  * Managed membership (docs/PROTOCOL.md §22) with real p2ptracker and p2pclient processes on
@@ -162,4 +162,51 @@ describe('managed membership', () => {
     const saved = JSON.parse(await readFile(path.join(alice.data, 'member', 'revocations.json'), 'utf8')) as string[];
     expect(saved).toHaveLength(1);
   }, 90_000);
+
+  it('revocation spreads peer to peer while the tracker is down: a member that heard it passes it on in its handshake', async () => {
+    const net = await network();
+    const link = await net.invite('-uses', '3');
+    const [alice, bob, carol] = [await net.join(link, 'alice'), await net.join(link, 'bob'), await net.join(link, 'carol')];
+    expect([alice.code, bob.code, carol.code]).toEqual([0, 0, 0]);
+    const bobId = (await net.members()).find((m) => m.name === 'bob')!.id;
+    const share = await scratch.temp();
+    await writeFile(path.join(share, 'first.txt'), 'one\n');
+    await writeFile(path.join(share, 'second.txt'), 'two\n');
+    // Alice on a fixed port, so the address the others remember still holds after her restart.
+    const alicePort = String(await freePort());
+    let holder = run(CLI.client, ['-data', alice.data, '-folder', share, '-port', alicePort]);
+    await holder.waitFor(/connected to tracker/, 20_000, 'stderr');
+    // Bob and Carol each fetch once: they now remember the listing and Alice's address.
+    for (const m of [bob, carol]) {
+      const listed = await finished(CLI.client, ['-data', m.data, '-list', '-timeout', '10']);
+      expect(listed.stdout).toContain('second.txt');
+      const into = await scratch.temp();
+      const got = await finished(CLI.client, ['-data', m.data, '-folder', into, '-port', '0', '-get', 'first.txt', '-timeout', '20']);
+      expect(got.code, got.proc.describe()).toBe(0);
+    }
+    await holder.stop();
+
+    // Bob is revoked while Alice is away; Carol is online and hears it from the tracker.
+    const carolShare = await scratch.temp();
+    const carolRunning = run(CLI.client, ['-data', carol.data, '-folder', carolShare, '-port', '0']);
+    await carolRunning.waitFor(/connected to tracker/, 20_000, 'stderr');
+    expect((await finished(CLI.tracker, ['-data', net.trackerData, '-revoke', 'bob'])).code).toBe(0);
+    await carolRunning.waitFor(new RegExp(`peer ${bobId.slice(0, 8)} was removed from the network`), 5000, 'stderr');
+    await carolRunning.stop();
+    await net.tracker.stop();
+
+    // The tracker is down. Alice comes back knowing nothing of it; Carol fetches from her.
+    holder = run(CLI.client, ['-data', alice.data, '-folder', share, '-port', alicePort]);
+    await holder.waitFor(/serving; press Ctrl-C to stop/, 20_000, 'stdout');
+    const carolInto = await scratch.temp();
+    const carolGet = await finished(CLI.client, ['-data', carol.data, '-folder', carolInto, '-port', '0', '-get', 'second.txt', '-timeout', '8']);
+    expect(carolGet.code, carolGet.proc.describe()).toBe(0);
+    // Carol's handshake carried the owner-signed revocation: Alice keeps it.
+    await holder.waitFor(new RegExp(`peer ${bobId.slice(0, 8)} was removed from the network`), 5000, 'stderr');
+    // So Bob, who still has the key, his certificate and Alice's address, gets nothing from her.
+    const bobInto = await scratch.temp();
+    const bobGet = await finished(CLI.client, ['-data', bob.data, '-folder', bobInto, '-port', '0', '-get', 'second.txt', '-timeout', '5']);
+    expect(bobGet.code).not.toBe(0);
+    expect(bobGet.stdout).not.toMatch(/done: .*second\.txt verified/);
+  }, 120_000);
 });

@@ -36,6 +36,7 @@ import { PeerReach } from './nat/peer-reach.js';
 import { MAX_MEMBER_RELAYED_PAIRS, Relay } from './nat/relay.js';
 import { certificateProblem } from './membership/certificate.js';
 import { RevocationList } from './membership/revocation-list.js';
+import { MAX_REVOCATIONS_PER_HANDSHAKE } from '../../shared/protocol/messages.js';
 import { PREFACE_RELAY } from '../../shared/protocol/datagram.js';
 import type { EngineEvents, EngineOptions } from './engine-options.js';
 
@@ -303,6 +304,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
     }
     this.peerId = this.identity.peerId;
+    if (this.revocations) this.identity.revocations = { known: () => this.revocations!.newest(MAX_REVOCATIONS_PER_HANDSHAKE), learn: (entries) => this.onRevoked(entries) };
     try {
       await this.revocations?.load();
       await this.cache.load();

@@ -72,6 +72,10 @@ const identityProof = z.object({
 });
 export type IdentityProof = z.infer<typeof identityProof>;
 
+/** Owner-signed revocations a member passes on (peer exchange, §22.3): hex entries, the newest first. */
+export const MAX_REVOCATIONS_PER_HANDSHAKE = 64;
+const revokedEntries = z.array(z.string().regex(/^[0-9a-f]{168}$/)).max(MAX_REVOCATIONS_PER_HANDSHAKE);
+
 const hello = z.object({
   type: z.literal('hello'),
   protocol: z.literal(PROTOCOL_NAME),
@@ -83,6 +87,7 @@ const hello = z.object({
   identity: identityProof.optional(),
   /** In a managed network: this identity's member certificate, base64 (docs/PROTOCOL.md §22.1). */
   cert: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/).max(400).optional(),
+  revoked: revokedEntries.optional(),
 });
 export type HelloMessage = z.infer<typeof hello>;
 
@@ -97,6 +102,7 @@ const welcome = z.object({
   heartbeatMs: z.number().int().min(100).max(600_000).optional(),
   agent: text.optional(),
   identity: identityProof.optional(),
+  revoked: revokedEntries.optional(),
 });
 export type WelcomeMessage = z.infer<typeof welcome>;
 

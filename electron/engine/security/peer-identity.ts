@@ -13,6 +13,11 @@ export class PeerIdentity {
   readonly peerId: string;
   /** In a managed network, this identity's member certificate, sent in every hello (docs/PROTOCOL.md §22.1). */
   certificate: Buffer | undefined;
+  /**
+   * In a managed network, the revocations this member knows: passed on in every handshake, both
+   * ways, and those the other side passes on learned (peer exchange, §22.3).
+   */
+  revocations: { known(): Buffer[]; learn(entries: Buffer[]): void } | undefined;
 
   private constructor(private readonly privateKey: KeyObject) {
     this.publicKeyRaw = rawPublicKey(createPublicKey(privateKey));

@@ -10,7 +10,7 @@ import {
 } from '../../../shared/protocol/messages.js';
 import { EngineError, ProtocolError } from '../errors.js';
 import { peerIdOf, verifyIdentity, type PeerIdentity } from '../security/peer-identity.js';
-import type { IdentityProof } from '../../../shared/protocol/messages.js';
+import { MAX_REVOCATIONS_PER_HANDSHAKE, type IdentityProof } from '../../../shared/protocol/messages.js';
 import { FramedConnection, type ConnectionOptions } from './connection.js';
 import type { OpenedSocket } from './transport.js';
 
@@ -43,6 +43,16 @@ export function checkProof(peerId: string, proof: IdentityProof | undefined, bin
   return undefined;
 }
 
+/** The revocations a member passes on in its handshake (none outside a managed network). */
+function passedOn(identity: PeerIdentity | undefined): { revoked?: string[] } {
+  const known = identity?.revocations?.known() ?? [];
+  return known.length ? { revoked: known.slice(0, MAX_REVOCATIONS_PER_HANDSHAKE).map((e) => e.toString('hex')) } : {};
+}
+
+function learn(identity: PeerIdentity | undefined, revoked: string[] | undefined): void {
+  if (revoked?.length) identity?.revocations?.learn(revoked.map((e) => Buffer.from(e, 'hex')));
+}
+
 export function pickVersion(offered: readonly number[], spoken: readonly number[] = PROTOCOL_VERSIONS): number | undefined {
   const common = spoken.filter((v) => offered.includes(v));
   return common.length ? Math.max(...common) : undefined;
@@ -73,7 +83,10 @@ export async function clientHandshake<In extends { type: string; id?: number }>(
         } else if (bad) {
           conn.close();
           reject(new EngineError('bad_message', `remote failed to prove its identity: ${bad}`));
-        } else resolve(message);
+        } else {
+          learn(identity, message.revoked);
+          resolve(message);
+        }
       } else {
         conn.close();
         reject(new EngineError(message.code, `refused: ${message.message}`));
@@ -86,7 +99,7 @@ export async function clientHandshake<In extends { type: string; id?: number }>(
     conn.once('close', onClose);
     const proof = prove(identity, binding, 'client');
     const cert = identity?.certificate;
-    conn.send({ type: 'hello', protocol: PROTOCOL_NAME, versions: [...PROTOCOL_VERSIONS], ...hello, ...(proof ? { identity: proof } : {}), ...(cert && proof ? { cert: cert.toString('base64') } : {}) });
+    conn.send({ type: 'hello', protocol: PROTOCOL_NAME, versions: [...PROTOCOL_VERSIONS], ...hello, ...(proof ? { identity: proof } : {}), ...(cert && proof ? { cert: cert.toString('base64') } : {}), ...passedOn(identity) });
   });
   return { conn: conn.setSchema(replySchema), welcome };
 }
@@ -138,6 +151,8 @@ export function acceptHandshake<In extends { type: string; id?: number }>(
         conn.close(new ProtocolError('bad_message', `identity proof failed: ${bad}`));
         return;
       }
+      // What it passes on first: a peer revoked meanwhile is refused by the check in `accept`.
+      learn(options.identity, message.revoked);
       const typed = conn.setSchema(requestSchema);
       let extra: Partial<WelcomeMessage>;
       try {
@@ -148,7 +163,7 @@ export function acceptHandshake<In extends { type: string; id?: number }>(
       }
       conn.off('close', onClose);
       const proof = prove(options.identity, binding, 'server');
-      conn.send({ type: 'welcome', protocol: PROTOCOL_NAME, version, peerId: options.peerId, agent: options.agent, ...extra, ...(proof ? { identity: proof } : {}) });
+      conn.send({ type: 'welcome', protocol: PROTOCOL_NAME, version, peerId: options.peerId, agent: options.agent, ...extra, ...(proof ? { identity: proof } : {}), ...passedOn(options.identity) });
       resolve({ conn: typed, hello: message, version });
     });
   });
