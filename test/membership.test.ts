@@ -209,4 +209,28 @@ describe('managed membership', () => {
     expect(bobGet.code).not.toBe(0);
     expect(bobGet.stdout).not.toMatch(/done: .*second\.txt verified/);
   }, 120_000);
+
+  it('migration: a key-only network turns managed at the first invite, and the members online get certificates and go on', async () => {
+    const net = await network();
+    const keyfile = path.join(net.trackerData, 'network.key');
+    // Alice is a member by the key alone, as every member was before managed membership.
+    const aliceData = await scratch.temp();
+    const share = await scratch.temp();
+    await writeFile(path.join(share, 'kept.txt'), 'from before\n');
+    const alice = run(CLI.client, ['-data', aliceData, '-folder', share, '-port', '0', '-tracker', `127.0.0.1:${net.port}`, '-keyfile', keyfile]);
+    await alice.waitFor(/connected to tracker/, 20_000, 'stderr');
+    await net.invite(); // the first invite turns management on
+    await alice.waitFor(/this peer is now a member of the network as member [0-9a-f]{8}/, 5000, 'stderr');
+    await alice.waitFor(/kept the member certificate in /, 5000, 'stderr');
+    expect((await net.members()).map((m) => m.name)).toEqual([expect.stringMatching(/^member [0-9a-f]{8}$/)]);
+    // A key holder who wasn't online is refused now…
+    const late = await scratch.temp();
+    const refused = await finished(CLI.client, ['-data', late, '-tracker', `127.0.0.1:${net.port}`, '-keyfile', keyfile, '-list', '-timeout', '5']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('no member certificate');
+    // …while Alice, restarted with her data dir, is a member with no key or tracker flags.
+    await alice.stop();
+    const again = await finished(CLI.client, ['-data', aliceData, '-list', '-timeout', '5']);
+    expect(again.code, again.proc.describe()).toBe(0);
+  }, 90_000);
 });

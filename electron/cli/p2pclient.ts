@@ -1,10 +1,11 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { stat } from 'node:fs/promises';
 import { DEFAULT_TRACKER_ADDRESS } from '../../shared/protocol/limits.js';
 import type { ListingItem } from '../../shared/protocol/messages.js';
 import type { DownloadProgress, PeerRoute } from '../../shared/types.js';
-import { DEFAULT_RELAY_LIMIT_KIBPS, defaultDataDir, Engine, EngineError, loadMemberCard, instanceDataDir, parseHostPort, PUBLIC_BOOTSTRAP, streamLogger } from '../engine/api.js';
+import { adoptMembership, DEFAULT_RELAY_LIMIT_KIBPS, defaultDataDir, storedKeyPath, writeKeyFile, Engine, EngineError, loadMemberCard, instanceDataDir, parseHostPort, PUBLIC_BOOTSTRAP, streamLogger } from '../engine/api.js';
 import { givenOptions, helpText, parseArgs, parsePort, UsageError } from './args.js';
 import { chooseNetworkKey, KEY_OPTIONS } from './network-key-options.js';
 import { formatBytes, plural } from './format.js';
@@ -171,6 +172,16 @@ runMain('p2pclient', async () => {
     relay: !args['no-relay'],
     offerRelay: args.relay ? { limitKiBps: relayLimit } : false,
     lan,
+  });
+  // Our tracker turned managed membership on while we ran: keep the certificate, so later runs are members too.
+  engine.on('membership', (membership) => {
+    const identity = engine.identity;
+    if (!identity) return;
+    // The key too, so that later runs need no -key/-keyfile, as after -join.
+    const keyKept = networkKey && !existsSync(storedKeyPath(baseDataDir)) ? writeKeyFile(storedKeyPath(baseDataDir), networkKey) : Promise.resolve();
+    Promise.all([adoptMembership(baseDataDir, identity, { ...membership, trackers }), keyKept])
+      .then(() => logger.info(`kept the member certificate in ${path.join(baseDataDir, 'member')}`))
+      .catch((err: unknown) => logger.warn(`could not keep the member certificate: ${(err as Error).message}`));
   });
   engine.on('port-mapped', (mapped) => logger.info(`reachable from outside at ${mapped.host}:${mapped.port} (${mapped.method === 'upnp' ? 'UPnP' : 'NAT-PMP'} port mapping)`));
   const signalled = untilSignal();

@@ -76,6 +76,8 @@ export interface EngineOptions {
 }
 
 export interface EngineEvents {
+  /** This peer became a member while running (its tracker turned managed membership on): keep it. */
+  membership: [{ certificate: Buffer; ownerKey: Buffer }];
   warning: [string];
   /** Our shared file set changed. */
   files: [];

@@ -34,9 +34,7 @@ import type { MappedAddress } from './nat/port-mapping.js';
 import { RouterPort } from './nat/router-port.js';
 import { PeerReach } from './nat/peer-reach.js';
 import { MAX_MEMBER_RELAYED_PAIRS, Relay } from './nat/relay.js';
-import { certificateProblem } from './membership/certificate.js';
-import { RevocationList } from './membership/revocation-list.js';
-import { MAX_REVOCATIONS_PER_HANDSHAKE } from '../../shared/protocol/messages.js';
+import { MemberState } from './membership/member-state.js';
 import { PREFACE_RELAY } from '../../shared/protocol/datagram.js';
 import type { EngineEvents, EngineOptions } from './engine-options.js';
 
@@ -80,8 +78,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly listingRefresher: ListingRefresher;
   private readonly resolver: ContentResolver;
   private readonly reach: PeerReach;
-  /** A member's copy of the network's revocations (with `ownerKey`). */
-  readonly revocations: RevocationList | undefined;
+  /** Managed membership: whom we serve, the revocations we keep and pass on. */
+  readonly membership: MemberState;
   /** Our relay for other members, when we offer one (`offerRelay`). */
   readonly memberRelay: Relay | undefined;
 
@@ -102,7 +100,13 @@ export class Engine extends EventEmitter<EngineEvents> {
       onStatus: () => this.emit('folders'),
       onWarning: (m) => this.emit('warning', m),
     });
-    this.revocations = options.ownerKey ? new RevocationList(options.ownerKey, options.revocationsFile, this.logger) : undefined;
+    this.membership = new MemberState({
+      ownerKey: options.ownerKey,
+      revocationsFile: options.revocationsFile,
+      cut: (peerId) => this.server?.cutOff(peerId, 'this device was removed from the network') ?? 0,
+      adopted: (membership) => this.emit('membership', membership),
+      logger: this.logger,
+    });
     const offer = options.offerRelay;
     // A member's cap is over all it relays (it is someone's own uplink), not per connection.
     const relayCap = offer ? Math.round(offer.limitKiBps * 1024) : 0;
@@ -122,7 +126,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       onWarning: (m) => this.emit('warning', m),
       onRing: (ring, via) => this.reach.answer(ring, via),
       offersRelay: this.memberRelay !== undefined,
-      onRevoked: (entries) => this.onRevoked(entries),
+      onRevoked: (entries) => this.membership.learn(entries),
+      onCertificate: (certificate, ownerKey) => this.membership.adopt(certificate, ownerKey),
       onRelayOpen: (open) => {
         const refused = this.memberRelay?.admit(open.session, open.requester, open.target);
         if (refused) this.logger.debug(`relay: no room for ${open.requester.slice(0, 8)} ⇄ ${open.target.slice(0, 8)} (${refused})`);
@@ -184,19 +189,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     });
   }
 
-  /** Why a peer may not be served: no valid certificate from the owner, or revoked (managed membership). */
-  private memberProblem(peerId: string, certificate: Buffer | undefined): string | undefined {
-    if (this.revocations?.has(peerId)) return 'this device was removed from the network';
-    return certificateProblem(certificate, peerId, this.options.ownerKey!, Math.floor(Date.now() / 1000));
-  }
-
-  private onRevoked(entries: Buffer[]): void {
-    for (const peerId of this.revocations?.add(entries) ?? []) {
-      const cut = this.server?.cutOff(peerId, 'this device was removed from the network') ?? 0;
-      this.logger.info(`peer ${peerId.slice(0, 8)} was removed from the network${cut ? `: closed its ${cut === 1 ? 'connection' : `${cut} connections`}` : ''}`);
-    }
-  }
-
   get uploadedBytes(): number {
     return this.server?.uploadedBytes ?? 0;
   }
@@ -220,7 +212,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       identity: this.identity,
       directory: (hash) => this.cache.holdersOf(hash),
       catalog: () => this.sharedFiles().map((f) => ({ name: f.path, size: f.size, hash: f.hash, peers: 1 })),
-      admits: this.options.ownerKey && ((peerId, certificate) => this.memberProblem(peerId, certificate)),
+      admits: (peerId, certificate) => this.membership.problem(peerId, certificate),
       onPreface: (socket, preface) => {
         // A relay session's connection may overtake the tracker's RELAY_OPEN: it waits a moment for it.
         if (preface.kind === PREFACE_RELAY && this.memberRelay) this.memberRelay.accept(socket, preface.session, preface.role, 1500);
@@ -304,9 +296,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
     }
     this.peerId = this.identity.peerId;
-    if (this.revocations) this.identity.revocations = { known: () => this.revocations!.newest(MAX_REVOCATIONS_PER_HANDSHAKE), learn: (entries) => this.onRevoked(entries) };
     try {
-      await this.revocations?.load();
+      await this.membership.attach(this.identity);
       await this.cache.load();
       // Folders first: a missing folder should fail before we open any port.
       for (const folder of this.options.folders ?? []) await this.addFolder(folder);

@@ -47,6 +47,7 @@ export const DatagramType = {
   REACH: 0x13,
   RELAY_OPEN: 0x14,
   REVOKED: 0x15,
+  CERTIFICATE: 0x16,
 } as const;
 export type DatagramTypeNumber = (typeof DatagramType)[keyof typeof DatagramType];
 
@@ -74,6 +75,7 @@ export const REPLY_TYPES: readonly DatagramTypeNumber[] = [
   DatagramType.REACH,
   DatagramType.RELAY_OPEN,
   DatagramType.REVOKED,
+  DatagramType.CERTIFICATE,
 ];
 
 /** ANNOUNCE header flag: forget everything this peer announced before (the first batch after JOIN). */
@@ -224,6 +226,8 @@ export const RELAY_OPEN_BODY_BYTES = SESSION_BYTES + 2 * PEER_ID_BYTES;
  * owner's signature(64) (docs/PROTOCOL.md §22.3): a member that knows the owner key checks each.
  */
 export const REVOCATION_ENTRY_BYTES = 16 + 4 + 64;
+/** CERTIFICATE: ownerKey(32) ‖ certificateLength(1) ‖ certificate (§22.4): a member's own, when its tracker turns management on. */
+export const CERTIFICATE_FIXED_BYTES = 33;
 export const MAX_REVOCATIONS_PER_DATAGRAM = 12;
 export const REACH_REACHABLE = 1;
 export const REACH_UNREACHABLE = 2;

@@ -32,7 +32,7 @@ import { checkUint, drop, hex, isDrop, readPeerRef, readSize, readText, writeByt
 import type { DatagramSeal } from './datagram-seal.js';
 import { isUnspecifiedIp, readIp, writeIp } from './ip-address.js';
 import { decodeRendezvous, encodeRendezvous, isRendezvousType, type RendezvousBody } from './rendezvous-codec.js';
-import { decodeRevoked, encodeRevoked, type RevokedBody } from './revoked-codec.js';
+import { decodeCertificateBody, decodeRevoked, encodeCertificateBody, encodeRevoked, type CertificateBody, type RevokedBody } from './membership-codec.js';
 
 /**
  * Every v2 body type, both ways. Decoding checks the exact length for the type, then every
@@ -44,7 +44,7 @@ import { decodeRevoked, encodeRevoked, type RevokedBody } from './revoked-codec.
 export type { AnnounceBody } from './announce-codec.js';
 export type { ConnectBody, ConnectingBody, PunchHelloBody, PunchPeerBody, ReachBody, RelayOpenBody, RendezvousBody, RingBody } from './rendezvous-codec.js';
 export type { DatagramDrop, PeerRef } from './datagram-fields.js';
-export type { RevokedBody } from './revoked-codec.js';
+export type { CertificateBody, RevokedBody } from './membership-codec.js';
 export { isDrop } from './datagram-fields.js';
 
 type T = typeof DatagramType;
@@ -73,15 +73,16 @@ export type PeersBody = { type: T['PEERS']; seq: number; hash: string; size: num
 /** `ref`: the seq of the request, or the low 4 bytes of its clientNonce (INIT, JOIN). */
 export type ErrorBody = { type: T['ERROR']; ref: number; code: Exclude<DatagramStatus, 'ok'>; message: string };
 
-export type DatagramBody = InitBody | CookieBody | JoinBody | WelcomeBody | AnnounceBody | AckBody | HeartbeatBody | LeaveBody | LookupBody | PeersBody | ErrorBody | RendezvousBody | RevokedBody;
+export type DatagramBody = InitBody | CookieBody | JoinBody | WelcomeBody | AnnounceBody | AckBody | HeartbeatBody | LeaveBody | LookupBody | PeersBody | ErrorBody | RendezvousBody | RevokedBody | CertificateBody;
 
 /** Lays out `msg` as a body and the header flags it needs. Throws on a field that does not fit (a programmer mistake). */
 export function encodeBody(msg: DatagramBody): { type: number; flags: number; body: Buffer } {
   if (msg.type === DatagramType.ANNOUNCE) return { type: msg.type, ...encodeAnnounce(msg) };
   if (isRendezvousType(msg.type)) return { type: msg.type, flags: 0, body: encodeRendezvous(msg as RendezvousBody) };
   if (msg.type === DatagramType.REVOKED) return { type: msg.type, flags: 0, body: encodeRevoked(msg) };
+  if (msg.type === DatagramType.CERTIFICATE) return { type: msg.type, flags: 0, body: encodeCertificateBody(msg) };
   const flags = msg.type === DatagramType.JOIN && msg.offersRelay ? JOIN_FLAG_RELAY : 0;
-  return { type: msg.type, flags, body: encodeFixed(msg as Exclude<DatagramBody, AnnounceBody | RendezvousBody | RevokedBody>) };
+  return { type: msg.type, flags, body: encodeFixed(msg as Exclude<DatagramBody, AnnounceBody | RendezvousBody | RevokedBody | CertificateBody>) };
 }
 
 /** Validates and decodes a body that DatagramSeal.open returned. */
@@ -95,6 +96,7 @@ export function decodeBody(type: number, flags: number, body: Buffer): DatagramB
   if (flags !== 0) return drop('bad_field', 'flags must be 0');
   if (isRendezvousType(type)) return decodeRendezvous(type, body);
   if (type === DatagramType.REVOKED) return decodeRevoked(body);
+  if (type === DatagramType.CERTIFICATE) return decodeCertificateBody(body);
   switch (type) {
     case DatagramType.INIT:
       return exact(body, INIT_BODY_BYTES) ?? decodeInit(body);
@@ -229,7 +231,7 @@ function decodeError(body: Buffer): ErrorBody | DatagramDrop {
 
 const STATUS_INDEX = new Map<string, number>(DATAGRAM_STATUS.map((status, i) => [status, i]));
 
-function encodeFixed(msg: Exclude<DatagramBody, AnnounceBody | RendezvousBody | RevokedBody>): Buffer {
+function encodeFixed(msg: Exclude<DatagramBody, AnnounceBody | RendezvousBody | RevokedBody | CertificateBody>): Buffer {
   switch (msg.type) {
     case DatagramType.INIT: {
       const body = Buffer.alloc(INIT_BODY_BYTES);

@@ -34,6 +34,15 @@ export function memberIdentity(baseDataDir: string): Promise<PeerIdentity> {
   return PeerIdentity.load(dirOf(baseDataDir));
 }
 
+/**
+ * A peer that became a member while running (§22.4) keeps the identity its certificate names as
+ * the member identity, and the membership with it.
+ */
+export async function adoptMembership(baseDataDir: string, identity: PeerIdentity, fields: { certificate: Buffer; ownerKey: Buffer; trackers: string[] }): Promise<void> {
+  await identity.save(dirOf(baseDataDir));
+  await saveMemberCard(baseDataDir, fields);
+}
+
 export async function saveMemberCard(baseDataDir: string, fields: { certificate: Buffer; ownerKey: Buffer; trackers: string[] }): Promise<void> {
   const cert = decodeCertificate(fields.certificate);
   if ('error' in cert) throw new EngineError('bad_message', `the tracker sent a bad certificate: ${cert.error}`);

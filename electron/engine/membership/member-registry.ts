@@ -61,6 +61,8 @@ export type RedeemResult =
 export interface MemberRegistryEvents {
   /** Members revoked since the last look (by this process or another). */
   revoked: [RevocationRecord[]];
+  /** Management was just turned on (by this process or another): the members online get certificates. */
+  managed: [];
   changed: [];
 }
 
@@ -190,6 +192,31 @@ export class MemberRegistry extends EventEmitter<MemberRegistryEvents> {
     return result;
   }
 
+  /**
+   * Certificates for peers that were members by the key alone when management was turned on
+   * (migration, §22.4): named `member 1a2b3c4d` until they join again under a name of their own.
+   * Peers revoked or certified already are left out.
+   */
+  async certifyOnline(peerIds: string[], nowMs = Date.now()): Promise<{ peerId: string; certificate: Buffer }[]> {
+    const issued: { peerId: string; certificate: Buffer }[] = [];
+    await this.update((s) => {
+      for (const peerId of peerIds) {
+        if (s.revoked.some((r) => r.id === peerId) || s.members.some((m) => m.id === peerId)) continue;
+        const name = `member ${peerId.slice(0, 8)}`;
+        const certificate = issueCertificate(this.owner, { role: 'member', peerId, name, issuedAt: Math.floor(nowMs / 1000) }).bytes;
+        s.members.push({ id: peerId, name, role: 'member', joinedAt: new Date(nowMs).toISOString(), certificate: certificate.toString('base64') });
+        issued.push({ peerId, certificate });
+      }
+    });
+    return issued;
+  }
+
+  /** The certificate issued here to `peerId`, unless revoked. */
+  certificateOf(peerId: string): Buffer | undefined {
+    const found = this.state.members.find((m) => m.id === peerId);
+    return found && !this.revokedEntry(peerId) ? Buffer.from(found.certificate, 'base64') : undefined;
+  }
+
   /** Revokes the member with this id (or id prefix of 8+ digits) or name; throws when none or several match. */
   async revoke(idOrName: string, by: string, nowMs = Date.now()): Promise<RevocationRecord> {
     let entry: RevocationRecord | undefined;
@@ -245,12 +272,15 @@ export class MemberRegistry extends EventEmitter<MemberRegistryEvents> {
 
   private apply(next: Stored, mtimeMs: number): void {
     const before = new Set(this.state.revoked.map((r) => r.id));
+    const wasManaged = this.state.managed;
     // Monotonic: an older file (a restored backup) never un-revokes anyone seen revoked here.
     if (next.revocationVersion < this.state.revocationVersion) next = { ...next, revoked: [...next.revoked, ...this.state.revoked.filter((r) => !next.revoked.some((n) => n.id === r.id))], revocationVersion: this.state.revocationVersion };
     this.state = next;
     this.mtimeMs = mtimeMs;
     const added = next.revoked.filter((r) => !before.has(r.id));
     if (added.length) this.emit('revoked', added);
+    // (At open() no one listens yet: a tracker restarted on a managed network certifies no one.)
+    if (next.managed && !wasManaged) this.emit('managed');
     this.emit('changed');
   }
 

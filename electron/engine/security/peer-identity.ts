@@ -42,6 +42,14 @@ export class PeerIdentity {
     }
   }
 
+  /** Writes this identity to `dataDir` (where load() reads it), readable by its owner only. */
+  async save(dataDir: string): Promise<void> {
+    const file = path.join(dataDir, 'identity.pem');
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(file, this.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    await chmod(file, 0o600);
+  }
+
   sign(data: Buffer): Buffer {
     return sign(null, data, this.privateKey);
   }

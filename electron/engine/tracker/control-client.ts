@@ -88,6 +88,8 @@ export interface ControlClientEvents {
   relayOpen: [RelayOpenBody];
   /** Owner-signed revocations the tracker passed on (§22.3); the receiver checks each. */
   revoked: [Buffer[]];
+  /** Our own member certificate, when the tracker turned management on (§22.4). */
+  certificate: [Buffer, Buffer];
 }
 
 type Session = { token: Buffer; seq: number };
@@ -274,6 +276,7 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
     // Only as asked for: a tracker that names sessions to a peer that never offered is ignored.
     if (reply.type === DatagramType.RELAY_OPEN) return void (this.options.offersRelay && this.session && this.emit('relayOpen', reply));
     if (reply.type === DatagramType.REVOKED) return void this.emit('revoked', reply.entries);
+    if (reply.type === DatagramType.CERTIFICATE) return void this.emit('certificate', reply.certificate, reply.ownerKey);
     this.requests.deliver(reply);
   }
 

@@ -52,6 +52,8 @@ export interface ControlServerOptions {
   relay?: Relay | undefined;
   /** Managed membership: every revocation, owner-signed, for each member that joins (REVOKED, §22.3). */
   revocations?: () => Buffer[];
+  /** Managed membership: the certificate issued to a joining member, sent after WELCOME (§22.4: it may have missed it). */
+  certificateFor?: (peerId: string) => { certificate: Buffer; ownerKey: Buffer } | undefined;
   /** Managed membership: why this peer id may not join (no certificate issued here, or revoked), or undefined (§22). */
   admits?: (peerId: string) => string | undefined;
   /** The tracker dials joining members back: a member relay is used once found reachable (else on its word). */
@@ -262,6 +264,28 @@ export class ControlServer extends EventEmitter<ControlServerEvents> {
     );
     // After WELCOME (the source is validated): what was revoked, so the member refuses those too.
     this.sendRevocations(this.options.revocations?.() ?? [], host, port);
+    const issued = this.options.certificateFor?.(join.peerId);
+    if (issued) this.send({ type: DatagramType.CERTIFICATE, ...issued }, host, port);
+  }
+
+  /** The peer ids of the members joined now. */
+  joinedMembers(): string[] {
+    const ids: string[] = [];
+    for (let slot = 0; slot < this.slots.high; slot++) {
+      const peer = this.slots.joinedAt(slot) >= 0 ? this.options.state.peerAtSlot(slot) : undefined;
+      if (peer) ids.push(peer.peerId);
+    }
+    return ids;
+  }
+
+  /** Hands a joined member its certificate (CERTIFICATE, §22.4), twice, 250 ms apart; false when it is not joined. */
+  sendCertificate(peerId: string, certificate: Buffer, ownerKey: Buffer): boolean {
+    const member = this.controlMember(peerId);
+    if (!member) return false;
+    const msg = { type: DatagramType.CERTIFICATE, ownerKey, certificate } as const;
+    this.send(msg, member.controlHost, member.controlPort);
+    setTimeout(() => this.send(msg, member.controlHost, member.controlPort), 250).unref();
+    return true;
   }
 
   /** Tells every joined member of new revocations, a slice of the slots per event-loop turn. */

@@ -32,6 +32,7 @@ export interface TrackerLinkOptions {
   offersRelay?: boolean;
   onRelayOpen?: ((open: RelayOpenBody) => void) | undefined;
   onRevoked?: ((entries: Buffer[]) => void) | undefined;
+  onCertificate?: ((certificate: Buffer, ownerKey: Buffer) => void) | undefined;
 }
 
 /**
@@ -185,6 +186,7 @@ export class TrackerLink extends EventEmitter<TrackerClientEvents> {
     control.on('ring', (ring) => this.options.onRing?.(ring, control));
     control.on('relayOpen', (open) => this.options.onRelayOpen?.(open));
     control.on('revoked', (entries) => this.options.onRevoked?.(entries));
+    control.on('certificate', (certificate, ownerKey) => this.options.onCertificate?.(certificate, ownerKey));
     this.control = control;
     control.start();
   }

@@ -32,6 +32,8 @@ export interface TrackerPoolOptions {
   onRelayOpen?: ((open: RelayOpenBody) => void) | undefined;
   /** Owner-signed revocations a tracker passed on (§22.3). */
   onRevoked?: ((entries: Buffer[]) => void) | undefined;
+  /** Our member certificate, from a tracker that turned management on (§22.4). */
+  onCertificate?: ((certificate: Buffer, ownerKey: Buffer) => void) | undefined;
 }
 
 /**
@@ -70,6 +72,7 @@ export class TrackerPool {
       offersRelay: this.options.offersRelay === true,
       onRelayOpen: this.options.onRelayOpen,
       onRevoked: this.options.onRevoked,
+      onCertificate: this.options.onCertificate,
       ...(hello.identity ? { identity: hello.identity } : {}),
       ...(this.options.backoff ? { backoffBaseMs: this.options.backoff.baseMs, backoffMaxMs: this.options.backoff.maxMs } : {}),
     });

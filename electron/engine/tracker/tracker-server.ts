@@ -156,6 +156,26 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
       // Members refuse it too, and cut what they serve it (the owner signed each entry).
       this.control?.broadcastRevocations(entries.map((e) => Buffer.from(e.entry, 'hex')));
     });
+    // Migration (§22.4): the members online when management is turned on get certificates, so nobody is locked out.
+    membership?.on('managed', () => void this.certifyOnline(membership));
+  }
+
+  private certificateFor(peerId: string): { certificate: Buffer; ownerKey: Buffer } | undefined {
+    const membership = this.options.membership;
+    const certificate = membership?.managed ? membership.certificateOf(peerId) : undefined;
+    return certificate && membership ? { certificate, ownerKey: membership.ownerKey } : undefined;
+  }
+
+  private async certifyOnline(membership: MemberRegistry): Promise<void> {
+    const control = this.control;
+    if (!control) return;
+    try {
+      const issued = await membership.certifyOnline(control.joinedMembers());
+      for (const { peerId, certificate } of issued) control.sendCertificate(peerId, certificate, membership.ownerKey);
+      this.logger.info(`managed membership is on: ${issued.length === 1 ? '1 member online got its certificate' : `${issued.length} members online got their certificates`}`);
+    } catch (err) {
+      this.warn(`could not issue certificates to the members online: ${errorMessage(err)}`);
+    }
   }
 
   /** A revoked member: its stream sessions are closed with the reason, and it leaves the listing and the control plane. */
@@ -226,7 +246,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
       ...(this.options.sourceRate ? { sourceRate: this.options.sourceRate } : {}),
       replaced: (old) => this.closeSession(old),
       relay: this.relay,
-      ...(this.options.membership ? { admits: (peerId: string) => this.options.membership!.memberRefusal(peerId), revocations: () => this.options.membership!.revocationEntries() } : {}),
+      ...(this.options.membership ? { admits: (peerId: string) => this.options.membership!.memberRefusal(peerId), revocations: () => this.options.membership!.revocationEntries(), certificateFor: (peerId: string) => this.certificateFor(peerId) } : {}),
       dialBack: this.dialBack !== undefined,
     });
     control.on('join', (peer) => {
