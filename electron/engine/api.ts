@@ -21,7 +21,7 @@ export { writeFileAtomic } from './persist.js';
 export { formatNetworkKey, generateNetworkKey, parseNetworkKey, readKeyFile, storedKeyPath, writeKeyFile, type NetworkKey } from './security/network-key.js';
 export { PeerIdentity } from './security/peer-identity.js';
 export { MemberRegistry, type MemberRecord } from './membership/member-registry.js';
-export { adoptMembership, loadMemberCard, memberIdentity, saveMemberCard } from './membership/member-card.js';
+export { adoptMembership, loadMemberCard, memberIdentity, saveMemberCard, type MemberCard } from './membership/member-card.js';
 export { redeemInvite } from './membership/redemption.js';
 export { TrackerServer, DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_PEER_TIMEOUT_MS, type TrackerServerOptions } from './tracker/tracker-server.js';
 export { DEFAULT_RELAY_LIMIT_KIBPS } from './nat/relay.js';

@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { validateArgs, type AppSnapshot, type Envelope, type NetworkStatus, type RequestChannel, type RequestErrorCode, type Settings } from '../../shared/ipc/contract.js';
-import { DEFAULT_RELAY_LIMIT_KIBPS, Engine, EngineError, errorMessage, type Logger, type NetworkKey, PUBLIC_BOOTSTRAP, silentLogger } from '../engine/api.js';
+import { adoptMembership, DEFAULT_RELAY_LIMIT_KIBPS, Engine, EngineError, loadMemberCard, type MemberCard, errorMessage, type Logger, type NetworkKey, PUBLIC_BOOTSTRAP, silentLogger } from '../engine/api.js';
 import type { DesktopIntegration } from './desktop-integration.js';
 import { TrailingThrottle } from './event-throttle.js';
 import { downloadHandlers } from './handlers/downloads.js';
 import type { Handlers, HostContext } from './handlers/host-context.js';
 import { networkHandlers } from './handlers/network.js';
+import { memberHandlers } from './handlers/members.js';
 import { settingsHandlers } from './handlers/settings.js';
 import { shareHandlers } from './handlers/shares.js';
 import { HostEvents, type EventSink } from './host-events.js';
@@ -58,6 +59,8 @@ export class AppHost {
   private readonly tracker: TrackerHosting;
   private readonly shares: TrailingThrottle;
   private readonly statusPublisher: StatusPublisher;
+  /** This app's membership of a managed network (docs/PROTOCOL.md §22), from its data dir. */
+  private memberCard: MemberCard | undefined;
 
   constructor(private readonly options: AppHostOptions) {
     const { dataDir } = options;
@@ -88,6 +91,7 @@ export class AppHost {
       'app:snapshot': async () => this.snapshot(),
       ...shareHandlers(context),
       ...networkHandlers(context),
+      ...memberHandlers(context),
       ...downloadHandlers(context),
       ...settingsHandlers(context),
     };
@@ -106,6 +110,7 @@ export class AppHost {
     if (this.store.firstRun && settings.trackers.length === 0) settings.hostTracker = true; // a single install works on its own
     await this.key.choose(settings);
     await this.tracker.loadIdentity();
+    this.memberCard = await loadMemberCard(this.options.dataDir);
 
     if (settings.hostTracker) {
       await this.tracker.start(settings.hostTrackerPort).catch(() => this.events.notice('warning', `Could not host the tracker: ${this.tracker.error}`));
@@ -160,6 +165,10 @@ export class AppHost {
       portMapping: s.upnp && process.env.P2P_NO_UPNP !== '1',
       punch: s.punch,
       relay: s.relay,
+      // A member of a managed network uses the identity its certificate names, and refuses non-members.
+      identity: this.memberCard?.identity,
+      ownerKey: this.memberCard?.ownerKey,
+      revocationsFile: this.memberCard ? path.join(this.options.dataDir, 'member', 'revocations.json') : undefined,
       // Capped by the upload limit when there is one: relaying is uploading.
       offerRelay: s.relayForOthers ? { limitKiBps: s.uploadLimitKiB > 0 ? s.uploadLimitKiB : DEFAULT_RELAY_LIMIT_KIBPS } : false,
       // P2P_NO_LAN=1: likewise, no multicast on the machine's real network. The advert says when we host a tracker.
@@ -168,6 +177,16 @@ export class AppHost {
       ...(this.store.state.downloads ? { seedDownloads: this.store.state.downloads } : {}),
     });
     engine.on('downloads', (rows) => this.events.emit('downloads:progress', rows));
+    // Our tracker turned management on while we ran: keep the certificate, so the next start is a member too.
+    engine.on('membership', (membership) => {
+      const identity = engine.identity;
+      if (!identity) return;
+      adoptMembership(this.options.dataDir, identity, { ...membership, trackers: [] })
+        .then(async () => {
+          this.memberCard = await loadMemberCard(this.options.dataDir);
+        })
+        .catch((err: unknown) => this.logger.warn(`could not keep the member certificate: ${errorMessage(err)}`));
+    });
     engine.on('download-removed', (hash) => {
       this.events.emit('downloads:removed', { hash });
       this.events.networkChanged(); // its listing row offers Download again

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { HostedTracker } from '../../shared/ipc/contract.js';
-import { errorMessage, type Logger, type NetworkKey, PeerIdentity, TrackerServer } from '../engine/api.js';
+import { errorMessage, type Logger, MemberRegistry, type NetworkKey, PeerIdentity, TrackerServer } from '../engine/api.js';
 import { machineAddresses } from './machine-addresses.js';
 import { TrackerPortMapping } from './tracker-port-mapping.js';
 
@@ -25,6 +25,8 @@ export class TrackerHosting {
   private server: TrackerServer | undefined;
   private mapping: TrackerPortMapping | undefined;
   private identity: PeerIdentity | undefined;
+  /** The owner key and the members of the network this tracker manages (docs/PROTOCOL.md §22). */
+  membership: MemberRegistry | undefined;
   error: string | undefined;
 
   constructor(private readonly options: TrackerHostingOptions) {}
@@ -32,6 +34,7 @@ export class TrackerHosting {
   /** The tracker keeps one identity across restarts, so peers that pinned it still trust it. */
   async loadIdentity(): Promise<void> {
     this.identity = await PeerIdentity.load(path.join(this.options.dataDir, 'tracker'));
+    this.membership = await MemberRegistry.open(path.join(this.options.dataDir, 'membership'));
   }
 
   get running(): boolean {
@@ -40,6 +43,11 @@ export class TrackerHosting {
 
   get port(): number | undefined {
     return this.server?.port;
+  }
+
+  /** Whether the member with this id is joined to the hosted tracker now. */
+  isOnline(peerId: string): boolean {
+    return this.server?.state.peerById(peerId) !== undefined;
   }
 
   get peerCount(): number | undefined {
@@ -119,11 +127,14 @@ export class TrackerHosting {
   }
 
   private async open(port: number): Promise<void> {
+    const networkKey = this.options.networkKey();
     const tracker = new TrackerServer({
       port,
       host: this.options.bindHost,
       logger: this.options.logger,
-      networkKey: this.options.networkKey(),
+      networkKey,
+      // Managed membership needs a key: in open mode there is nothing to keep anyone out with.
+      membership: networkKey ? this.membership : undefined,
       ...(this.identity ? { identity: this.identity } : {}),
     });
     await tracker.start();

@@ -63,6 +63,35 @@ export interface HostedTracker {
 }
 
 /** How to join this network: the hosted (or first) tracker plus the key. */
+/** A member of the network this app's tracker manages (docs/PROTOCOL.md §22). */
+export interface MemberRow {
+  id: string;
+  name: string;
+  role: 'member' | 'admin';
+  /** ISO 8601. */
+  joinedAt: string;
+  /** Joined to the hosted tracker now. */
+  online: boolean;
+  /** This app's own peer. */
+  self: boolean;
+}
+
+/** The hosted tracker's members; `managed` turns on with the first member invite. */
+export interface MembersView {
+  hosting: boolean;
+  managed: boolean;
+  members: MemberRow[];
+}
+
+/** A single-use (or N-use) member invite: no network key in it (§22.2). */
+export interface MemberInviteInfo {
+  link: string;
+  qrSvg: string;
+  /** ISO 8601. */
+  expiresAt: string;
+  uses: number;
+}
+
 export interface InviteInfo {
   tracker: string;
   /** Every address the tracker may be reached at (LAN, IPv6, the router's public one), `tracker` first. */
@@ -163,6 +192,8 @@ const startArgs = z.object({ hash: contentHash, name: relativePath, size: z.numb
 const settingsPatch = settingsSchema.omit({ hostTracker: true }).partial().strict();
 const hostingArgs = z.object({ enabled: z.boolean(), port: port.optional() }).strict();
 const joinArgs = z.object({ invite: z.string().min(1).max(1000) }).strict();
+const memberInviteArgs = z.object({ expiresHours: z.number().int().min(1).max(24 * 366), uses: z.number().int().min(1).max(10_000) }).strict();
+const byMemberId = z.object({ id: z.string().regex(/^[0-9a-f]{32}$/, 'a member id is 32 hex digits') }).strict();
 
 
 export const contract = {
@@ -184,6 +215,9 @@ export const contract = {
     'tracker:setHosting': request<typeof hostingArgs, HostedTracker>(hostingArgs),
     'network:invite': request<typeof none, InviteInfo>(none),
     'network:join': request<typeof joinArgs, Settings>(joinArgs),
+    'members:list': request<typeof none, MembersView>(none),
+    'members:invite': request<typeof memberInviteArgs, MemberInviteInfo>(memberInviteArgs),
+    'members:revoke': request<typeof byMemberId, MembersView>(byMemberId),
   },
   events: {
     /** Rows that changed (at most ten batches a second). */

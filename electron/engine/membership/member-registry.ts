@@ -77,6 +77,7 @@ export class MemberRegistry extends EventEmitter<MemberRegistryEvents> {
   private state: Stored;
   private mtimeMs = 0;
   private timer: NodeJS.Timeout | undefined;
+  private watchers = 0;
   private readonly file: string;
 
   private constructor(
@@ -234,14 +235,17 @@ export class MemberRegistry extends EventEmitter<MemberRegistryEvents> {
     return entry!;
   }
 
-  /** Looks for changes another process made, every WATCH_MS, until unwatch(). */
+  /** Looks for changes another process made, every WATCH_MS, until as many unwatch() (a moving tracker overlaps itself). */
   watch(): void {
+    this.watchers++;
     if (this.timer) return;
     this.timer = setInterval(() => void this.reload().catch(() => undefined), WATCH_MS);
     this.timer.unref();
   }
 
   unwatch(): void {
+    if (--this.watchers > 0) return;
+    this.watchers = 0;
     clearInterval(this.timer);
     this.timer = undefined;
   }

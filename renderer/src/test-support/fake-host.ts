@@ -7,6 +7,8 @@ import type {
   HostCapabilities,
   InviteInfo,
   ListingRow,
+  MemberRow,
+  MembersView,
   NetworkStatus,
   P2PApi,
   RequestArgs,
@@ -119,6 +121,9 @@ export interface FakeHostOptions {
 export class FakeHost implements P2PApi {
   readonly calls: Array<{ channel: RequestChannel; args: unknown }> = [];
   settings: Settings;
+  /** The hosted tracker's members (tests set them). */
+  members: MemberRow[] = [];
+  managed = false;
   listing: ListingRow[];
   downloads: DownloadRow[];
   folders: SharedFolder[];
@@ -218,6 +223,17 @@ export class FakeHost implements P2PApi {
         const hosted = this.status.hostedTracker;
         return fakeInvite(tracker, this.key, hosted.running && hosted.addresses.length ? hosted.addresses : [tracker]);
       },
+      'members:list': () => this.membersView(),
+      'members:invite': ({ expiresHours, uses }) => {
+        if (!this.status.hostedTracker.running) throw new HostError('invalid_state', 'Members are managed by the tracker this app hosts: turn on Host tracker first.');
+        this.managed = true;
+        const link = `p2p://${this.status.hostedTracker.addresses[0] ?? '192.168.1.5:6969'}/join#AAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBB.${'c'.repeat(32)}`;
+        return { link, qrSvg: '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"></svg>', expiresAt: new Date(Date.now() + expiresHours * 3_600_000).toISOString(), uses };
+      },
+      'members:revoke': ({ id }) => {
+        this.members = this.members.filter((m) => m.id !== id);
+        return this.membersView();
+      },
       'network:join': ({ invite }) => {
         const parsed = parseInvite(invite);
         if ('error' in parsed) throw new HostError('invalid_argument', parsed.error, 'invite');
@@ -287,6 +303,11 @@ export class FakeHost implements P2PApi {
   }
 
   /** Changes the status and pushes it, as the host does after a change. */
+  membersView(): MembersView {
+    const hosting = this.status.hostedTracker.running;
+    return { hosting, managed: hosting && this.managed, members: hosting ? structuredClone(this.members) : [] };
+  }
+
   pushStatus(patch: Partial<NetworkStatus>): void {
     this.status = { ...this.status, ...patch };
     const status = structuredClone(this.status);

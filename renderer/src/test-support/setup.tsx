@@ -4,6 +4,7 @@ import { setApiForTests } from '../api';
 import { useAppStore } from '../stores/app-store';
 import { useDownloadsStore } from '../stores/downloads-store';
 import { useInviteStore } from '../stores/invite-store';
+import { useMembersStore } from '../stores/members-store';
 import { useNetworkStore } from '../stores/network-store';
 import { useSettingsStore } from '../stores/settings-store';
 import { useSharesStore } from '../stores/shares-store';
@@ -12,7 +13,7 @@ import { useToastStore } from '../stores/toast-store';
 import { startSync } from '../sync';
 import { FakeHost, type FakeHostOptions } from './fake-host';
 
-const STORES = [useAppStore, useDownloadsStore, useInviteStore, useNetworkStore, useSettingsStore, useSharesStore, useStatusStore, useToastStore] as const;
+const STORES = [useAppStore, useDownloadsStore, useInviteStore, useMembersStore, useNetworkStore, useSettingsStore, useSharesStore, useStatusStore, useToastStore] as const;
 const INITIAL = STORES.map((store) => store.getState());
 
 /** Puts every store back to its first state (they are module singletons). */

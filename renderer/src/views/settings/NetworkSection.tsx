@@ -6,6 +6,7 @@ import { Reach } from './Reach';
 import { Field, SavedNote, Section, parseInteger, saveDraft, useDraft } from './fields';
 import { HostTracker } from './HostTracker';
 import { InvitePanel } from './InvitePanel';
+import { MembersPanel } from './MembersPanel';
 import { JoinNetwork } from './JoinNetwork';
 import { OpenMode } from './OpenMode';
 import { TrackerStates } from './TrackerStates';
@@ -117,6 +118,7 @@ export function NetworkSection() {
         portError={errors.hostTrackerPort}
       />
       <InvitePanel />
+      <MembersPanel />
       {/* Joining sets the trackers: an unsaved edit of them would only hide the new ones. */}
       <JoinNetwork onJoined={() => draft.reset(['trackers'])} />
       <OpenMode />
