@@ -1,6 +1,8 @@
+import os from 'node:os';
 import path from 'node:path';
 import { validateArgs, type AppSnapshot, type Envelope, type NetworkStatus, type RequestChannel, type RequestErrorCode, type Settings } from '../../shared/ipc/contract.js';
-import { adoptMembership, DEFAULT_RELAY_LIMIT_KIBPS, Engine, EngineError, loadMemberCard, type MemberCard, errorMessage, type Logger, type NetworkKey, PUBLIC_BOOTSTRAP, silentLogger } from '../engine/api.js';
+import type { MemberInvite } from '../../shared/ipc/invite.js';
+import { adoptMembership, DEFAULT_RELAY_LIMIT_KIBPS, Engine, EngineError, loadMemberCard, type MemberCard, memberIdentity, redeemInvite, saveMemberCard, errorMessage, type Logger, type NetworkKey, PUBLIC_BOOTSTRAP, silentLogger } from '../engine/api.js';
 import type { DesktopIntegration } from './desktop-integration.js';
 import { TrailingThrottle } from './event-throttle.js';
 import { downloadHandlers } from './handlers/downloads.js';
@@ -245,7 +247,17 @@ export class AppHost {
       status: this.statusPublisher,
       restartNetwork: () => this.restartNetwork(),
       applyTrackers: () => this.engine.setTrackers(this.tracker.effectiveTrackers(this.store.settings.trackers)),
+      joinAsMember: (invite) => this.joinAsMember(invite),
     };
+  }
+
+  private async joinAsMember(invite: MemberInvite): Promise<string> {
+    const identity = await memberIdentity(this.options.dataDir);
+    const redeemed = await redeemInvite(invite, identity, os.hostname());
+    await this.key.adopt(redeemed.networkKey);
+    await saveMemberCard(this.options.dataDir, { certificate: redeemed.certificate, ownerKey: redeemed.ownerKey, trackers: [redeemed.tracker] });
+    this.memberCard = await loadMemberCard(this.options.dataDir);
+    return redeemed.tracker;
   }
 
   // ---- the transports' API ----

@@ -38,19 +38,19 @@ export function invitedBy(socket: object): string | undefined {
  * the tracker that issued the invite completes this handshake.
  */
 export function connectWithInvite(host: string, port: number, inviteId: string, psk: Buffer, timeoutMs: number): Promise<OpenedSocket> {
+  const socket = tls.connect({ host, port, ciphers: CIPHERS, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', pskCallback: () => ({ psk, identity: `${INVITE_PSK_PREFIX}${inviteId}` }), checkServerIdentity: () => undefined });
+  return secured(socket, `${host}:${port}`, timeoutMs, (failure, err) =>
+    // The tracker knows no invite by that id: its handshake fails as a key mismatch would.
+    failure.code === 'wrong_key' ? new EngineError('not_member', `the tracker at ${host}:${port} does not know this invite (another tracker issued it, or it was withdrawn)`, { cause: err }) : failure,
+  );
+}
+
+/** Settles when the client side of `socket`'s handshake completes, fails, closes or takes longer than `timeoutMs`. */
+function secured(socket: tls.TLSSocket, remote: string, timeoutMs: number, explain: (failure: EngineError, err: NodeJS.ErrnoException) => EngineError = (f) => f): Promise<OpenedSocket> {
   return new Promise<OpenedSocket>((resolve, reject) => {
-    const socket = tls.connect({
-      host,
-      port,
-      ciphers: CIPHERS,
-      minVersion: 'TLSv1.3',
-      maxVersion: 'TLSv1.3',
-      pskCallback: () => ({ psk, identity: `${INVITE_PSK_PREFIX}${inviteId}` }),
-      checkServerIdentity: () => undefined,
-    });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new EngineError('timeout', `secure connection to ${host}:${port} timed out after ${timeoutMs} ms`));
+      reject(new EngineError('timeout', `secure connection to ${remote} timed out after ${timeoutMs} ms`));
     }, timeoutMs);
     timer.unref();
     socket.once('secureConnect', () => {
@@ -60,13 +60,11 @@ export function connectWithInvite(host: string, port: number, inviteId: string, 
     });
     socket.once('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      const failure = describeFailure(err, `${host}:${port}`);
-      // The tracker knows no invite by that id: its handshake fails as a key mismatch would.
-      reject(failure.code === 'wrong_key' ? new EngineError('not_member', `the tracker at ${host}:${port} does not know this invite (another tracker issued it, or it was withdrawn)`, { cause: err }) : failure);
+      reject(explain(describeFailure(err, remote), err));
     });
     socket.once('close', () => {
       clearTimeout(timer);
-      reject(new EngineError('connection_closed', `${host}:${port} closed the connection during the secure handshake`));
+      reject(new EngineError('connection_closed', `${remote} closed the connection during the secure handshake`));
     });
   });
 }
@@ -175,27 +173,8 @@ export function tlsTransport(key: NetworkKey, options: TlsTransportOptions = {})
       return secureServer(raw, remote);
     },
     connectOver(raw, remote, timeoutMs) {
-      return new Promise<OpenedSocket>((resolve, reject) => {
-        const socket = tls.connect({ socket: raw as net.Socket, ...common, pskCallback: () => ({ psk, identity: PSK_IDENTITY }), checkServerIdentity: () => undefined });
-        const timer = setTimeout(() => {
-          socket.destroy();
-          reject(new EngineError('timeout', `secure connection to ${remote} timed out after ${timeoutMs} ms`));
-        }, timeoutMs);
-        timer.unref();
-        socket.once('secureConnect', () => {
-          clearTimeout(timer);
-          socket.removeAllListeners('error');
-          resolve({ socket });
-        });
-        socket.once('error', (err: NodeJS.ErrnoException) => {
-          clearTimeout(timer);
-          reject(describeFailure(err, remote));
-        });
-        socket.once('close', () => {
-          clearTimeout(timer);
-          reject(new EngineError('connection_closed', `${remote} closed the connection during the secure handshake`));
-        });
-      });
+      const socket = tls.connect({ socket: raw as net.Socket, ...common, pskCallback: () => ({ psk, identity: PSK_IDENTITY }), checkServerIdentity: () => undefined });
+      return secured(socket, remote, timeoutMs);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { RequestArgs, RequestChannel, RequestResult } from '../../../shared/ipc/contract.js';
+import type { MemberInvite } from '../../../shared/ipc/invite.js';
 import type { Engine } from '../../engine/api.js';
 import type { DesktopIntegration } from '../desktop-integration.js';
 import type { HostEvents } from '../host-events.js';
@@ -27,4 +28,9 @@ export interface HostContext {
   restartNetwork(): Promise<void>;
   /** Tells the engine the trackers to use: the configured ones plus the hosted one. */
   applyTrackers(): void;
+  /**
+   * Redeems a member invite (docs/PROTOCOL.md §22.2) and keeps what it gives (identity,
+   * certificate, owner key, network key) for this and every later start; the tracker that answered.
+   */
+  joinAsMember(invite: MemberInvite): Promise<string>;
 }

@@ -1,6 +1,6 @@
 import QRCode from 'qrcode';
 import type { InviteInfo } from '../../../shared/ipc/contract.js';
-import { inviteLink, MAX_INVITE_ADDRESSES, parseInvite } from '../../../shared/ipc/invite.js';
+import { inviteLink, MAX_INVITE_ADDRESSES, parseInvite, parseMemberInvite, type MemberInvite } from '../../../shared/ipc/invite.js';
 import { EngineError, formatNetworkKey, parseHostPort, parseNetworkKey } from '../../engine/api.js';
 import { isLoopback, NO_REACHABLE_ADDRESS } from '../machine-addresses.js';
 import { forField } from './for-field.js';
@@ -24,6 +24,8 @@ export function networkHandlers(ctx: HostContext): HandlerGroup<'network:list' |
     },
     'network:invite': async () => invite(ctx),
     'network:join': async ({ invite }) => {
+      const member = parseMemberInvite(invite);
+      if (!('error' in member)) return joinAsMember(ctx, member);
       const parsed = parseInvite(invite);
       if ('error' in parsed) throw new EngineError('invalid_argument', parsed.error, { field: 'invite' });
       await ctx.key.adopt(await forField('invite', async () => parseNetworkKey(parsed.key)));
@@ -49,6 +51,18 @@ export function networkHandlers(ctx: HostContext): HandlerGroup<'network:list' |
       return store.settings;
     },
   };
+}
+
+/** A member invite: redeemed at its tracker, then that tracker is the one to use; a refusal goes under the field. */
+async function joinAsMember(ctx: HostContext, invite: MemberInvite) {
+  const tracker = await forField('invite', () => ctx.joinAsMember(invite));
+  const { store } = ctx;
+  store.state.settings = { ...store.settings, trackers: [tracker], openMode: false };
+  await store.save();
+  await ctx.restartNetwork();
+  ctx.events.emit('settings:changed', store.settings);
+  ctx.events.notice('info', `Joined the network of ${tracker} as a member.`);
+  return store.settings;
 }
 
 /**

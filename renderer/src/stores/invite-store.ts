@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import type { InviteInfo } from '../../../shared/ipc/contract';
-import { parseInvite } from '../../../shared/ipc/invite';
+import { parseInvite, parseMemberInvite } from '../../../shared/ipc/invite';
 import { call } from '../api';
 import { errorText } from '../error-text';
 import { useSettingsStore } from './settings-store';
@@ -42,7 +42,8 @@ export const useInviteStore = create<InviteState>()((set, get) => ({
 
   async joinNetwork(text) {
     if (get().join.busy) return false;
-    const parsed = parseInvite(text);
+    // A member invite (…/join#…) is checked by the tracker that issued it; a key invite is checked here first.
+    const parsed = 'error' in parseMemberInvite(text) ? parseInvite(text) : { ok: true };
     if ('error' in parsed) {
       set((s) => ({ join: { ...s.join, error: parsed.error } }));
       return false;

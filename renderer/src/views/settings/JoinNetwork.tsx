@@ -35,7 +35,7 @@ export function JoinNetwork({ onJoined }: { onJoined: () => void }) {
         label="Invite"
         help={
           <>
-            Paste the invite someone sent you: a p2p://HOST:PORT#KEY link, or “HOST:PORT KEY”. Joining replaces your trackers and network key and
+            Paste the invite someone sent you: a p2p://HOST:PORT#KEY link, “HOST:PORT KEY”, or a member invite (p2p://HOST:PORT/join#…). Joining replaces your trackers and network key and
             reconnects; peers that use your current key will no longer reach you{openMode ? ', and open mode turns off' : ''}.
           </>
         }
