@@ -69,3 +69,64 @@ describe('member certificates', () => {
     expect(await hello(thief)).toMatch(/the certificate is for another peer/);
   });
 });
+
+describe('revocations', () => {
+  it('only the owner\'s signature counts; a forged, edited or oversized revocation is refused, and none is ever forgotten', async () => {
+    const { RevocationList } = await import('../electron/engine/membership/revocation-list.js');
+    const { signRevocation } = await import('../electron/engine/membership/revocation.js');
+    const { decodeBody, encodeBody } = await import('../electron/engine/control/datagram-codec.js');
+    const { DatagramType } = await import('../shared/protocol/datagram.js');
+    const { silentLogger } = await import('../electron/engine/logger.js');
+    const owner = PeerIdentity.generate();
+    const alice = PeerIdentity.generate();
+    const dir = await fx.tempDir();
+    const file = path.join(dir, 'revocations.json');
+    const list = new RevocationList(owner.publicKeyRaw, file, silentLogger);
+    // Someone else's key, an edited time, an edited id: ignored.
+    expect(list.add([signRevocation(PeerIdentity.generate(), alice.peerId, now())])).toEqual([]);
+    const real = signRevocation(owner, alice.peerId, now());
+    const editedTime = Buffer.from(real);
+    editedTime[19]! ^= 1;
+    const editedId = Buffer.from(real);
+    editedId[0]! ^= 1;
+    expect(list.add([editedTime, editedId, real.subarray(0, 83)])).toEqual([]);
+    expect(list.has(alice.peerId)).toBe(false);
+    expect(list.add([real])).toEqual([alice.peerId]);
+    expect(list.add([real])).toEqual([]); // known: no second cut-off
+    await new Promise((r) => setTimeout(r, 100)); // saved in the background
+    // A restart loads it again.
+    const again = new RevocationList(owner.publicKeyRaw, file, silentLogger);
+    await again.load();
+    expect(again.has(alice.peerId)).toBe(true);
+    // Oversized: 13 entries don't fit the datagram's count, and a handshake carries at most 64 (the schema's cap).
+    const body = encodeBody({ type: DatagramType.REVOKED, entries: [real] }).body;
+    const thirteen = Buffer.concat([Buffer.from([13]), ...Array.from({ length: 13 }, () => real)]);
+    expect(decodeBody(DatagramType.REVOKED, 0, thirteen)).toMatchObject({ drop: 'bad_field' });
+    expect(decodeBody(DatagramType.REVOKED, 0, body)).toMatchObject({ entries: [real] });
+    const { MAX_REVOCATIONS_PER_HANDSHAKE } = await import('../shared/protocol/messages.js');
+    const { handshakeMessage } = await import('../shared/protocol/messages.js');
+    const hello = { type: 'hello', protocol: 'p2pshare', versions: [2], peerId: alice.peerId, listenPort: 0 };
+    expect(handshakeMessage.safeParse({ ...hello, revoked: Array.from({ length: MAX_REVOCATIONS_PER_HANDSHAKE }, () => real.toString('hex')) }).success).toBe(true);
+    expect(handshakeMessage.safeParse({ ...hello, revoked: Array.from({ length: MAX_REVOCATIONS_PER_HANDSHAKE + 1 }, () => real.toString('hex')) }).success).toBe(false);
+  });
+
+  it('the tracker\'s registry never un-revokes: an older membership file put back keeps the revoked revoked', async () => {
+    const { MemberRegistry } = await import('../electron/engine/membership/member-registry.js');
+    const { readFile, writeFile, utimes } = await import('node:fs/promises');
+    const dir = await fx.tempDir();
+    const registry = await MemberRegistry.open(dir);
+    const { id } = await registry.createInvite({ expiresMs: 60_000, uses: 1 });
+    const bob = PeerIdentity.generate();
+    expect((await registry.redeem(id, bob.peerId, 'bob')).ok).toBe(true);
+    const before = await readFile(path.join(dir, 'membership.json'), 'utf8');
+    await registry.revoke('bob', 'the owner');
+    // A backup from before the revocation is restored over the file.
+    await writeFile(path.join(dir, 'membership.json'), before);
+    await utimes(path.join(dir, 'membership.json'), new Date(), new Date(Date.now() + 5000));
+    registry.watch();
+    await new Promise((r) => setTimeout(r, 600));
+    registry.unwatch();
+    expect(registry.memberRefusal(bob.peerId)).toMatch(/removed from the network/);
+    expect(registry.refusal(bob.peerId, undefined)).toMatch(/removed from the network/);
+  });
+});
