@@ -233,4 +233,39 @@ describe('managed membership', () => {
     const again = await finished(CLI.client, ['-data', aliceData, '-list', '-timeout', '5']);
     expect(again.code, again.proc.describe()).toBe(0);
   }, 90_000);
+
+  it('admins: the owner makes one; it invites and revokes through the tracker; a plain member is told it is not an admin', async () => {
+    const net = await network();
+    const link = await net.invite('-uses', '2');
+    const [alice, bob] = [await net.join(link, 'alice'), await net.join(link, 'bob')];
+    expect([alice.code, bob.code]).toEqual([0, 0]);
+    // Bob runs, so he is online to get his new certificate.
+    const bobRunning = run(CLI.client, ['-data', bob.data, '-folder', await scratch.temp(), '-port', '0']);
+    await bobRunning.waitFor(/connected to tracker/, 20_000, 'stderr');
+    const made = await finished(CLI.tracker, ['-data', net.trackerData, '-make-admin', 'bob']);
+    expect(made.code, made.proc.describe()).toBe(0);
+    expect(made.stdout).toMatch(/^bob \([0-9a-f]{32}\) is an admin now$/m);
+    await bobRunning.waitFor(/member certificate was renewed: bob, admin/, 5000, 'stderr');
+    await bobRunning.stop();
+    expect((await net.members()).find((m) => m.name === 'bob')?.role).toBe('admin');
+
+    // From his own data dir, Bob's -invite, -members and -revoke go to the tracker.
+    const invite = await finished(CLI.tracker, ['-data', bob.data, '-invite', '-expires', '1h']);
+    expect(invite.code, invite.proc.describe()).toBe(0);
+    const carol = await net.join(invite.stdout.trim(), 'carol');
+    expect(carol.code, carol.proc.describe()).toBe(0);
+    const listed = await finished(CLI.tracker, ['-data', bob.data, '-members', '-json']);
+    expect((JSON.parse(listed.stdout) as Array<{ name: string }>).map((m) => m.name).sort()).toEqual(['alice', 'bob', 'carol']);
+    const revoked = await finished(CLI.tracker, ['-data', bob.data, '-revoke', 'carol']);
+    expect(revoked.code, revoked.proc.describe()).toBe(0);
+    expect(revoked.stdout).toMatch(/^revoked carol/m);
+    // Alice is a member, not an admin.
+    const denied = await finished(CLI.tracker, ['-data', alice.data, '-revoke', 'bob']);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toContain('not an admin');
+    const notOwner = await finished(CLI.tracker, ['-data', bob.data, '-make-admin', 'alice']);
+    expect(notOwner.code).toBe(1);
+    expect(notOwner.stderr).toContain('only the owner makes admins');
+  }, 90_000);
 });
+

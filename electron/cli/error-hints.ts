@@ -8,6 +8,7 @@ import type { EngineErrorCode } from '../engine/api.js';
 const HINTS: Partial<Record<EngineErrorCode, string>> = {
   no_such_file: 'try -list to see what is shared and the content hashes',
   wrong_key: 'check -key / -keyfile (or the invite you joined with), or use -open if the network runs in open mode',
+  not_admin: 'the owner makes admins with p2ptracker -make-admin NAME on the tracker\'s data dir',
   not_member: 'this network admits members only: ask its owner for an invite (p2ptracker -invite) and join with p2pclient -join INVITE',
 };
 

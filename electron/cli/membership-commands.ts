@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { memberInviteLink, parseMemberInvite } from '../../shared/ipc/invite.js';
-import { EngineError, MemberRegistry, memberIdentity, redeemInvite, saveMemberCard, storedKeyPath, writeFileAtomic, writeKeyFile } from '../engine/api.js';
+import { adminRequest, EngineError, loadMemberCard, type MemberCard, MemberRegistry, memberIdentity, readKeyFile, redeemInvite, saveMemberCard, storedKeyPath, writeFileAtomic, writeKeyFile } from '../engine/api.js';
+import { existsSync } from 'node:fs';
 import { UsageError } from './args.js';
 import { joinAddresses } from './join-addresses.js';
 
@@ -40,10 +41,31 @@ async function trackerAddresses(baseDataDir: string, fallback: { host: string | 
   return joinAddresses(fallback.host).hosts.slice(0, 8).map((h) => `${h}:${fallback.port}`);
 }
 
+/**
+ * The member card of `baseDataDir` when it is a member's data dir and not the owner's: then the
+ * commands go to its tracker as an admin's requests (§22.5) instead of working on a registry here.
+ */
+async function adminCard(baseDataDir: string): Promise<MemberCard | undefined> {
+  if (existsSync(path.join(membershipDir(baseDataDir), 'owner'))) return undefined;
+  return loadMemberCard(baseDataDir);
+}
+
+async function asAdmin(card: MemberCard, baseDataDir: string, request: Parameters<typeof adminRequest>[2]) {
+  return adminRequest(card, await readKeyFile(storedKeyPath(baseDataDir)), request);
+}
+
 /** `p2ptracker -invite [-expires 24h] [-uses N]`: one `p2p://…` line on stdout. */
 export async function printInvite(baseDataDir: string, options: { expires: string; uses: number; host: string | undefined; port: number }): Promise<void> {
   const expiresMs = parseDuration(options.expires, '-expires');
   if (!(Number.isInteger(options.uses) && options.uses >= 1 && options.uses <= 10_000)) throw new UsageError('-uses must be a whole number from 1 to 10000');
+  const card = await adminCard(baseDataDir);
+  if (card) {
+    const { invite } = await asAdmin(card, baseDataDir, { action: 'invite', expiresMs, uses: options.uses });
+    if (!invite) throw new EngineError('bad_message', 'the tracker made no invite');
+    process.stdout.write(`${memberInviteLink({ trackers: card.trackers, id: invite.id, secret: invite.secret, owner: invite.owner })}\n`);
+    process.stderr.write(`an invite for ${options.uses === 1 ? 'one member' : `${options.uses} members`}, valid until ${invite.expiresAt}\n`);
+    return;
+  }
   const registry = await MemberRegistry.open(membershipDir(baseDataDir));
   const invite = await registry.createInvite({ expiresMs, uses: options.uses });
   const trackers = await trackerAddresses(baseDataDir, options);
@@ -53,6 +75,13 @@ export async function printInvite(baseDataDir: string, options: { expires: strin
 
 /** `p2ptracker -members [-json]`. */
 export async function printMembers(baseDataDir: string, json: boolean): Promise<void> {
+  const card = await adminCard(baseDataDir);
+  if (card) {
+    const members = (await asAdmin(card, baseDataDir, { action: 'members' })).members ?? [];
+    if (json) return void process.stdout.write(`${JSON.stringify(members)}\n`);
+    for (const m of members) process.stdout.write(`${m.id}  ${m.role.padEnd(6)}  ${m.joinedAt}  ${m.name}\n`);
+    return;
+  }
   const registry = await MemberRegistry.open(membershipDir(baseDataDir));
   const members = registry.members().map((m) => ({ id: m.id, name: m.name, role: m.role, joinedAt: m.joinedAt }));
   if (json) return void process.stdout.write(`${JSON.stringify(members)}\n`);
@@ -63,9 +92,24 @@ export async function printMembers(baseDataDir: string, json: boolean): Promise<
 
 /** `p2ptracker -revoke ID|NAME`. */
 export async function revokeMember(baseDataDir: string, who: string): Promise<void> {
+  const card = await adminCard(baseDataDir);
+  if (card) {
+    const { revoked } = await asAdmin(card, baseDataDir, { action: 'revoke', target: who });
+    if (!revoked) throw new EngineError('bad_message', 'the tracker revoked no one');
+    process.stdout.write(`revoked ${revoked.name} (${revoked.id})\n`);
+    return;
+  }
   const registry = await MemberRegistry.open(membershipDir(baseDataDir));
   const entry = await registry.revoke(who, `the owner (${os.userInfo().username}@${os.hostname()})`);
   process.stdout.write(`revoked ${entry.name} (${entry.id})\n`);
+}
+
+/** `p2ptracker -make-admin ID|NAME` (the owner's data dir only): that member may invite and revoke too. */
+export async function makeAdmin(baseDataDir: string, who: string): Promise<void> {
+  if (!existsSync(path.join(membershipDir(baseDataDir), 'owner'))) throw new EngineError('not_admin', 'only the owner makes admins: run this on the tracker\'s data dir');
+  const registry = await MemberRegistry.open(membershipDir(baseDataDir));
+  const member = await registry.setRole(who, 'admin');
+  process.stdout.write(`${member.name} (${member.id}) is an admin now\n`);
 }
 
 /** `p2pclient -join INVITE [-name NAME]`: redeems it and keeps the certificate and the key in the data dir. */

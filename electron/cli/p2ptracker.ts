@@ -7,7 +7,7 @@ import path from 'node:path';
 import { givenOptions, helpText, parseArgs, parsePort, UsageError } from './args.js';
 import { chooseNetworkKey, KEY_OPTIONS } from './network-key-options.js';
 import { runMain, untilSignal } from './run.js';
-import { membershipDir, printInvite, printMembers, recordTrackerAddresses, revokeMember } from './membership-commands.js';
+import { makeAdmin, membershipDir, printInvite, printMembers, recordTrackerAddresses, revokeMember } from './membership-commands.js';
 
 const OPTIONS = {
   port: { type: 'number', value: 'N', description: 'TCP port to listen on; 0 picks a free one', default: DEFAULT_TRACKER_PORT },
@@ -27,6 +27,7 @@ const OPTIONS = {
   members: { type: 'boolean', description: 'list the members and exit' },
   json: { type: 'boolean', description: 'with -members: one JSON array of {id, name, role, joinedAt}' },
   revoke: { type: 'string', value: 'ID|NAME', description: 'remove a member from the network and exit (a running tracker cuts it off at once)' },
+  'make-admin': { type: 'string', value: 'ID|NAME', description: 'let a member invite and revoke too (on a member\'s own data dir, -invite, -revoke and -members ask the tracker as that admin)' },
   verbose: { type: 'boolean', description: 'log every connection and protocol detail' },
   quiet: { type: 'boolean', description: 'log only warnings and errors' },
   help: { type: 'boolean', description: 'show this help' },
@@ -60,6 +61,7 @@ runMain('p2ptracker', async () => {
   if (args.invite) return void (await printInvite(baseDataDir, { expires: args.expires ?? '24h', uses: args.uses ?? 1, host: args.host, port }));
   if (args.members) return void (await printMembers(baseDataDir, args.json));
   if (args.revoke !== undefined) return void (await revokeMember(baseDataDir, args.revoke));
+  if (args['make-admin'] !== undefined) return void (await makeAdmin(baseDataDir, args['make-admin']));
   const timeout = args['peer-timeout'] ?? DEFAULT_PEER_TIMEOUT_MS / 1000;
   if (!(timeout >= 0.5 && timeout <= 3600)) throw new UsageError('-peer-timeout must be between 0.5 and 3600 seconds');
   const logger = streamLogger(process.stderr, args.verbose ? 'debug' : args.quiet ? 'warn' : 'info');

@@ -23,6 +23,7 @@ export { PeerIdentity } from './security/peer-identity.js';
 export { MemberRegistry, type MemberRecord } from './membership/member-registry.js';
 export { adoptMembership, loadMemberCard, memberIdentity, saveMemberCard, type MemberCard } from './membership/member-card.js';
 export { redeemInvite } from './membership/redemption.js';
+export { adminRequest } from './membership/admin-client.js';
 export { TrackerServer, DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_PEER_TIMEOUT_MS, type TrackerServerOptions } from './tracker/tracker-server.js';
 export { DEFAULT_RELAY_LIMIT_KIBPS } from './nat/relay.js';
 export { DEFAULT_MAX_FILE_ENTRIES } from './tracker/file-budget.js';

@@ -163,6 +163,7 @@ export const DATAGRAM_STATUS = [
   'not_member',
   'invite_used',
   'invite_expired',
+  'not_admin',
 ] as const;
 export type DatagramStatus = (typeof DATAGRAM_STATUS)[number];
 /** Every wire error code has a datagram status (ERROR carries them): this fails to compile otherwise. */

@@ -15,6 +15,7 @@ export const WIRE_ERROR_CODES = [
   'not_member',
   'invite_used',
   'invite_expired',
+  'not_admin',
 ] as const;
 
 export type WireErrorCode = (typeof WIRE_ERROR_CODES)[number];

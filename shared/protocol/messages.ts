@@ -127,6 +127,30 @@ const list = z.object({
 });
 const lookup = z.object({ type: z.literal('lookup'), id: requestId, hash: contentHash });
 const bye = z.object({ type: z.literal('bye') });
+/**
+ * Managed membership (§22.5): what an admin asks of the tracker, which holds the owner key and
+ * acts for it. `invite` makes a member invite (its link names the trackers the admin knows),
+ * `revoke` revokes `target` (an id, id prefix or name), `members` lists them.
+ */
+const admin = z.object({
+  type: z.literal('admin'),
+  id: requestId,
+  action: z.enum(['invite', 'revoke', 'members']),
+  expiresMs: z.number().int().min(1000).max(366 * 86_400_000).optional(),
+  uses: z.number().int().min(1).max(10_000).optional(),
+  target: z.string().min(1).max(200).optional(),
+});
+export type AdminMessage = z.infer<typeof admin>;
+export const MAX_MEMBERS_PER_ANSWER = 5000;
+const memberEntry = z.object({ id: peerId, name: z.string().max(200), role: z.enum(['member', 'admin']), joinedAt: z.string().max(40) });
+const adminResult = z.object({
+  type: z.literal('admin-result'),
+  id: requestId,
+  invite: z.object({ id: z.string().max(40), secret: z.string().max(64), owner: peerId, expiresAt: z.string().max(40) }).optional(),
+  revoked: z.object({ id: peerId, name: z.string().max(200) }).optional(),
+  members: z.array(memberEntry).max(MAX_MEMBERS_PER_ANSWER).optional(),
+});
+export type AdminResultMessage = z.infer<typeof adminResult>;
 
 // ---- tracker → peer ----
 const ok = z.object({ type: z.literal('ok'), id: requestId });
@@ -220,8 +244,8 @@ export const redeemReply = z.discriminatedUnion('type', [redeemed, errorMessage]
 
 export const handshakeMessage = z.discriminatedUnion('type', [hello, errorMessage]);
 export const handshakeReply = z.discriminatedUnion('type', [welcome, errorMessage]);
-export const trackerRequest = z.discriminatedUnion('type', [announce, ping, list, lookup, bye, errorMessage]);
-export const trackerReply = z.discriminatedUnion('type', [ok, pong, listing, peers, errorMessage]);
+export const trackerRequest = z.discriminatedUnion('type', [announce, ping, list, lookup, admin, bye, errorMessage]);
+export const trackerReply = z.discriminatedUnion('type', [ok, pong, listing, peers, adminResult, errorMessage]);
 // `list` to a peer: the files it shares itself (how members found on the LAN browse each other, §21).
 export const peerRequest = z.discriminatedUnion('type', [metaRequest, hashesRequest, pieceRequest, cancel, getPeers, list, ping, bye, errorMessage]);
 export const peerReply = z.discriminatedUnion('type', [meta, hashes, peerList, listing, pong, errorMessage]);

@@ -63,6 +63,8 @@ export interface MemberRegistryEvents {
   revoked: [RevocationRecord[]];
   /** Management was just turned on (by this process or another): the members online get certificates. */
   managed: [];
+  /** Members whose certificate changed (a new role): each should get its new one. */
+  reissued: [{ peerId: string; certificate: Buffer }[]];
   changed: [];
 }
 
@@ -218,16 +220,28 @@ export class MemberRegistry extends EventEmitter<MemberRegistryEvents> {
     return found && !this.revokedEntry(peerId) ? Buffer.from(found.certificate, 'base64') : undefined;
   }
 
+  /** The role of an unrevoked member, or undefined. */
+  roleOf(peerId: string): MemberRole | undefined {
+    return this.revokedEntry(peerId) ? undefined : this.state.members.find((m) => m.id === peerId)?.role;
+  }
+
+  /** Makes a member an admin (or a member again), with a new certificate saying so. */
+  async setRole(idOrName: string, role: MemberRole, nowMs = Date.now()): Promise<MemberRecord> {
+    let updated: MemberRecord | undefined;
+    await this.update((s) => {
+      const target = findMember(s, idOrName);
+      const certificate = issueCertificate(this.owner, { role, peerId: target.id, name: target.name, issuedAt: Math.floor(nowMs / 1000) }).bytes;
+      updated = { ...target, role, certificate: certificate.toString('base64') };
+      s.members = s.members.map((m) => (m.id === target.id ? updated! : m));
+    });
+    return updated!;
+  }
+
   /** Revokes the member with this id (or id prefix of 8+ digits) or name; throws when none or several match. */
   async revoke(idOrName: string, by: string, nowMs = Date.now()): Promise<RevocationRecord> {
     let entry: RevocationRecord | undefined;
     await this.update((s) => {
-      const live = s.members.filter((m) => !s.revoked.some((r) => r.id === m.id));
-      const key = idOrName.trim();
-      const matches = live.filter((m) => m.id === key.toLowerCase() || (key.length >= 8 && m.id.startsWith(key.toLowerCase())) || m.name === key);
-      if (matches.length === 0) throw new EngineError('not_found', `no member "${key}" (p2ptracker -members lists them)`);
-      if (matches.length > 1) throw new EngineError('invalid_argument', `"${key}" names ${matches.length} members: give the id (p2ptracker -members)`);
-      const target = matches[0]!;
+      const target = findMember(s, idOrName);
       entry = { id: target.id, name: target.name, at: new Date(nowMs).toISOString(), by, entry: signRevocation(this.owner, target.id, Math.floor(nowMs / 1000)).toString('hex') };
       s.revoked.push(entry);
       s.revocationVersion++;
@@ -276,6 +290,7 @@ export class MemberRegistry extends EventEmitter<MemberRegistryEvents> {
 
   private apply(next: Stored, mtimeMs: number): void {
     const before = new Set(this.state.revoked.map((r) => r.id));
+    const certificates = new Map(this.state.members.map((m) => [m.id, m.certificate]));
     const wasManaged = this.state.managed;
     // Monotonic: an older file (a restored backup) never un-revokes anyone seen revoked here.
     if (next.revocationVersion < this.state.revocationVersion) next = { ...next, revoked: [...next.revoked, ...this.state.revoked.filter((r) => !next.revoked.some((n) => n.id === r.id))], revocationVersion: this.state.revocationVersion };
@@ -283,6 +298,8 @@ export class MemberRegistry extends EventEmitter<MemberRegistryEvents> {
     this.mtimeMs = mtimeMs;
     const added = next.revoked.filter((r) => !before.has(r.id));
     if (added.length) this.emit('revoked', added);
+    const reissued = next.members.filter((m) => certificates.has(m.id) && certificates.get(m.id) !== m.certificate && !this.revokedEntry(m.id));
+    if (reissued.length) this.emit('reissued', reissued.map((m) => ({ peerId: m.id, certificate: Buffer.from(m.certificate, 'base64') })));
     // (At open() no one listens yet: a tracker restarted on a managed network certifies no one.)
     if (next.managed && !wasManaged) this.emit('managed');
     this.emit('changed');
@@ -310,6 +327,16 @@ export class MemberRegistry extends EventEmitter<MemberRegistryEvents> {
       await new Promise((r) => setTimeout(r, 20));
     }
   }
+}
+
+/** The one unrevoked member `idOrName` names (an id, an id prefix of 8+ digits, a name); throws otherwise. */
+function findMember(s: Stored, idOrName: string): MemberRecord {
+  const live = s.members.filter((m) => !s.revoked.some((r) => r.id === m.id));
+  const key = idOrName.trim();
+  const matches = live.filter((m) => m.id === key.toLowerCase() || (key.length >= 8 && m.id.startsWith(key.toLowerCase())) || m.name === key);
+  if (matches.length === 0) throw new EngineError('not_found', `no member "${key}" (p2ptracker -members lists them)`);
+  if (matches.length > 1) throw new EngineError('invalid_argument', `"${key}" names ${matches.length} members: give the id (p2ptracker -members)`);
+  return matches[0]!;
 }
 
 function empty(): Stored {

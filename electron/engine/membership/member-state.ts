@@ -68,10 +68,20 @@ export class MemberState {
    */
   adopt(certificate: Buffer, ownerKey: Buffer): void {
     const identity = this.identity;
-    if (!identity || this.ownerKey) return; // a member already: its owner key doesn't change here
+    // A member already keeps its owner key: a certificate under another is ignored.
+    if (!identity || (this.ownerKey && !this.ownerKey.equals(ownerKey))) return;
     const cert = decodeCertificate(certificate);
     if ('error' in cert || certificateProblem(certificate, identity.peerId, ownerKey, Math.floor(Date.now() / 1000))) {
       this.options.logger.warn('ignored a member certificate that is not for this peer or not signed by the owner key sent with it');
+      return;
+    }
+    const held = identity.certificate ? decodeCertificate(identity.certificate) : undefined;
+    if (this.ownerKey && held && !('error' in held)) {
+      // The same one again (each WELCOME), or an older one: nothing to do.
+      if (identity.certificate!.equals(certificate) || cert.issuedAt < held.issuedAt) return;
+      identity.certificate = Buffer.from(certificate);
+      this.options.logger.info(`this peer's member certificate was renewed: ${cert.name}, ${cert.role}`);
+      this.options.adopted?.({ certificate: identity.certificate, ownerKey: this.ownerKey });
       return;
     }
     this.ownerKey = Buffer.from(ownerKey);

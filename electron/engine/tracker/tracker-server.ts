@@ -15,6 +15,7 @@ import { DialBack } from './dial-back.js';
 import { PREFACE_RELAY } from '../../../shared/protocol/datagram.js';
 import type { MemberRegistry } from '../membership/member-registry.js';
 import { serveRedemption } from '../membership/redemption.js';
+import { answerAdmin } from './admin-requests.js';
 
 /** Peers send a ping at least this often; the tracker tells them in `welcome`. */
 export const DEFAULT_HEARTBEAT_MS = 4000;
@@ -92,6 +93,8 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
   private readonly sessions = new Map<number, FramedConnection<TrackerRequest>>();
   /** Every stream connection by the peer id it proved, so a revoked member's are cut at once. */
   private readonly byMember = new Map<string, Set<FramedConnection<TrackerRequest>>>();
+  /** The peer id each stream connection proved at hello. */
+  private readonly provenBy = new WeakMap<FramedConnection<TrackerRequest>, string>();
   private readonly logger: Logger;
   private readonly heartbeatMs: number;
   /** Protocol v2's control plane on the same port number (UDP), when served. */
@@ -158,6 +161,10 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
     });
     // Migration (§22.4): the members online when management is turned on get certificates, so nobody is locked out.
     membership?.on('managed', () => void this.certifyOnline(membership));
+    // A new role: the member online gets its new certificate now (and again at its next WELCOME).
+    membership?.on('reissued', (changed) => {
+      for (const { peerId, certificate } of changed) this.control?.sendCertificate(peerId, certificate, membership.ownerKey);
+    });
   }
 
   private certificateFor(peerId: string): { certificate: Buffer; ownerKey: Buffer } | undefined {
@@ -280,6 +287,7 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
   private onHello(hello: HelloMessage, conn: FramedConnection<TrackerRequest>): Partial<WelcomeMessage> {
     const refused = this.options.membership?.refusal(hello.peerId, hello.cert === undefined ? undefined : Buffer.from(hello.cert, 'base64'));
     if (refused) throw new ProtocolError('not_member', refused);
+    this.provenBy.set(conn, hello.peerId);
     const live = this.byMember.get(hello.peerId) ?? new Set();
     live.add(conn);
     this.byMember.set(hello.peerId, live);
@@ -369,6 +377,11 @@ export class TrackerServer extends EventEmitter<TrackerServerEvents> {
         if (!found) conn.send({ type: 'error', id: message.id, code: 'not_found', message: 'no peer has this content' });
         else conn.send({ type: 'peers', id: message.id, hash: message.hash, size: found.size, peers: found.peers });
         return;
+      }
+      case 'admin': {
+        const peerId = this.provenBy.get(conn);
+        if (!peerId) throw new ProtocolError('not_admin', 'not an admin');
+        return answerAdmin(this.options.membership, peerId, conn, message, this.logger);
       }
       case 'bye':
         conn.close();

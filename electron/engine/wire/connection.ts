@@ -9,7 +9,7 @@ import type { DirectReads, ReadOutcome } from './direct-reads.js';
 import { FRAME_CONTROL, FrameDecoder, encodeControl, encodePieceHeader, type ReceivedPiece } from './frame-codec.js';
 
 /** Message types that answer a request carrying the same `id`. */
-const REPLY_TYPES = new Set(['welcome', 'ok', 'pong', 'listing', 'peers', 'peer-list', 'meta', 'hashes', 'error']);
+const REPLY_TYPES = new Set(['welcome', 'ok', 'pong', 'listing', 'peers', 'peer-list', 'meta', 'hashes', 'admin-result', 'error']);
 /** Calls awaiting a reply on one connection; beyond this `call` refuses. */
 const MAX_PENDING_CALLS = 4096;
 /**
