@@ -79,6 +79,12 @@ test('members: a second app joins with a member invite pasted into Join network,
   await late.goto(await keylessHost(net));
   await joinFromSettings(late, link);
   await expect(late.getByRole('alert').filter({ hasText: 'invite already used' })).toBeVisible({ timeout: 15_000 });
+
+  // The first app removes the second; the second is told, in words.
+  const joined = members.getByRole('list', { name: 'Members of this network' }).getByRole('listitem').filter({ hasNotText: 'this device' });
+  await joined.getByRole('button', { name: /^Remove / }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Remove from the network' }).click();
+  await expect(other.getByRole('region', { name: 'Messages' })).toContainText('this device was removed from the network', { timeout: 20_000 });
 });
 
 /** A headless host that holds no key of the test network (the others share one through P2P_KEY): it starts in open mode. */

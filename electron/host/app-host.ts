@@ -63,6 +63,8 @@ export class AppHost {
   private readonly statusPublisher: StatusPublisher;
   /** This app's membership of a managed network (docs/PROTOCOL.md §22), from its data dir. */
   private memberCard: MemberCard | undefined;
+  /** The last "not a member" refusal told as a notice (each is told once). */
+  private memberProblem: string | undefined;
 
   constructor(private readonly options: AppHostOptions) {
     const { dataDir } = options;
@@ -200,9 +202,13 @@ export class AppHost {
     engine.on('download-failed', ({ name, error }) => this.events.notice('warning', `${name}: ${error.message}`));
     engine.on('files', () => this.shares.schedule());
     engine.on('folders', () => this.shares.schedule());
-    engine.on('tracker', () => {
+    engine.on('tracker', (status) => {
       void this.statusPublisher.push();
       this.events.networkChanged();
+      // Removed from a managed network, or not a member of it: said once, in words, not only in the tracker's row.
+      const problem = status.problem?.code === 'not_member' ? status.problem.message : undefined;
+      if (problem && problem !== this.memberProblem) this.events.notice('error', problem.replace(/^tracker (\S+): /, 'The tracker $1 says: '));
+      this.memberProblem = problem;
     });
     engine.on('warning', (m) => this.logger.warn(m));
     engine.on('port-mapped', () => void this.statusPublisher.push());
