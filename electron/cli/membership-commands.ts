@@ -75,17 +75,12 @@ export async function printInvite(baseDataDir: string, options: { expires: strin
 
 /** `p2ptracker -members [-json]`. */
 export async function printMembers(baseDataDir: string, json: boolean): Promise<void> {
+  // A member's data dir asks the tracker as an admin; the owner's reads its own registry.
   const card = await adminCard(baseDataDir);
-  if (card) {
-    const members = (await asAdmin(card, baseDataDir, { action: 'members' })).members ?? [];
-    if (json) return void process.stdout.write(`${JSON.stringify(members)}\n`);
-    for (const m of members) process.stdout.write(`${m.id}  ${m.role.padEnd(6)}  ${m.joinedAt}  ${m.name}\n`);
-    return;
-  }
-  const registry = await MemberRegistry.open(membershipDir(baseDataDir));
-  const members = registry.members().map((m) => ({ id: m.id, name: m.name, role: m.role, joinedAt: m.joinedAt }));
+  const registry = card ? undefined : await MemberRegistry.open(membershipDir(baseDataDir));
+  const members = registry ? registry.listing() : ((await asAdmin(card!, baseDataDir, { action: 'members' })).members ?? []);
   if (json) return void process.stdout.write(`${JSON.stringify(members)}\n`);
-  if (!registry.managed) return void process.stdout.write('membership is not managed yet: every holder of the network key is a member (p2ptracker -invite starts managing it)\n');
+  if (registry && !registry.managed) return void process.stdout.write('membership is not managed yet: every holder of the network key is a member (p2ptracker -invite starts managing it)\n');
   if (members.length === 0) return void process.stdout.write('no members yet\n');
   for (const m of members) process.stdout.write(`${m.id}  ${m.role.padEnd(6)}  ${m.joinedAt}  ${m.name}\n`);
 }

@@ -89,6 +89,6 @@ export function sampleBodies(): DatagramBody[] {
     { type: DatagramType.JOIN, cookie: bytes(8, 4), clientNonce: bytes(8, 3), peerId, listenPort: 40_002, publicKey: bytes(32, 5), signature: bytes(64, 6), offersRelay: true },
     // Managed membership (§22.3): owner-signed revocations passed on, as many as fit.
     { type: DatagramType.REVOKED, entries: Array.from({ length: 12 }, (_, i) => bytes(84, 40 + i)) },
-    { type: DatagramType.CERTIFICATE, ownerKey: bytes(32, 60), certificate: bytes(194, 61) },
+    { type: DatagramType.CERTIFICATE, ownerKey: bytes(32, 60), certificate: bytes(187, 61) },
   ];
 }

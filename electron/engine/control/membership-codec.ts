@@ -1,4 +1,5 @@
 import { CERTIFICATE_FIXED_BYTES, DatagramType, MAX_REVOCATIONS_PER_DATAGRAM, REVOCATION_ENTRY_BYTES } from '../../../shared/protocol/datagram.js';
+import { MAX_CERTIFICATE_BYTES } from '../membership/certificate.js';
 import { drop, type DatagramDrop } from './datagram-fields.js';
 
 /**
@@ -12,8 +13,6 @@ export type RevokedBody = { type: typeof DatagramType.REVOKED; entries: Buffer[]
 export type CertificateBody = { type: typeof DatagramType.CERTIFICATE; ownerKey: Buffer; certificate: Buffer };
 export type MembershipBody = RevokedBody | CertificateBody;
 
-/** Certificates are at most this long (certificate.ts's MAX_CERTIFICATE_BYTES). */
-const MAX_CERTIFICATE_BYTES = 194;
 
 export function decodeCertificateBody(body: Buffer): CertificateBody | DatagramDrop {
   if (body.length < CERTIFICATE_FIXED_BYTES + 1) return drop('truncated');

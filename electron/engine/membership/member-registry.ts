@@ -77,6 +77,9 @@ export interface MemberRegistryEvents {
  */
 export class MemberRegistry extends EventEmitter<MemberRegistryEvents> {
   private state: Stored;
+  /** The state's members and revocations by peer id: every hello and JOIN asks (built in apply()). */
+  private memberById = new Map<string, MemberRecord>();
+  private revokedById = new Map<string, RevocationRecord>();
   private mtimeMs = 0;
   private timer: NodeJS.Timeout | undefined;
   private watchers = 0;
@@ -117,7 +120,7 @@ export class MemberRegistry extends EventEmitter<MemberRegistryEvents> {
   }
 
   members(): MemberRecord[] {
-    return this.state.members.filter((m) => !this.revokedEntry(m.id));
+    return this.state.members.filter((m) => !this.revokedById.has(m.id));
   }
 
   /** Every revocation as the owner signed it, for members (REVOKED datagrams). */
@@ -125,8 +128,13 @@ export class MemberRegistry extends EventEmitter<MemberRegistryEvents> {
     return this.state.revoked.map((r) => Buffer.from(r.entry, 'hex'));
   }
 
+  /** The unrevoked members as `-members -json` and an admin's `members` show them. */
+  listing(): { id: string; name: string; role: MemberRole; joinedAt: string }[] {
+    return this.members().map((m) => ({ id: m.id, name: m.name, role: m.role, joinedAt: m.joinedAt }));
+  }
+
   revokedEntry(peerId: string): RevocationRecord | undefined {
-    return this.state.revoked.find((r) => r.id === peerId);
+    return this.revokedById.get(peerId);
   }
 
   /** Why `peerId` may not take part, or undefined when it may (always, in an unmanaged network). */
@@ -145,7 +153,7 @@ export class MemberRegistry extends EventEmitter<MemberRegistryEvents> {
     if (!this.state.managed) return undefined;
     const revoked = this.revokedEntry(peerId);
     if (revoked) return `this device was removed from the network by ${revoked.by} (${revoked.at})`;
-    return this.state.members.some((m) => m.id === peerId) ? undefined : 'not a member of this network: no certificate was issued to this device';
+    return this.memberById.has(peerId) ? undefined : 'not a member of this network: no certificate was issued to this device';
   }
 
   /** The TLS PSK of a known invite, used up or not (so a spent one still hears why). */
@@ -216,13 +224,13 @@ export class MemberRegistry extends EventEmitter<MemberRegistryEvents> {
 
   /** The certificate issued here to `peerId`, unless revoked. */
   certificateOf(peerId: string): Buffer | undefined {
-    const found = this.state.members.find((m) => m.id === peerId);
-    return found && !this.revokedEntry(peerId) ? Buffer.from(found.certificate, 'base64') : undefined;
+    const found = this.memberById.get(peerId);
+    return found && !this.revokedById.has(peerId) ? Buffer.from(found.certificate, 'base64') : undefined;
   }
 
   /** The role of an unrevoked member, or undefined. */
   roleOf(peerId: string): MemberRole | undefined {
-    return this.revokedEntry(peerId) ? undefined : this.state.members.find((m) => m.id === peerId)?.role;
+    return this.revokedById.has(peerId) ? undefined : this.memberById.get(peerId)?.role;
   }
 
   /** Makes a member an admin (or a member again), with a new certificate saying so. */
@@ -289,16 +297,21 @@ export class MemberRegistry extends EventEmitter<MemberRegistryEvents> {
   }
 
   private apply(next: Stored, mtimeMs: number): void {
-    const before = new Set(this.state.revoked.map((r) => r.id));
-    const certificates = new Map(this.state.members.map((m) => [m.id, m.certificate]));
+    const before = this.revokedById;
+    const previous = this.memberById;
     const wasManaged = this.state.managed;
     // Monotonic: an older file (a restored backup) never un-revokes anyone seen revoked here.
-    if (next.revocationVersion < this.state.revocationVersion) next = { ...next, revoked: [...next.revoked, ...this.state.revoked.filter((r) => !next.revoked.some((n) => n.id === r.id))], revocationVersion: this.state.revocationVersion };
+    if (next.revocationVersion < this.state.revocationVersion) {
+      const kept = new Set(next.revoked.map((r) => r.id));
+      next = { ...next, revoked: [...next.revoked, ...this.state.revoked.filter((r) => !kept.has(r.id))], revocationVersion: this.state.revocationVersion };
+    }
     this.state = next;
+    this.memberById = new Map(next.members.map((m) => [m.id, m]));
+    this.revokedById = new Map(next.revoked.map((r) => [r.id, r]));
     this.mtimeMs = mtimeMs;
     const added = next.revoked.filter((r) => !before.has(r.id));
     if (added.length) this.emit('revoked', added);
-    const reissued = next.members.filter((m) => certificates.has(m.id) && certificates.get(m.id) !== m.certificate && !this.revokedEntry(m.id));
+    const reissued = next.members.filter((m) => previous.has(m.id) && previous.get(m.id)!.certificate !== m.certificate && !this.revokedById.has(m.id));
     if (reissued.length) this.emit('reissued', reissued.map((m) => ({ peerId: m.id, certificate: Buffer.from(m.certificate, 'base64') })));
     // (At open() no one listens yet: a tracker restarted on a managed network certifies no one.)
     if (next.managed && !wasManaged) this.emit('managed');

@@ -31,15 +31,6 @@ export class MemberState {
     if (options.ownerKey) this.revocations = new RevocationList(options.ownerKey, options.revocationsFile, options.logger);
   }
 
-  get isMember(): boolean {
-    return this.ownerKey !== undefined;
-  }
-
-  /** Revocations kept (tests, status). */
-  get revokedCount(): number {
-    return this.revocations?.size ?? 0;
-  }
-
   /** Loads what was kept, and lets `identity`'s handshakes pass revocations on and learn them. */
   async attach(identity: PeerIdentity): Promise<void> {
     this.identity = identity;

@@ -14,6 +14,8 @@ const MAX_REVOCATIONS = 65_536;
  */
 export class RevocationList {
   private readonly revoked = new Map<string, Buffer>();
+  /** The same entries in the order learned: every handshake passes on the last few without copying them all. */
+  private readonly order: Buffer[] = [];
 
   constructor(
     private readonly ownerKey: Buffer,
@@ -27,11 +29,7 @@ export class RevocationList {
 
   /** The last `n` entries learned, newest first: what a handshake passes on. */
   newest(n: number): Buffer[] {
-    return [...this.revoked.values()].slice(-n).reverse();
-  }
-
-  get size(): number {
-    return this.revoked.size;
+    return this.order.slice(-n).reverse();
   }
 
   async load(): Promise<void> {
@@ -52,7 +50,7 @@ export class RevocationList {
     const fresh = this.take(entries);
     if (fresh.length && this.file) {
       const file = this.file;
-      void writeFileAtomic(file, `${JSON.stringify([...this.revoked.values()].map((e) => e.toString('hex')))}\n`).catch((err: unknown) => this.logger.warn(`cannot save the revocations to ${file}: ${errorMessage(err)}`));
+      void writeFileAtomic(file, `${JSON.stringify(this.order.map((e) => e.toString('hex')))}\n`).catch((err: unknown) => this.logger.warn(`cannot save the revocations to ${file}: ${errorMessage(err)}`));
     }
     return fresh;
   }
@@ -68,7 +66,9 @@ export class RevocationList {
         continue;
       }
       if (this.revoked.has(opened.peerId) || this.revoked.size >= MAX_REVOCATIONS) continue;
-      this.revoked.set(opened.peerId, Buffer.from(entry));
+      const kept = Buffer.from(entry);
+      this.revoked.set(opened.peerId, kept);
+      this.order.push(kept);
       fresh.push(opened.peerId);
     }
     return fresh;

@@ -18,8 +18,7 @@ export function answerAdmin(registry: MemberRegistry | undefined, peerId: string
   const fail = (err: unknown) => conn.send({ type: 'error', id: message.id, code: err instanceof ProtocolError ? err.code : 'not_found', message: errorMessage(err) });
   switch (message.action) {
     case 'members': {
-      const members = registry.members().slice(0, MAX_MEMBERS_PER_ANSWER).map((m) => ({ id: m.id, name: m.name, role: m.role, joinedAt: m.joinedAt }));
-      conn.send({ type: 'admin-result', id: message.id, members });
+      conn.send({ type: 'admin-result', id: message.id, members: registry.listing().slice(0, MAX_MEMBERS_PER_ANSWER) });
       return;
     }
     case 'invite':

@@ -20,7 +20,7 @@ export function memberHandlers(ctx: HostContext): HandlerGroup<'members:list' | 
     return {
       hosting: true,
       managed: membership.managed,
-      members: membership.members().map((m) => ({ id: m.id, name: m.name, role: m.role, joinedAt: m.joinedAt, online: ctx.tracker.isOnline(m.id), self: m.id === ctx.engine.peerId })),
+      members: membership.listing().map((m) => ({ ...m, online: ctx.tracker.isOnline(m.id), self: m.id === ctx.engine.peerId })),
     };
   };
   return {
